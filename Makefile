@@ -1,0 +1,31 @@
+# corslab: `make run` runs the built-in catalog in headless Chromium,
+# `make test` runs the unit tests and the Ginkgo suite. Both install
+# Chromium from Debian's packages when it is missing.
+GO ?= go
+export PATH := $(PATH):/usr/local/go/bin
+
+.PHONY: all setup build run test bench vet clean
+
+all: build
+
+setup:
+	@./scripts/ensure-chromium.sh
+
+build:
+	$(GO) build -o bin/corslab ./cmd/corslab
+
+run: setup build
+	./bin/corslab run
+
+vet:
+	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+
+test: setup vet
+	$(GO) test -count=1 ./...
+
+bench: setup
+	$(GO) test -run '^$$' -bench . -benchtime 5x ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,258 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/corslab/corslab/harness"
+	"github.com/corslab/corslab/report"
+	"github.com/corslab/corslab/scenarios"
+)
+
+// multi is a repeatable string flag.
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
+
+// parseInterleaved parses flags that may come after positional arguments.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+type selection struct {
+	files  multi
+	groups multi
+}
+
+func (s *selection) register(fs *flag.FlagSet) {
+	fs.Var(&s.files, "file", "run the scenarios of this YAML file instead of the built-in catalog (repeatable)")
+	fs.Var(&s.groups, "group", "only scenarios of this group (repeatable)")
+}
+
+func (s *selection) load(patterns []string) ([]scenarios.Scenario, error) {
+	var all []scenarios.Scenario
+	var err error
+	if len(s.files) > 0 {
+		all, err = scenarios.LoadFiles(s.files...)
+	} else {
+		all, err = scenarios.Catalog()
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range patterns {
+		if _, err := path.Match(p, ""); err != nil {
+			return nil, usageError{fmt.Sprintf("bad pattern %q: %v", p, err)}
+		}
+	}
+	known := map[string]bool{}
+	for _, sc := range all {
+		known[sc.Group] = true
+	}
+	for _, g := range s.groups {
+		if !known[g] {
+			return nil, usageError{fmt.Sprintf("no scenario is in group %q (groups: %s)", g, strings.Join(groupNames(all), ", "))}
+		}
+	}
+	var out []scenarios.Scenario
+	matched := make([]bool, len(patterns))
+	for _, sc := range all {
+		if len(s.groups) > 0 && !contains(s.groups, sc.Group) {
+			continue
+		}
+		if len(patterns) > 0 {
+			hit := false
+			for i, p := range patterns {
+				if ok, _ := path.Match(p, sc.Name); ok {
+					hit, matched[i] = true, true
+				}
+			}
+			if !hit {
+				continue
+			}
+		}
+		out = append(out, sc)
+	}
+	for i, p := range patterns {
+		if !matched[i] {
+			return nil, usageError{fmt.Sprintf("no scenario matches %q (see `corslab list`)", p)}
+		}
+	}
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func groupNames(all []scenarios.Scenario) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, sc := range all {
+		if !seen[sc.Group] {
+			seen[sc.Group] = true
+			out = append(out, sc.Group)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return scenarios.GroupRank(out[i]) < scenarios.GroupRank(out[j]) })
+	return out
+}
+
+func cmdList(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("list", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var sel selection
+	sel.register(fs)
+	format := fs.String("format", "text", "text or json")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if *format != "text" && *format != "json" {
+		return usageError{fmt.Sprintf("--format %q: list supports text or json", *format)}
+	}
+	list, err := sel.load(pos)
+	if err != nil {
+		return err
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(map[string]any{"scenarios": list})
+	}
+	width := 0
+	for _, sc := range list {
+		width = max(width, len(sc.Name))
+	}
+	group := ""
+	for _, sc := range list {
+		if sc.Group != group {
+			group = sc.Group
+			fmt.Fprintf(stdout, "%s\n", group)
+		}
+		fmt.Fprintf(stdout, "  %-*s  %s\n", width, sc.Name, firstSentence(sc.Lesson))
+	}
+	fmt.Fprintf(stdout, "%d scenarios in %d groups\n", len(list), len(groupNames(list)))
+	return nil
+}
+
+func firstSentence(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if i := strings.Index(s, ". "); i > 0 {
+		s = s[:i+1]
+	}
+	if len(s) > 100 {
+		s = s[:97] + "..."
+	}
+	return s
+}
+
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var sel selection
+	sel.register(fs)
+	format := fs.String("format", "text", "text, json or junit")
+	out := fs.String("out", "", "write the report to this file instead of stdout")
+	browserPath := fs.String("browser", "", "Chromium binary (default: $CORSLAB_BROWSER, /usr/lib/chromium/chromium, chromium on PATH)")
+	timeout := fs.Duration("timeout", 5*time.Second, "per-request timeout")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	block3p := fs.Bool("block-third-party-cookies", false, "keep Chromium's default of blocking third-party cookies")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	switch *format {
+	case "text", "json", "junit":
+	default:
+		return exitUsage, usageError{fmt.Sprintf("--format %q: want text, json or junit", *format)}
+	}
+	list, err := sel.load(pos)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(list) == 0 {
+		return exitUsage, usageError{"no scenarios selected"}
+	}
+	w := stdout
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return exitUsage, usageError{fmt.Sprintf("--out: %v", err)}
+		}
+		defer f.Close()
+		w = f
+	}
+	start := time.Now()
+	sess, err := harness.Start(ctx, harness.Options{
+		Browser: harness.BrowserOptions{ExecPath: *browserPath, BlockThirdPartyCookies: *block3p},
+		Timeout: *timeout,
+	})
+	if err != nil {
+		return exitNoBrowser, err
+	}
+	defer sess.Close()
+	progress := newProgress(stderr, *quiet, len(list))
+	results := sess.RunAll(ctx, list, progress.show)
+	progress.done()
+	run := report.Run{
+		Browser: sess.Browser.Version(),
+		Origins: map[string]string{"foo": sess.Lab.Origin("foo"), "bar": sess.Lab.Origin("bar"), "baz": sess.Lab.Origin("baz")},
+		Results: results,
+		Elapsed: time.Since(start),
+	}
+	switch *format {
+	case "json":
+		err = report.JSON(w, run)
+	case "junit":
+		err = report.JUnit(w, run)
+	default:
+		err = report.Text(w, run)
+	}
+	if err != nil {
+		return exitMismatch, err
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintf(stderr, "corslab: interrupted after %d of %d scenarios\n", len(results), len(list))
+		return 130, nil
+	}
+	if !run.OK() {
+		return exitMismatch, nil
+	}
+	return exitOK, nil
+}
+
+func isLoadError(err error) bool {
+	var el scenarios.ErrorList
+	var e *scenarios.Error
+	return errors.As(err, &el) || errors.As(err, &e)
+}
+
+func isNoBrowser(err error) bool { return errors.Is(err, harness.ErrNoBrowser) }

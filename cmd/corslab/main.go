@@ -1,0 +1,86 @@
+// Command corslab runs CORS scenarios in a real headless Chromium and
+// reports what the browser did.
+//
+//	corslab list [--group G] [--file F.yaml ...] [--format text|json]
+//	corslab run [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json|junit] [--out FILE] [--browser PATH]
+//
+// Exit codes: 0 every scenario passed, 1 a mismatch or a scenario error,
+// 2 bad usage or a bad scenario file, 3 no usable browser.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes.
+const (
+	exitOK        = 0
+	exitMismatch  = 1
+	exitUsage     = 2
+	exitNoBrowser = 3
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `corslab shows what a real browser does with CORS.
+
+Usage:
+  corslab list [--group G] [--file F.yaml ...] [--format text|json]
+  corslab run [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json|junit]
+              [--out FILE] [--browser PATH] [--timeout 5s] [--quiet]
+
+Commands:
+  list    list the scenarios (the built-in catalog, or the --file ones)
+  run     run scenarios in headless Chromium and compare with their expectations
+
+Exit codes: 0 all passed, 1 a mismatch or a scenario error, 2 bad usage or
+a bad scenario file, 3 no usable browser.
+`
+
+// usageError is bad usage: exit 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	var err error
+	code := exitOK
+	switch args[0] {
+	case "list":
+		err = cmdList(args[1:], stdout)
+	case "run":
+		code, err = cmdRun(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		err = usageError{fmt.Sprintf("unknown command %q (want list or run)", args[0])}
+	}
+	if err == nil {
+		return code
+	}
+	fmt.Fprintf(stderr, "corslab: %v\n", err)
+	var ue usageError
+	switch {
+	case errors.As(err, &ue), isLoadError(err):
+		return exitUsage
+	case isNoBrowser(err):
+		return exitNoBrowser
+	}
+	return exitMismatch
+}

@@ -1,0 +1,107 @@
+package harness
+
+import (
+	"time"
+
+	"github.com/corslab/corslab/scenarios"
+	"github.com/corslab/corslab/servers"
+)
+
+// Observation is what one request did, seen from three sides: the page (what
+// JavaScript got), the browser (CDP events) and the server (bar's journal).
+type Observation struct {
+	// Page is the origin of the calling page; URL is the request URL.
+	Page string `json:"page"`
+	URL  string `json:"url"`
+
+	// Outcome is "allowed" when the page got a response, "blocked" when the
+	// request failed with a network error (TypeError for fetch).
+	Outcome string `json:"outcome"`
+	// Status, ResponseType, Body and ReadableHeaders are what JS could read.
+	Status          int               `json:"status"`
+	ResponseType    string            `json:"response_type"`
+	Body            string            `json:"body"`
+	ReadableHeaders map[string]string `json:"readable_headers"`
+	Redirected      bool              `json:"redirected"`
+	// JSError is the error JS caught, e.g. "TypeError: Failed to fetch".
+	JSError string `json:"js_error,omitempty"`
+
+	// Preflight: the browser sent a CORS preflight (CDP or bar's journal).
+	Preflight bool `json:"preflight"`
+	// PreflightCached: the request needed a preflight by the Fetch rules, yet
+	// none went out, so the browser used its preflight cache.
+	PreflightCached bool `json:"preflight_cached"`
+	// CorsError and FailedParameter are Chromium's reason, from
+	// Network.loadingFailed.corsErrorStatus (or the Audits issue).
+	CorsError       string `json:"cors_error"`
+	FailedParameter string `json:"failed_parameter"`
+	// NetError is the loadingFailed errorText, e.g. net::ERR_FAILED.
+	NetError string `json:"net_error,omitempty"`
+	// Console is Chromium's console message about the request.
+	Console string `json:"console"`
+	// Issues lists other DevTools issues about the request (e.g. deprecations).
+	Issues []string `json:"issues,omitempty"`
+	// Exchange is the request and response messages as the browser saw them
+	// on the wire, in order: preflight, redirects, actual request.
+	Exchange []Message `json:"exchange,omitempty"`
+	// CookiesSent are cookies the browser attached to the actual request.
+	CookiesSent []string `json:"cookies_sent,omitempty"`
+	// CookiesBlocked are Set-Cookie lines the browser refused, with reasons.
+	CookiesBlocked []string `json:"cookies_blocked,omitempty"`
+
+	// ReachedServer: a non-preflight request arrived at the server.
+	ReachedServer bool `json:"reached_server"`
+	// Requests is what the lab's servers received, in order.
+	Requests []servers.Entry `json:"requests"`
+
+	// Duration is the time from the request to the settled observation.
+	Duration time.Duration `json:"-"`
+}
+
+// Message is one HTTP message of the exchange, as CDP reported it.
+type Message struct {
+	// Kind is "preflight request", "preflight response", "request",
+	// "redirect response" or "response".
+	Kind string `json:"kind"`
+	// Line is the request line ("OPTIONS /r/x/ HTTP/1.1") or status line.
+	Line    string      `json:"line"`
+	URL     string      `json:"url,omitempty"`
+	Status  int         `json:"status,omitempty"`
+	Headers [][2]string `json:"headers"`
+}
+
+// Result is the verdict on one scenario.
+type Result struct {
+	Scenario scenarios.Scenario `json:"-"`
+	// Verdict is pass, fail or error.
+	Verdict    string        `json:"verdict"`
+	Mismatches []string      `json:"mismatches"`
+	Error      string        `json:"error"`
+	Steps      []StepResult  `json:"steps"`
+	Duration   time.Duration `json:"-"`
+}
+
+// StepResult is the observation and verdict of one request.
+type StepResult struct {
+	Expect     scenarios.Expect `json:"expected"`
+	Observed   *Observation     `json:"observed"`
+	Mismatches []string         `json:"mismatches"`
+	Error      string           `json:"error,omitempty"`
+}
+
+// Verdicts.
+const (
+	Pass  = "pass"
+	Fail  = "fail"
+	Error = "error"
+)
+
+// Last returns the observation of the last step that has one, or nil.
+func (r Result) Last() *Observation {
+	for i := len(r.Steps) - 1; i >= 0; i-- {
+		if r.Steps[i].Observed != nil {
+			return r.Steps[i].Observed
+		}
+	}
+	return nil
+}

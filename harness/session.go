@@ -1,0 +1,522 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/textproto"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chromedp/cdproto/audits"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/chromedp"
+
+	"github.com/corslab/corslab/scenarios"
+	"github.com/corslab/corslab/servers"
+)
+
+// Options configures a Session.
+type Options struct {
+	Browser BrowserOptions
+	Servers servers.Options
+	// Timeout bounds each request of a scenario; default 5s.
+	Timeout time.Duration
+}
+
+// Session is one lab: the origins, one Chromium and its tabs. Run scenarios
+// on it one at a time; it is not safe for concurrent Run calls.
+type Session struct {
+	Lab     *servers.Lab
+	Browser *Browser
+	timeout time.Duration
+
+	mu   sync.Mutex
+	tabs map[string]*tab
+}
+
+type tab struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	rec    *recorder
+	label  string
+	origin string
+}
+
+// Start starts the origins and the browser. Close the session when done.
+func Start(ctx context.Context, opt Options) (*Session, error) {
+	lab, err := servers.Start(ctx, opt.Servers)
+	if err != nil {
+		return nil, fmt.Errorf("starting the lab's servers: %w", err)
+	}
+	b, err := Launch(ctx, opt.Browser)
+	if err != nil {
+		lab.Close()
+		return nil, err
+	}
+	s := &Session{Lab: lab, Browser: b, timeout: opt.Timeout, tabs: map[string]*tab{}}
+	if s.timeout <= 0 {
+		s.timeout = 5 * time.Second
+	}
+	// Open foo's page now, so the first scenario does not pay for it.
+	if _, err := s.tab(ctx, "foo"); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close stops the browser (and every process it started) and the servers.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	for _, t := range s.tabs {
+		t.cancel()
+	}
+	s.tabs = nil
+	s.mu.Unlock()
+	err := s.Browser.Close()
+	return errors.Join(err, s.Lab.Close())
+}
+
+// tab returns the tab whose page is on the label's origin, opening it once.
+func (s *Session) tab(ctx context.Context, label string) (*tab, error) {
+	if label == "" {
+		label = "foo"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tabs == nil {
+		return nil, errors.New("session is closed")
+	}
+	if t, ok := s.tabs[label]; ok {
+		return t, nil
+	}
+	pageURL := s.Lab.Origin(label) + "/"
+	if label == "sandboxed" {
+		pageURL = s.Lab.Origin("foo") + "/__corslab/sandboxed"
+	}
+	tctx, cancel := chromedp.NewContext(s.Browser.Context())
+	t := &tab{ctx: tctx, cancel: cancel, rec: newRecorder(), label: label, origin: s.Lab.Origin(label)}
+	if err := s.openTab(ctx, t, pageURL); err != nil {
+		cancel()
+		return nil, err
+	}
+	s.tabs[label] = t
+	return t, nil
+}
+
+func (s *Session) openTab(ctx context.Context, t *tab, pageURL string) error {
+	done := make(chan error, 1)
+	go func() {
+		if err := chromedp.Do(t.ctx); err != nil {
+			done <- fmt.Errorf("opening a tab: %w", err)
+			return
+		}
+		c := chromedp.FromContext(t.ctx)
+		t.rec.subscribe(t.ctx, c.Target)
+		// chromedp enables Network, Log and Runtime; Audits carries the CORS issues.
+		if _, err := chromedp.Call(t.ctx, audits.Enable, cdp.Empty{}); err != nil {
+			done <- fmt.Errorf("enabling the Audits domain: %w", err)
+			return
+		}
+		if err := chromedp.Do(t.ctx, chromedp.Navigate(pageURL)); err != nil {
+			done <- fmt.Errorf("loading the page %s: %w", pageURL, err)
+			return
+		}
+		if t.label == "sandboxed" {
+			if _, err := chromedp.Run(t.ctx, chromedp.Evaluate[bool](`window.__sbReady.then(() => true)`, chromedp.EvalAwaitPromise)); err != nil {
+				done <- fmt.Errorf("waiting for the sandboxed frame: %w", err)
+				return
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("opening the page %s: %w", pageURL, ctx.Err())
+	case <-time.After(15 * time.Second):
+		return fmt.Errorf("opening the page %s: no answer from the browser within 15s", pageURL)
+	}
+}
+
+// Run runs every step of a scenario and returns the verdict. Errors of the
+// harness (timeouts, a dead browser) give the verdict "error".
+func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
+	start := time.Now()
+	res := Result{Scenario: sc}
+	prefix := s.Lab.Register(sc.Name, sc.Server)
+	defer s.Lab.Forget(prefix)
+	for i, st := range sc.RequestSteps() {
+		if d := st.After.D(); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-ctx.Done():
+			}
+		}
+		sr := StepResult{Expect: st.Expect}
+		obs, err := s.runStep(ctx, prefix, sc, st)
+		if err != nil {
+			sr.Error = err.Error()
+			if len(sc.Steps) > 0 {
+				sr.Error = fmt.Sprintf("step %d: %s", i+1, sr.Error)
+			}
+		}
+		sr.Observed = obs
+		if obs != nil && err == nil {
+			sr.Mismatches = Compare(st.Expect, obs)
+		}
+		res.Steps = append(res.Steps, sr)
+		if err != nil {
+			break
+		}
+	}
+	res.Duration = time.Since(start)
+	res.Verdict = Pass
+	for i, sr := range res.Steps {
+		for _, m := range sr.Mismatches {
+			if len(res.Steps) > 1 {
+				m = fmt.Sprintf("step %d: %s", i+1, m)
+			}
+			res.Mismatches = append(res.Mismatches, m)
+		}
+		if sr.Error != "" && res.Error == "" {
+			res.Error = sr.Error
+		}
+	}
+	switch {
+	case res.Error != "":
+		res.Verdict = Error
+	case len(res.Mismatches) > 0:
+		res.Verdict = Fail
+	}
+	return res
+}
+
+// RunAll runs scenarios in order, calling progress (if not nil) before each.
+// It stops early only when ctx ends; the scenarios not run are left out.
+func (s *Session) RunAll(ctx context.Context, list []scenarios.Scenario, progress func(i int, sc scenarios.Scenario)) []Result {
+	out := make([]Result, 0, len(list))
+	for i, sc := range list {
+		if ctx.Err() != nil {
+			break
+		}
+		if progress != nil {
+			progress(i, sc)
+		}
+		out = append(out, s.Run(ctx, sc))
+	}
+	return out
+}
+
+// targetURL builds the URL of a step's request on the scenario's unique path.
+func (s *Session) targetURL(prefix string, r scenarios.Request) string {
+	target := r.Target
+	if target == "" {
+		target = "bar"
+	}
+	p := r.Path
+	if p == "" {
+		p = "/"
+	}
+	return s.Lab.Origin(target) + prefix + p
+}
+
+func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scenario, st scenarios.Step) (*Observation, error) {
+	t, err := s.tab(ctx, st.Page)
+	if err != nil {
+		return nil, err
+	}
+	r := st.Request
+	method := r.Method
+	if method == "" {
+		method = "GET"
+	}
+	api := r.API
+	if api == "" {
+		api = "fetch"
+	}
+	preq := pageRequest{URL: s.targetURL(prefix, r), Method: method, Credentials: r.Credentials, Mode: r.Mode, Redirect: r.Redirect, API: api, Headers: [][2]string{}}
+	for _, h := range r.Headers {
+		for _, v := range h.Values {
+			preq.Headers = append(preq.Headers, [2]string{h.Name, v})
+		}
+	}
+	if r.Body != "" {
+		b := r.Body
+		preq.Body = &b
+	}
+	expr, err := pageExpression(preq, t.label == "sandboxed")
+	if err != nil {
+		return nil, err
+	}
+	marker := prefix + "/"
+	before := t.rec.matching(marker)
+	seen := map[string]bool{}
+	for _, n := range before.requests {
+		seen[n.ID] = true
+	}
+	journalBefore := len(s.Lab.Journal(prefix))
+
+	obs := &Observation{Page: t.origin, URL: preq.URL}
+	start := time.Now()
+	rctx, cancel := context.WithTimeout(t.ctx, s.timeout)
+	defer cancel()
+	stop := context.AfterFunc(ctx, cancel)
+	defer stop()
+	res, err := chromedp.Run(rctx, chromedp.Evaluate[pageResult](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		obs.Requests = s.Lab.Journal(prefix)[journalBefore:]
+		obs.ReachedServer = reached(obs.Requests)
+		if errors.Is(err, context.DeadlineExceeded) || rctx.Err() != nil {
+			if ctx.Err() != nil {
+				return obs, fmt.Errorf("interrupted: %w", ctx.Err())
+			}
+			return obs, fmt.Errorf("timed out after %s waiting for the request to settle (the server never answered?)", s.timeout)
+		}
+		if t.ctx.Err() != nil || s.Browser.ctx.Err() != nil {
+			return obs, fmt.Errorf("the browser went away: %w", err)
+		}
+		return obs, fmt.Errorf("running the request in the page: %w", err)
+	}
+	jsDone := time.Now()
+
+	// Settle: CDP events usually arrive before the JS result, not always.
+	opaque := res.Type == "opaque" || res.Type == "opaqueredirect"
+	snap := t.rec.wait(ctx, marker, jsDone.Add(750*time.Millisecond), func(sn snapshot) bool {
+		var fresh []*netRequest
+		for _, n := range sn.requests {
+			if !seen[n.ID] {
+				fresh = append(fresh, n)
+			}
+		}
+		if len(fresh) == 0 {
+			// A request the browser refused before the network (e.g. DELETE in
+			// no-cors) has no events at all.
+			return !res.OK && time.Since(jsDone) > 30*time.Millisecond
+		}
+		failedCORS := false
+		for _, n := range fresh {
+			if !n.terminal() && !(opaque && n.Final != nil) && !(res.OK && n.isPreflight() && n.Final != nil) {
+				return false
+			}
+			if n.Failed != nil && n.Failed.CorsErrorStatus != nil {
+				failedCORS = true
+			}
+		}
+		if failedCORS && time.Since(jsDone) < 150*time.Millisecond {
+			for _, c := range sn.console {
+				if c.Source == "javascript" && strings.Contains(c.Text, "CORS") {
+					return true
+				}
+			}
+			return false
+		}
+		return true
+	})
+	newConsole := snap.console[len(before.console):]
+	var fresh []*netRequest
+	for _, n := range snap.requests {
+		if !seen[n.ID] {
+			fresh = append(fresh, n)
+		}
+	}
+	obs.Requests = s.Lab.Journal(prefix)[journalBefore:]
+	fillFromPage(obs, res)
+	fillFromBrowser(obs, fresh, newConsole, snap.issues)
+	obs.ReachedServer = reached(obs.Requests)
+	for _, e := range obs.Requests {
+		if e.Preflight {
+			obs.Preflight = true
+		}
+	}
+	if !obs.Preflight && obs.ReachedServer && r.Mode != "no-cors" && !sameOrigin(t.origin, preq.URL) && NeedsPreflight(method, r.Headers, r.Body != "") {
+		obs.PreflightCached = true
+	}
+	obs.Duration = time.Since(start)
+	return obs, nil
+}
+
+func sameOrigin(origin, rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return false
+	}
+	return origin == u.Scheme+"://"+u.Host
+}
+
+func reached(entries []servers.Entry) bool {
+	for _, e := range entries {
+		if !e.Preflight {
+			return true
+		}
+	}
+	return false
+}
+
+func fillFromPage(o *Observation, r pageResult) {
+	o.ReadableHeaders = map[string]string{}
+	if !r.OK {
+		o.Outcome = scenarios.OutcomeBlocked
+		o.JSError = r.Error
+		return
+	}
+	o.Outcome = scenarios.OutcomeAllowed
+	o.Status = r.Status
+	o.ResponseType = r.Type
+	o.Body = r.Body
+	o.Redirected = r.Redirected
+	for _, h := range r.Headers {
+		if prev, ok := o.ReadableHeaders[h[0]]; ok {
+			o.ReadableHeaders[h[0]] = prev + ", " + h[1]
+			continue
+		}
+		o.ReadableHeaders[h[0]] = h[1]
+	}
+}
+
+func fillFromBrowser(o *Observation, reqs []*netRequest, console []consoleEntry, issues []evIssueAdded) {
+	var actual *netRequest
+	for _, n := range reqs {
+		if n.isPreflight() {
+			o.Preflight = true
+		} else if actual == nil {
+			actual = n
+		}
+	}
+	// The messages, in the order they went out: preflight before its request.
+	for _, n := range reqs {
+		if n.isPreflight() {
+			o.Exchange = append(o.Exchange, messages(n, "preflight request", "preflight response")...)
+		}
+	}
+	if actual != nil {
+		o.Exchange = append(o.Exchange, messages(actual, "request", "response")...)
+		if f := actual.Failed; f != nil {
+			o.NetError = f.ErrorText
+			if f.CorsErrorStatus != nil {
+				o.CorsError = f.CorsErrorStatus.CorsError
+				o.FailedParameter = f.CorsErrorStatus.FailedParameter
+			}
+		}
+		for _, w := range actual.WireReq {
+			for _, c := range w.Associated {
+				if len(c.BlockedReasons) == 0 {
+					o.CookiesSent = append(o.CookiesSent, c.Cookie.Name+"="+c.Cookie.Value)
+				}
+			}
+		}
+		for _, w := range actual.WireResp {
+			for _, b := range w.BlockedCookies {
+				o.CookiesBlocked = append(o.CookiesBlocked, b.CookieLine+" ("+strings.Join(b.BlockedReasons, ", ")+")")
+			}
+		}
+	}
+	if o.CorsError == "" {
+		for _, n := range reqs {
+			if n.Failed != nil && n.Failed.CorsErrorStatus != nil {
+				o.CorsError = n.Failed.CorsErrorStatus.CorsError
+				o.FailedParameter = n.Failed.CorsErrorStatus.FailedParameter
+				break
+			}
+		}
+	}
+	for _, is := range issues {
+		d := is.Issue.Details.Cors
+		if d == nil {
+			continue
+		}
+		if o.CorsError == "" && !d.IsWarning {
+			o.CorsError = d.CorsErrorStatus.CorsError
+			o.FailedParameter = d.CorsErrorStatus.FailedParameter
+		}
+		if d.IsWarning {
+			o.Issues = append(o.Issues, "CorsIssue warning: "+d.CorsErrorStatus.CorsError)
+		}
+	}
+	for _, c := range console {
+		if c.Source == "javascript" && c.Level == "error" {
+			o.Console = c.Text
+			break
+		}
+	}
+	if o.Console == "" {
+		for _, c := range console {
+			if c.Level == "error" {
+				o.Console = c.Text
+				break
+			}
+		}
+	}
+}
+
+// messages turns one request id's events into wire messages, hop by hop.
+func messages(n *netRequest, reqKind, respKind string) []Message {
+	var out []Message
+	for i, sent := range n.Sent {
+		req := Message{Kind: reqKind, URL: sent.URL}
+		u, _ := url.Parse(sent.URL)
+		target := sent.URL
+		if u != nil {
+			target = u.RequestURI()
+		}
+		req.Line = sent.Method + " " + target + " HTTP/1.1"
+		if i < len(n.WireReq) {
+			req.Headers = sortedHeaders(n.WireReq[i].Headers)
+		} else {
+			req.Headers = sortedHeaders(sent.Headers)
+		}
+		out = append(out, req)
+		var resp *Message
+		switch {
+		case i < len(n.WireResp):
+			w := n.WireResp[i]
+			resp = &Message{Status: w.StatusCode, Headers: sortedHeaders(w.Headers)}
+		case i < len(n.Redirects) && n.Redirects[i] != nil:
+			r := n.Redirects[i]
+			resp = &Message{Status: r.Status, Headers: sortedHeaders(r.Headers)}
+		case i == len(n.Sent)-1 && n.Final != nil:
+			resp = &Message{Status: n.Final.Status, Headers: sortedHeaders(n.Final.Headers)}
+		}
+		if resp != nil {
+			resp.Kind = respKind
+			if i < len(n.Sent)-1 {
+				resp.Kind = "redirect response"
+			}
+			resp.Line = "HTTP/1.1 " + strconv.Itoa(resp.Status) + " " + statusText(resp.Status)
+			out = append(out, *resp)
+		}
+	}
+	return out
+}
+
+func sortedHeaders(h wireHeaders) [][2]string {
+	out := make([][2]string, 0, len(h))
+	for k, v := range h {
+		// CDP joins repeated lines with "\n".
+		for _, line := range strings.Split(v, "\n") {
+			out = append(out, [2]string{k, line})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return strings.ToLower(out[i][0]) < strings.ToLower(out[j][0]) })
+	return out
+}
+
+// ActualEntry returns the journal entry of the actual (non-preflight) request
+// that reached the last hop, or nil.
+func (o *Observation) ActualEntry() *servers.Entry {
+	var found *servers.Entry
+	for i := range o.Requests {
+		if !o.Requests[i].Preflight {
+			found = &o.Requests[i]
+		}
+	}
+	return found
+}
+
+func canonical(name string) string { return textproto.CanonicalMIMEHeaderKey(name) }

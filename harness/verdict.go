@@ -1,0 +1,118 @@
+package harness
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/corslab/corslab/scenarios"
+)
+
+// Compare checks an observation against an expectation, field by field, and
+// returns one line per mismatch ("preflight: expected true, observed false").
+// An empty result means the observation matches.
+func Compare(e scenarios.Expect, o *Observation) []string {
+	var m []string
+	add := func(field string, want, got any) {
+		m = append(m, fmt.Sprintf("%s: expected %v, observed %v", field, show(want), show(got)))
+	}
+	if e.Outcome != "" && e.Outcome != o.Outcome {
+		got := o.Outcome
+		if o.CorsError != "" {
+			got += " (" + o.CorsError + ")"
+		} else if o.JSError != "" {
+			got += " (" + o.JSError + ")"
+		}
+		m = append(m, fmt.Sprintf("outcome: expected %s, observed %s", e.Outcome, got))
+	}
+	if e.Preflight != nil && *e.Preflight != o.Preflight {
+		add("preflight", *e.Preflight, o.Preflight)
+	}
+	if e.PreflightCached != nil && *e.PreflightCached != o.PreflightCached {
+		add("preflight_cached", *e.PreflightCached, o.PreflightCached)
+	}
+	if e.ReachedServer != nil && *e.ReachedServer != o.ReachedServer {
+		add("reached_server", *e.ReachedServer, o.ReachedServer)
+	}
+	if e.CorsError != nil && *e.CorsError != o.CorsError {
+		add("cors_error", *e.CorsError, o.CorsError)
+	}
+	if e.FailedParameter != nil && *e.FailedParameter != o.FailedParameter {
+		add("failed_parameter", *e.FailedParameter, o.FailedParameter)
+	}
+	if e.Status != nil && *e.Status != o.Status {
+		add("status", *e.Status, o.Status)
+	}
+	if e.ResponseType != "" && e.ResponseType != o.ResponseType {
+		add("response_type", e.ResponseType, o.ResponseType)
+	}
+	if e.Body != nil && *e.Body != o.Body {
+		add("body", *e.Body, o.Body)
+	}
+	if e.Redirected != nil && *e.Redirected != o.Redirected {
+		add("redirected", *e.Redirected, o.Redirected)
+	}
+	for _, h := range e.ReadableHeaders {
+		if _, ok := o.ReadableHeaders[strings.ToLower(h)]; !ok {
+			m = append(m, fmt.Sprintf("readable_headers: expected %s to be readable, JS could not read it (readable: %s)", h, strings.Join(sortedKeys(o.ReadableHeaders), ", ")))
+		}
+	}
+	for _, h := range e.UnreadableHeaders {
+		if v, ok := o.ReadableHeaders[strings.ToLower(h)]; ok {
+			m = append(m, fmt.Sprintf("unreadable_headers: expected %s to be hidden, JS read %q", h, v))
+		}
+	}
+	if e.Console != "" && !strings.Contains(o.Console, e.Console) {
+		add("console", "to contain "+show(e.Console).(string), o.Console)
+	}
+	if len(e.ServerReceived) > 0 || len(e.ServerNotReceived) > 0 {
+		actual := o.ActualEntry()
+		for _, name := range sortedKeys(e.ServerReceived) {
+			want := e.ServerReceived[name]
+			if actual == nil {
+				m = append(m, fmt.Sprintf("server_received: expected %s on the actual request, which never reached the server", name))
+				continue
+			}
+			vals, ok := actual.Headers[canonical(name)]
+			got := strings.Join(vals, ", ")
+			switch {
+			case !ok:
+				m = append(m, fmt.Sprintf("server_received: expected %s, the server did not receive it", name))
+			case want != "*" && got != want:
+				m = append(m, fmt.Sprintf("server_received: expected %s: %q, observed %q", name, want, got))
+			}
+		}
+		for _, name := range e.ServerNotReceived {
+			if actual == nil {
+				continue
+			}
+			if vals, ok := actual.Headers[canonical(name)]; ok {
+				m = append(m, fmt.Sprintf("server_not_received: expected no %s, the server received %q", name, strings.Join(vals, ", ")))
+			}
+		}
+	}
+	return m
+}
+
+func show(v any) any {
+	switch x := v.(type) {
+	case string:
+		if x == "" {
+			return `""`
+		}
+		if strings.ContainsAny(x, " ,\"") {
+			return fmt.Sprintf("%q", x)
+		}
+		return x
+	}
+	return v
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,272 @@
+// Package scenarios holds CORS scenarios as plain data: the server's header
+// configuration, the request a page makes, what the browser is expected to do
+// and the lesson the exchange teaches. It also loads and validates scenario
+// files, and embeds the built-in catalog.
+//
+// The package imports nothing else of corslab: servers and the harness read
+// scenarios, never the other way round.
+package scenarios
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Scenario is one CORS exchange: bar answers as Server says, a page on Page
+// makes Request, and the browser is expected to behave as Expect says.
+//
+// A scenario either has one Request and Expect, or a list of Steps that run in
+// order against the same server configuration and the same unique path.
+type Scenario struct {
+	// Name is unique and lowercase-kebab, e.g. "preflight-delete-api-key".
+	Name string `yaml:"name" json:"name"`
+	// Group names the part of the protocol the scenario illustrates.
+	Group string `yaml:"group" json:"group"`
+	// Lesson explains, for someone new to CORS, what the exchange teaches.
+	Lesson string `yaml:"lesson,omitempty" json:"lesson,omitempty"`
+	// Spec links the section of the Fetch standard the scenario illustrates.
+	Spec string `yaml:"spec,omitempty" json:"spec,omitempty"`
+	// Divergence marks a scenario whose expectation records what Chromium does
+	// where it departs from the Fetch standard; the lesson explains both.
+	Divergence bool `yaml:"divergence,omitempty" json:"divergence,omitempty"`
+	// Page is the origin of the calling page: "foo" (the default), "bar",
+	// "baz", "sandboxed" (an opaque origin, null), or any other host label,
+	// which becomes http://LABEL.localhost:PORT.
+	Page string `yaml:"page,omitempty" json:"page,omitempty"`
+	// Request is what the page asks for.
+	Request Request `yaml:"request,omitempty" json:"request"`
+	// Server is how bar answers.
+	Server Server `yaml:"server" json:"server"`
+	// Expect is what the browser should do. Omitted fields are not checked.
+	Expect Expect `yaml:"expect,omitempty" json:"expect"`
+	// Steps, when given, replace Request and Expect: each runs in order.
+	Steps []Step `yaml:"steps,omitempty" json:"steps,omitempty"`
+
+	// Source is where the scenario was read from ("file.yaml:12").
+	Source string `yaml:"-" json:"source,omitempty"`
+}
+
+// Step is one request of a multi-step scenario.
+type Step struct {
+	// Page overrides the scenario's page for this step.
+	Page string `yaml:"page,omitempty" json:"page,omitempty"`
+	// After is how long to wait before the step runs.
+	After Duration `yaml:"after,omitempty" json:"after,omitempty"`
+	// Request is what the page asks for in this step.
+	Request Request `yaml:"request" json:"request"`
+	// Expect is what the browser should do in this step.
+	Expect Expect `yaml:"expect" json:"expect"`
+}
+
+// Request is the request a page makes with fetch() or XMLHttpRequest.
+type Request struct {
+	// Method is sent exactly as written ("patch" is not "PATCH"); default GET.
+	Method string `yaml:"method,omitempty" json:"method,omitempty"`
+	// Path is appended to the scenario's unique path on bar; default "/".
+	Path string `yaml:"path,omitempty" json:"path,omitempty"`
+	// Target is the origin the request goes to: "bar" (default), "foo",
+	// "baz" or another label.
+	Target string `yaml:"target,omitempty" json:"target,omitempty"`
+	// Headers are request headers the page sets, in order.
+	Headers Headers `yaml:"headers,omitempty" json:"headers,omitempty"`
+	// Credentials is the credentials mode: omit, same-origin (default) or include.
+	Credentials string `yaml:"credentials,omitempty" json:"credentials,omitempty"`
+	// Mode is the request mode: cors (default) or no-cors.
+	Mode string `yaml:"mode,omitempty" json:"mode,omitempty"`
+	// Redirect is the redirect mode: follow (default), error or manual.
+	Redirect string `yaml:"redirect,omitempty" json:"redirect,omitempty"`
+	// Body is sent as the request body when not empty.
+	Body string `yaml:"body,omitempty" json:"body,omitempty"`
+	// API is fetch (default) or xhr.
+	API string `yaml:"api,omitempty" json:"api,omitempty"`
+}
+
+// Server is bar's configuration for one scenario.
+type Server struct {
+	// AllowOrigins, when set, makes bar send Access-Control-Allow-Origin with
+	// the request's Origin only when that origin is listed (a label such as
+	// foo, or a full origin), and Vary: Origin always.
+	AllowOrigins []string `yaml:"allow_origins,omitempty" json:"allow_origins,omitempty"`
+	// Preflight is bar's answer to a CORS preflight. When nil, a preflight
+	// gets Response.
+	Preflight *Response `yaml:"preflight,omitempty" json:"preflight,omitempty"`
+	// Response is bar's answer to the actual request.
+	Response Response `yaml:"response" json:"response"`
+	// Redirects are answered, in order, before Response.
+	Redirects []Redirect `yaml:"redirects,omitempty" json:"redirects,omitempty"`
+}
+
+// Response is one HTTP answer.
+type Response struct {
+	// Status is the status code; default 200.
+	Status int `yaml:"status,omitempty" json:"status,omitempty"`
+	// Headers go on the wire byte for byte as written, in order.
+	Headers Headers `yaml:"headers,omitempty" json:"headers,omitempty"`
+	// Body is the response body.
+	Body string `yaml:"body,omitempty" json:"body,omitempty"`
+	// Delay holds the answer back; a delay longer than the scenario timeout
+	// models a server that never answers.
+	Delay Duration `yaml:"delay,omitempty" json:"delay,omitempty"`
+}
+
+// Redirect is one hop answered before the final response.
+type Redirect struct {
+	// Status is the redirect status; default 302.
+	Status int `yaml:"status,omitempty" json:"status,omitempty"`
+	// To is the origin label the Location points at: foo, bar, baz or a label.
+	To string `yaml:"to,omitempty" json:"to,omitempty"`
+	// Location, when set, is sent instead of the one To makes.
+	Location string `yaml:"location,omitempty" json:"location,omitempty"`
+	// Headers are sent with the redirect.
+	Headers Headers `yaml:"headers,omitempty" json:"headers,omitempty"`
+	// Preflight is this hop's answer to a preflight; when nil a preflight
+	// gets the redirect itself.
+	Preflight *Response `yaml:"preflight,omitempty" json:"preflight,omitempty"`
+}
+
+// Expect is what the browser is expected to do. Every field but Outcome is
+// optional; a nil or empty field is not checked.
+type Expect struct {
+	// Outcome is "allowed" (the promise resolved, the page got a response) or
+	// "blocked" (it rejected with a network error).
+	Outcome string `yaml:"outcome" json:"outcome"`
+	// Preflight says whether the browser sent a CORS preflight.
+	Preflight *bool `yaml:"preflight,omitempty" json:"preflight,omitempty"`
+	// PreflightCached says whether the browser answered the preflight from
+	// its preflight cache (no OPTIONS on the wire, the request needed one).
+	PreflightCached *bool `yaml:"preflight_cached,omitempty" json:"preflight_cached,omitempty"`
+	// ReachedServer says whether the actual request reached the server.
+	ReachedServer *bool `yaml:"reached_server,omitempty" json:"reached_server,omitempty"`
+	// CorsError is Chromium's reason (Network.CorsError), "" for none.
+	CorsError *string `yaml:"cors_error,omitempty" json:"cors_error,omitempty"`
+	// FailedParameter is the value Chromium names with the reason.
+	FailedParameter *string `yaml:"failed_parameter,omitempty" json:"failed_parameter,omitempty"`
+	// Status is the status the page read.
+	Status *int `yaml:"status,omitempty" json:"status,omitempty"`
+	// ResponseType is the Response.type the page read: basic, cors or opaque.
+	ResponseType string `yaml:"response_type,omitempty" json:"response_type,omitempty"`
+	// Body is the body the page read.
+	Body *string `yaml:"body,omitempty" json:"body,omitempty"`
+	// ReadableHeaders must be readable by the page.
+	ReadableHeaders []string `yaml:"readable_headers,omitempty" json:"readable_headers,omitempty"`
+	// UnreadableHeaders must not be readable by the page.
+	UnreadableHeaders []string `yaml:"unreadable_headers,omitempty" json:"unreadable_headers,omitempty"`
+	// Console is a substring of the browser's console message.
+	Console string `yaml:"console,omitempty" json:"console,omitempty"`
+	// Redirected says whether the response the page got came after a redirect.
+	Redirected *bool `yaml:"redirected,omitempty" json:"redirected,omitempty"`
+	// ServerReceived names request headers the server must have received on
+	// the actual request, with their value ("*" for any value).
+	ServerReceived map[string]string `yaml:"server_received,omitempty" json:"server_received,omitempty"`
+	// ServerNotReceived names request headers the server must not have received.
+	ServerNotReceived []string `yaml:"server_not_received,omitempty" json:"server_not_received,omitempty"`
+}
+
+// Outcomes a scenario can expect.
+const (
+	OutcomeAllowed = "allowed"
+	OutcomeBlocked = "blocked"
+)
+
+// RequestSteps returns the scenario's steps: Steps when given, or one step
+// made of Page, Request and Expect.
+func (s Scenario) RequestSteps() []Step {
+	if len(s.Steps) > 0 {
+		out := make([]Step, len(s.Steps))
+		for i, st := range s.Steps {
+			if st.Page == "" {
+				st.Page = s.Page
+			}
+			out[i] = st
+		}
+		return out
+	}
+	return []Step{{Page: s.Page, Request: s.Request, Expect: s.Expect}}
+}
+
+// Header is one header name with its values; each value is its own line.
+type Header struct {
+	Name   string
+	Values []string
+}
+
+// Headers is an ordered list of headers.
+type Headers []Header
+
+// Get returns the values of the first header named name, compared without case.
+func (h Headers) Get(name string) []string {
+	for _, x := range h {
+		if strings.EqualFold(x.Name, name) {
+			return x.Values
+		}
+	}
+	return nil
+}
+
+// Has reports whether a header named name is present, compared without case.
+func (h Headers) Has(name string) bool {
+	for _, x := range h {
+		if strings.EqualFold(x.Name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// MarshalJSON writes the headers as an object; a header with several lines
+// becomes an array.
+func (h Headers) MarshalJSON() ([]byte, error) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, x := range h {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(jsonString(x.Name))
+		b.WriteByte(':')
+		if len(x.Values) == 1 {
+			b.WriteString(jsonString(x.Values[0]))
+			continue
+		}
+		b.WriteByte('[')
+		for j, v := range x.Values {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(jsonString(v))
+		}
+		b.WriteByte(']')
+	}
+	b.WriteByte('}')
+	return []byte(b.String()), nil
+}
+
+func jsonString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// Duration is a time.Duration written as "1.5s" or "200ms".
+type Duration time.Duration
+
+// D returns the duration as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// MarshalJSON writes the duration as a string such as "1.5s".
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return []byte(jsonString(time.Duration(d).String())), nil
+}

@@ -1,0 +1,167 @@
+package corslab_test
+
+import (
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	. "github.com/corslab/corslab"
+	"github.com/corslab/corslab/harness"
+	"github.com/corslab/corslab/scenarios"
+)
+
+// TestCatalog runs every built-in scenario as a Ginkgo spec against a real
+// Chromium. Filter with e.g. `go test -run TestCatalog -args -ginkgo.label-filter=preflight`.
+func TestCatalog(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "corslab catalog")
+}
+
+var session *harness.Session
+
+var _ = BeforeSuite(func(ctx SpecContext) {
+	var err error
+	session, err = harness.Start(ctx, harness.Options{})
+	Expect(err).NotTo(HaveOccurred(), "starting the lab (is Chromium installed? run `make setup`)")
+	DeferCleanup(func() { Expect(session.Close()).To(Succeed()) })
+}, NodeTimeout(60*time.Second))
+
+// catalog is loaded while the spec tree is built, so a broken catalog is one
+// failing spec rather than a panic.
+func catalog() ([]scenarios.Scenario, error) {
+	all, err := scenarios.Catalog()
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		return scenarios.GroupRank(all[i].Group) < scenarios.GroupRank(all[j].Group)
+	})
+	return all, nil
+}
+
+var _ = Describe("the built-in catalog", func() {
+	all, err := catalog()
+	if err != nil {
+		It("loads", func() { Fail(err.Error()) })
+		return
+	}
+	var groups []string
+	byGroup := map[string][]scenarios.Scenario{}
+	for _, sc := range all {
+		if _, ok := byGroup[sc.Group]; !ok {
+			groups = append(groups, sc.Group)
+		}
+		byGroup[sc.Group] = append(byGroup[sc.Group], sc)
+	}
+	for _, g := range groups {
+		Describe(g, Label(g), func() {
+			for _, sc := range byGroup[g] {
+				It(sc.Name, Label(sc.Group), func(ctx SpecContext) {
+					res := session.Run(ctx, sc)
+					Expect(res.Error).To(BeEmpty(), "the harness could not observe %s (%s)", sc.Name, sc.Source)
+					for i, st := range res.Steps {
+						By(stepName(i, len(res.Steps)))
+						Expect(st.Observed).To(MatchExpectation(st.Expect), "scenario %s (%s)", sc.Name, sc.Source)
+						assertInDomainTerms(st.Expect, st.Observed)
+					}
+				}, SpecTimeout(30*time.Second))
+			}
+		})
+	}
+})
+
+func stepName(i, n int) string {
+	if n == 1 {
+		return "the request"
+	}
+	return "step " + string(rune('1'+i))
+}
+
+// assertInDomainTerms restates the expectation with the public matchers, so
+// they are exercised on every scenario.
+func assertInDomainTerms(e scenarios.Expect, o *harness.Observation) {
+	switch e.Outcome {
+	case scenarios.OutcomeAllowed:
+		Expect(o).To(BeAllowed())
+	case scenarios.OutcomeBlocked:
+		if e.CorsError != nil && *e.CorsError != "" {
+			Expect(o).To(BeBlockedWith(*e.CorsError))
+		} else {
+			Expect(o).To(BeBlocked())
+		}
+	}
+	if e.Preflight != nil {
+		if *e.Preflight {
+			Expect(o).To(HaveSentPreflight())
+		} else {
+			Expect(o).NotTo(HaveSentPreflight())
+		}
+	}
+	if e.ReachedServer != nil {
+		if *e.ReachedServer {
+			Expect(o).To(HaveReachedServer())
+		} else {
+			Expect(o).NotTo(HaveReachedServer())
+		}
+	}
+	for _, h := range e.ReadableHeaders {
+		Expect(o).To(ExposeHeader(h))
+	}
+	for _, h := range e.UnreadableHeaders {
+		Expect(o).NotTo(ExposeHeader(h))
+	}
+}
+
+var _ = Describe("the suite itself", Label("meta"), func() {
+	// A test that cannot fail is a defect: run a real scenario with wrong
+	// expectations and check that every wrong field is caught by name.
+	It("reports a wrong expectation as a mismatch naming the field", func(ctx SpecContext) {
+		sc := scenarios.Scenario{
+			Name:  "meta-wrong-expectation",
+			Group: "meta",
+			Server: scenarios.Server{Response: scenarios.Response{
+				Status: 200, Body: "x",
+				Headers: scenarios.Headers{{Name: "Access-Control-Allow-Origin", Values: []string{"{origin}"}}},
+			}},
+			Expect: scenarios.Expect{
+				Outcome:       scenarios.OutcomeBlocked,
+				Preflight:     ptr(true),
+				ReachedServer: ptr(false),
+				CorsError:     ptr("MissingAllowOriginHeader"),
+				Status:        ptr(404),
+			},
+		}
+		res := session.Run(ctx, sc)
+		Expect(res.Error).To(BeEmpty())
+		Expect(res.Verdict).To(Equal(harness.Fail))
+		joined := strings.Join(res.Mismatches, "\n")
+		for _, field := range []string{"outcome:", "preflight:", "reached_server:", "cors_error:", "status:"} {
+			Expect(joined).To(ContainSubstring(field))
+		}
+		failures := InterceptGomegaFailures(func() {
+			Expect(res.Last()).To(MatchExpectation(sc.Expect))
+			Expect(res.Last()).To(BeBlockedWith("MissingAllowOriginHeader"))
+			Expect(res.Last()).NotTo(HaveReachedServer())
+		})
+		Expect(failures).To(HaveLen(3))
+		Expect(failures[0]).To(ContainSubstring("outcome: expected blocked, observed allowed"))
+		Expect(failures[0]).To(ContainSubstring(`"readable_headers"`), "a failure prints the whole observation")
+	}, SpecTimeout(30*time.Second))
+
+	It("observes the server's headers, not the scenario's expectation", func(ctx SpecContext) {
+		base := scenarios.Scenario{Name: "meta-headers-change", Group: "meta",
+			Expect: scenarios.Expect{Outcome: scenarios.OutcomeAllowed}}
+		withACAO := base
+		withACAO.Server.Response.Headers = scenarios.Headers{{Name: "Access-Control-Allow-Origin", Values: []string{"{origin}"}}}
+		Expect(session.Run(ctx, withACAO).Verdict).To(Equal(harness.Pass))
+		res := session.Run(ctx, base)
+		Expect(res.Verdict).To(Equal(harness.Fail))
+		Expect(res.Last()).To(BeBlockedWith("MissingAllowOriginHeader"))
+	}, SpecTimeout(30*time.Second))
+})
+
+func ptr[T any](v T) *T { return &v }
