@@ -44,8 +44,12 @@ type Observation struct {
 	// Exchange is the request and response messages as the browser saw them
 	// on the wire, in order: preflight, redirects, actual request.
 	Exchange []Message `json:"exchange,omitempty"`
-	// CookiesSent are cookies the browser attached to the actual request.
+	// CookiesSent are the cookies bar received on the actual request.
 	CookiesSent []string `json:"cookies_sent,omitempty"`
+	// CookieSet: a cookie appeared in (or changed in) the jar during the step.
+	CookieSet bool `json:"cookie_set"`
+	// Jar is the browser's cookies for the request URL after the step.
+	Jar []string `json:"jar,omitempty"`
 	// CookiesBlocked are Set-Cookie lines the browser refused, with reasons.
 	CookiesBlocked []string `json:"cookies_blocked,omitempty"`
 

@@ -34,6 +34,10 @@ type Session struct {
 	Lab     *servers.Lab
 	Browser *Browser
 	timeout time.Duration
+	opt     BrowserOptions
+	// blocking is a second browser that keeps Chromium's third-party cookie
+	// blocking, started when a scenario asks for it.
+	blocking *Browser
 
 	mu   sync.Mutex
 	tabs map[string]*tab
@@ -58,7 +62,7 @@ func Start(ctx context.Context, opt Options) (*Session, error) {
 		lab.Close()
 		return nil, err
 	}
-	s := &Session{Lab: lab, Browser: b, timeout: opt.Timeout, tabs: map[string]*tab{}}
+	s := &Session{Lab: lab, Browser: b, timeout: opt.Timeout, opt: opt.Browser, tabs: map[string]*tab{}}
 	if s.timeout <= 0 {
 		s.timeout = 5 * time.Second
 	}
@@ -77,13 +81,23 @@ func (s *Session) Close() error {
 		t.cancel()
 	}
 	s.tabs = nil
+	blocking := s.blocking
 	s.mu.Unlock()
 	err := s.Browser.Close()
+	if blocking != nil {
+		err = errors.Join(err, blocking.Close())
+	}
 	return errors.Join(err, s.Lab.Close())
 }
 
 // tab returns the tab whose page is on the label's origin, opening it once.
 func (s *Session) tab(ctx context.Context, label string) (*tab, error) {
+	return s.tabIn(ctx, label, false)
+}
+
+// tabIn is tab in the main browser, or in the one that blocks third-party
+// cookies.
+func (s *Session) tabIn(ctx context.Context, label string, block bool) (*tab, error) {
 	if label == "" {
 		label = "foo"
 	}
@@ -92,20 +106,35 @@ func (s *Session) tab(ctx context.Context, label string) (*tab, error) {
 	if s.tabs == nil {
 		return nil, errors.New("session is closed")
 	}
-	if t, ok := s.tabs[label]; ok {
+	key := label
+	b := s.Browser
+	if block != s.opt.BlockThirdPartyCookies {
+		key = "3pc-block|" + label
+		if s.blocking == nil {
+			o := s.opt
+			o.BlockThirdPartyCookies = block
+			nb, err := Launch(ctx, o)
+			if err != nil {
+				return nil, fmt.Errorf("starting a browser with third-party cookies %s: %w", map[bool]string{true: "blocked", false: "allowed"}[block], err)
+			}
+			s.blocking = nb
+		}
+		b = s.blocking
+	}
+	if t, ok := s.tabs[key]; ok {
 		return t, nil
 	}
 	pageURL := s.Lab.Origin(label) + "/"
 	if label == "sandboxed" {
 		pageURL = s.Lab.Origin("foo") + "/__corslab/sandboxed"
 	}
-	tctx, cancel := chromedp.NewContext(s.Browser.Context())
+	tctx, cancel := chromedp.NewContext(b.Context())
 	t := &tab{ctx: tctx, cancel: cancel, rec: newRecorder(), label: label, origin: s.Lab.Origin(label)}
 	if err := s.openTab(ctx, t, pageURL); err != nil {
 		cancel()
 		return nil, err
 	}
-	s.tabs[label] = t
+	s.tabs[key] = t
 	return t, nil
 }
 
@@ -152,6 +181,13 @@ func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
 	res := Result{Scenario: sc}
 	prefix := s.Lab.Register(sc.Name, sc.Server)
 	defer s.Lab.Forget(prefix)
+	if usesCookies(sc) {
+		if err := s.prepareCookies(ctx, sc, prefix); err != nil {
+			res.Verdict, res.Error = Error, err.Error()
+			return res
+		}
+		defer s.clearJar(ctx, sc)
+	}
 	for i, st := range sc.RequestSteps() {
 		if d := st.After.D(); d > 0 {
 			select {
@@ -160,7 +196,7 @@ func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
 			}
 		}
 		sr := StepResult{Expect: st.Expect}
-		obs, err := s.runStep(ctx, prefix, sc, st)
+		obs, err := s.runStep(ctx, prefix, sc, st, usesCookies(sc))
 		if err != nil {
 			sr.Error = err.Error()
 			if len(sc.Steps) > 0 {
@@ -214,6 +250,42 @@ func (s *Session) RunAll(ctx context.Context, list []scenarios.Scenario, progres
 	return out
 }
 
+func usesCookies(sc scenarios.Scenario) bool {
+	if len(sc.Cookies) > 0 || sc.ThirdPartyCookies != "" {
+		return true
+	}
+	for _, st := range sc.RequestSteps() {
+		if st.Request.Credentials == "include" || st.Expect.CookiesSent != nil || st.Expect.CookieSet != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// prepareCookies empties the jar and puts the scenario's cookies in it for bar.
+func (s *Session) prepareCookies(ctx context.Context, sc scenarios.Scenario, prefix string) error {
+	steps := sc.RequestSteps()
+	t, err := s.tabIn(ctx, steps[0].Page, sc.ThirdPartyCookies == "block")
+	if err != nil {
+		return err
+	}
+	if err := clearCookies(ctx, t); err != nil {
+		return err
+	}
+	for _, c := range sc.Cookies {
+		if err := setCookie(ctx, t, s.targetURL(prefix, steps[0].Request), c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Session) clearJar(ctx context.Context, sc scenarios.Scenario) {
+	if t, err := s.tabIn(ctx, sc.RequestSteps()[0].Page, sc.ThirdPartyCookies == "block"); err == nil {
+		clearCookies(context.WithoutCancel(ctx), t)
+	}
+}
+
 // targetURL builds the URL of a step's request on the scenario's unique path.
 func (s *Session) targetURL(prefix string, r scenarios.Request) string {
 	target := r.Target
@@ -227,8 +299,8 @@ func (s *Session) targetURL(prefix string, r scenarios.Request) string {
 	return s.Lab.Origin(target) + prefix + p
 }
 
-func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scenario, st scenarios.Step) (*Observation, error) {
-	t, err := s.tab(ctx, st.Page)
+func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scenario, st scenarios.Step, cookies bool) (*Observation, error) {
+	t, err := s.tabIn(ctx, st.Page, sc.ThirdPartyCookies == "block")
 	if err != nil {
 		return nil, err
 	}
@@ -264,6 +336,12 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 	journalBefore := len(s.Lab.Journal(prefix))
 
 	obs := &Observation{Page: t.origin, URL: preq.URL}
+	var jarBefore []string
+	if cookies {
+		if jarBefore, err = jar(ctx, t, preq.URL); err != nil {
+			return nil, err
+		}
+	}
 	start := time.Now()
 	rctx, cancel := context.WithTimeout(t.ctx, s.timeout)
 	defer cancel()
@@ -333,6 +411,26 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 	for _, e := range obs.Requests {
 		if e.Preflight {
 			obs.Preflight = true
+		}
+	}
+	obs.CookiesSent = nil
+	if a := obs.ActualEntry(); a != nil {
+		obs.CookiesSent = cookiesOf(a.Headers.Get("Cookie"))
+	}
+	if cookies {
+		after, err := jar(ctx, t, preq.URL)
+		if err != nil {
+			return nil, err
+		}
+		obs.Jar = after
+		old := map[string]bool{}
+		for _, c := range jarBefore {
+			old[c] = true
+		}
+		for _, c := range after {
+			if !old[c] {
+				obs.CookieSet = true
+			}
 		}
 	}
 	if !obs.Preflight && obs.ReachedServer && r.Mode != "no-cors" && !sameOrigin(t.origin, preq.URL) && NeedsPreflight(method, r.Headers, r.Body != "") {

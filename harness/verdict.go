@@ -62,6 +62,20 @@ func Compare(e scenarios.Expect, o *Observation) []string {
 			m = append(m, fmt.Sprintf("unreadable_headers: expected %s to be hidden, JS read %q", h, v))
 		}
 	}
+	if e.CookieSet != nil && *e.CookieSet != o.CookieSet {
+		add("cookie_set", *e.CookieSet, o.CookieSet)
+	}
+	if e.CookiesSent != nil {
+		want := *e.CookiesSent
+		if len(want) == 0 && len(o.CookiesSent) > 0 {
+			add("cookies_sent", "none", strings.Join(o.CookiesSent, "; "))
+		}
+		for _, c := range want {
+			if !hasCookie(o.CookiesSent, c) {
+				add("cookies_sent", "to include "+c, strings.Join(o.CookiesSent, "; "))
+			}
+		}
+	}
 	if e.Console != "" && !strings.Contains(o.Console, e.Console) {
 		add("console", "to contain "+show(e.Console).(string), o.Console)
 	}
@@ -115,4 +129,15 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// hasCookie reports whether sent has the cookie "name" or "name=value".
+func hasCookie(sent []string, want string) bool {
+	for _, c := range sent {
+		name, _, _ := strings.Cut(c, "=")
+		if c == want || (!strings.Contains(want, "=") && name == want) {
+			return true
+		}
+	}
+	return false
 }

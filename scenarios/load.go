@@ -303,6 +303,19 @@ func (v *validator) scenario(s *Scenario) {
 	}
 	v.page([]string{"page"}, s.Page)
 	v.server(&s.Server)
+	if !oneOf(s.ThirdPartyCookies, "", "allow", "block") {
+		v.errorf([]string{"third_party_cookies"}, "third_party_cookies %q is not allow or block", s.ThirdPartyCookies)
+	}
+	for i, c := range s.Cookies {
+		at := []string{"cookies", "#" + strconv.Itoa(i)}
+		name, _, ok := strings.Cut(strings.SplitN(c, ";", 2)[0], "=")
+		switch {
+		case !ok || !tokenRe.MatchString(strings.TrimSpace(name)):
+			v.errorf(at, "cookie %q is not name=value[; attributes]", c)
+		case strings.ContainsAny(c, "\r\n\x00"):
+			v.errorf(at, "cookie %q contains CR, LF or NUL", c)
+		}
+	}
 	hasRequest := mapValue(v.node, "request") != nil
 	hasExpect := mapValue(v.node, "expect") != nil
 	if len(s.Steps) > 0 {

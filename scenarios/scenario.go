@@ -40,6 +40,14 @@ type Scenario struct {
 	Server Server `yaml:"server" json:"server"`
 	// Expect is what the browser should do. Omitted fields are not checked.
 	Expect Expect `yaml:"expect,omitempty" json:"expect"`
+	// Cookies are put in the browser's cookie jar for bar before the first
+	// step, each written as a Set-Cookie value ("c1=v1; SameSite=None; Secure").
+	// The jar is emptied before and after every scenario that uses cookies.
+	Cookies []string `yaml:"cookies,omitempty" json:"cookies,omitempty"`
+	// ThirdPartyCookies is "allow" (default: corslab's profile lets
+	// cross-site cookies through) or "block" (Chromium's own default, run in
+	// a second browser whose profile keeps it).
+	ThirdPartyCookies string `yaml:"third_party_cookies,omitempty" json:"third_party_cookies,omitempty"`
 	// Steps, when given, replace Request and Expect: each runs in order.
 	Steps []Step `yaml:"steps,omitempty" json:"steps,omitempty"`
 
@@ -156,6 +164,12 @@ type Expect struct {
 	Console string `yaml:"console,omitempty" json:"console,omitempty"`
 	// Redirected says whether the response the page got came after a redirect.
 	Redirected *bool `yaml:"redirected,omitempty" json:"redirected,omitempty"`
+	// CookiesSent lists cookies ("name" or "name=value") bar must have
+	// received on the actual request; an empty list means no Cookie header.
+	CookiesSent *[]string `yaml:"cookies_sent,omitempty" json:"cookies_sent,omitempty"`
+	// CookieSet says whether a cookie bar set with Set-Cookie landed in the
+	// browser's jar during this step.
+	CookieSet *bool `yaml:"cookie_set,omitempty" json:"cookie_set,omitempty"`
 	// ServerReceived names request headers the server must have received on
 	// the actual request, with their value ("*" for any value).
 	ServerReceived map[string]string `yaml:"server_received,omitempty" json:"server_received,omitempty"`
