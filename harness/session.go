@@ -161,6 +161,10 @@ func (s *Session) openTab(ctx context.Context, t *tab, pageURL string) error {
 				done <- fmt.Errorf("waiting for the sandboxed frame: %w", err)
 				return
 			}
+			if err := s.attachFrame(t); err != nil {
+				done <- err
+				return
+			}
 		}
 		done <- nil
 	}()
@@ -172,6 +176,32 @@ func (s *Session) openTab(ctx context.Context, t *tab, pageURL string) error {
 	case <-time.After(15 * time.Second):
 		return fmt.Errorf("opening the page %s: no answer from the browser within 15s", pageURL)
 	}
+}
+
+// attachFrame records the events of the sandboxed frame too: Chromium runs
+// an opaque-origin frame in its own process (an out-of-process iframe), whose
+// network events do not reach the page's target.
+func (s *Session) attachFrame(t *tab) error {
+	infos, err := chromedp.Targets(t.ctx)
+	if err != nil {
+		return fmt.Errorf("listing targets for the sandboxed frame: %w", err)
+	}
+	for _, info := range infos {
+		if info.Type != "iframe" || info.URL != "about:srcdoc" {
+			continue
+		}
+		fctx, _ := chromedp.NewContext(t.ctx, chromedp.WithTargetID(info.TargetID))
+		if err := chromedp.Do(fctx); err != nil {
+			return fmt.Errorf("attaching to the sandboxed frame: %w", err)
+		}
+		t.rec.subscribe(fctx, chromedp.FromContext(fctx).Target)
+		if _, err := chromedp.Call(fctx, audits.Enable, cdp.Empty{}); err != nil {
+			return fmt.Errorf("enabling Audits in the sandboxed frame: %w", err)
+		}
+		return nil
+	}
+	// No separate target: the frame shares the page's process and events.
+	return nil
 }
 
 // Run runs every step of a scenario and returns the verdict. Errors of the
