@@ -1,0 +1,129 @@
+package scenarios
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const good = `scenarios:
+  - name: ok-one
+    group: simple
+    request: {method: DELETE, headers: {Api-Key: k}}
+    server:
+      response:
+        headers:
+          Access-Control-Allow-Origin: "{origin}"
+          X-Two: ["a", "b"]
+    expect: {outcome: allowed, preflight: true}
+`
+
+func TestParseGood(t *testing.T) {
+	got, err := Parse("good.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 {
+		t.Fatalf("got %d scenarios", len(got))
+	}
+	s := got[0]
+	if s.Source != "good.yaml:2" {
+		t.Errorf("source %q", s.Source)
+	}
+	if v := s.Server.Response.Headers.Get("x-two"); len(v) != 2 || v[0] != "a" || v[1] != "b" {
+		t.Errorf("X-Two = %q, want two lines", v)
+	}
+	if s.Expect.Preflight == nil || !*s.Expect.Preflight {
+		t.Errorf("preflight not read")
+	}
+	if s.Request.Headers[0].Name != "Api-Key" {
+		t.Errorf("header name case lost: %q", s.Request.Headers[0].Name)
+	}
+}
+
+// Every bad input gives FILE:LINE and says what is wrong; none panics.
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"bad yaml", "scenarios:\n  - name: [x\n", "bad.yaml:1: did not find expected"},
+		{"tab indent", "scenarios:\n\t- name: a\n", "bad.yaml:2: found character that cannot start any token"},
+		{"empty", "", "bad.yaml:1: empty file"},
+		{"no scenarios key", "foo: 1\n", `bad.yaml:1: unknown field "foo"`},
+		{"unknown field", "scenarios:\n  - name: a\n    group: g\n    expect: {outcome: allowed}\n    colour: red\n", `bad.yaml:5: unknown field "colour" in scenario`},
+		{"unknown nested field", "scenarios:\n  - name: a\n    group: g\n    request:\n      methd: GET\n    expect: {outcome: allowed}\n", `bad.yaml:5: unknown field "methd" in request`},
+		{"wrong type", "scenarios:\n  - name: a\n    group: g\n    server:\n      response:\n        status: lots\n    expect: {outcome: allowed}\n", `bad.yaml:6: wrong type`},
+		{"missing name", "scenarios:\n  - group: g\n    expect: {outcome: allowed}\n", "bad.yaml:2: scenario has no name"},
+		{"bad name", "scenarios:\n  - name: Big_Name\n    group: g\n    expect: {outcome: allowed}\n", `bad.yaml:2: name "Big_Name" is not lowercase-kebab`},
+		{"duplicate", "scenarios:\n  - name: a\n    group: g\n    expect: {outcome: allowed}\n  - name: a\n    group: g\n    expect: {outcome: allowed}\n", `bad.yaml:5: duplicate scenario name "a" (first at bad.yaml:2)`},
+		{"CR LF in value", "scenarios:\n  - name: a\n    group: g\n    server:\n      response:\n        headers:\n          X-Evil: \"a\\r\\nSet-Cookie: x=1\"\n    expect: {outcome: allowed}\n", `bad.yaml:7: header X-Evil: value "a\r\nSet-Cookie: x=1" contains CR, LF`},
+		{"CR in request header", "scenarios:\n  - name: a\n    group: g\n    request:\n      headers: {X-A: \"1\\n2\"}\n    expect: {outcome: allowed}\n", `bad.yaml:5: header X-A: value`},
+		{"bad header name", "scenarios:\n  - name: a\n    group: g\n    request:\n      headers: {\"X A\": b}\n    expect: {outcome: allowed}\n", `header name "X A" is not an HTTP token`},
+		{"no expect", "scenarios:\n  - name: a\n    group: g\n", `bad.yaml:2: scenario "a" has no expect`},
+		{"bad outcome", "scenarios:\n  - name: a\n    group: g\n    expect: {outcome: maybe}\n", `bad.yaml:4: outcome "maybe" is not allowed or blocked`},
+		{"bad credentials", "scenarios:\n  - name: a\n    group: g\n    request: {credentials: always}\n    expect: {outcome: allowed}\n", `credentials "always" is not one of`},
+		{"bad status", "scenarios:\n  - name: a\n    group: g\n    server: {response: {status: 99}}\n    expect: {outcome: allowed}\n", `status 99 is outside 200-599`},
+		{"bad duration", "scenarios:\n  - name: a\n    group: g\n    server: {response: {delay: soon}}\n    expect: {outcome: allowed}\n", `bad.yaml:4: "soon" is not a duration`},
+		{"bad allow origin", "scenarios:\n  - name: a\n    group: g\n    server:\n      allow_origins: [\"http://x.test/\"]\n    expect: {outcome: allowed}\n", `bad.yaml:5: allow_origins entry "http://x.test/"`},
+		{"steps and request", "scenarios:\n  - name: a\n    group: g\n    request: {}\n    expect: {outcome: allowed}\n    steps:\n      - expect: {outcome: allowed}\n", `has both steps and a top-level request/expect`},
+		{"bad page", "scenarios:\n  - name: a\n    group: g\n    page: \"http://x\"\n    expect: {outcome: allowed}\n", `bad.yaml:4: page "http://x" is not an origin label`},
+		{"header list of maps", "scenarios:\n  - name: a\n    group: g\n    server:\n      response:\n        headers:\n          X-A: [{b: c}]\n    expect: {outcome: allowed}\n", `bad.yaml:7: header X-A: list items must be plain values`},
+		{"allowed with cors error", "scenarios:\n  - name: a\n    group: g\n    expect: {outcome: allowed, cors_error: MissingAllowOriginHeader}\n", `a CORS error always blocks`},
+		{"redirect not 3xx", "scenarios:\n  - name: a\n    group: g\n    server: {redirects: [{status: 200}]}\n    expect: {outcome: allowed}\n", `redirect status 200 is not 3xx`},
+		{"bad cookie", "scenarios:\n  - name: a\n    group: g\n    cookies: [\"novalue\"]\n    expect: {outcome: allowed}\n", `cookie "novalue" is not name=value`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("bad.yaml", []byte(tt.yaml))
+			if err == nil {
+				t.Fatalf("no error, want %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error:\n%v\nwant it to contain:\n%s", err, tt.want)
+			}
+			if !strings.HasPrefix(err.Error(), "bad.yaml:") {
+				t.Fatalf("error does not start with the file name: %v", err)
+			}
+		})
+	}
+}
+
+func TestLoadFilesAcrossFiles(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.yaml")
+	b := filepath.Join(dir, "b.yaml")
+	os.WriteFile(a, []byte(good), 0o600)
+	os.WriteFile(b, []byte(good), 0o600)
+	_, err := LoadFiles(a, b)
+	if err == nil || !strings.Contains(err.Error(), b+":2: duplicate scenario name \"ok-one\"") {
+		t.Fatalf("want a duplicate across files, got %v", err)
+	}
+	_, err = LoadFiles(filepath.Join(dir, "missing.yaml"))
+	if err == nil || !strings.Contains(err.Error(), "missing.yaml: cannot read") {
+		t.Fatalf("want a read error naming the file, got %v", err)
+	}
+}
+
+func TestCatalogLoads(t *testing.T) {
+	all, err := Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) < 40 {
+		t.Fatalf("catalog has %d scenarios, want at least 40", len(all))
+	}
+	for i := 1; i < len(all); i++ {
+		if GroupRank(all[i].Group) < GroupRank(all[i-1].Group) {
+			t.Fatalf("catalog not in teaching order at %s", all[i].Name)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(good))
+	f.Add([]byte("scenarios:\n  - name: a\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		Parse("fuzz.yaml", data) // must not panic
+	})
+}
