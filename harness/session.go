@@ -326,6 +326,9 @@ func (s *Session) targetURL(prefix string, r scenarios.Request) string {
 	if p == "" {
 		p = "/"
 	}
+	if strings.Contains(target, "://") {
+		return externalURL(target, prefix, p)
+	}
 	return s.Lab.Origin(target) + prefix + p
 }
 
@@ -381,14 +384,13 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 	if err != nil {
 		obs.Requests = s.Lab.Journal(prefix)[journalBefore:]
 		obs.ReachedServer = reached(obs.Requests)
-		if errors.Is(err, context.DeadlineExceeded) || rctx.Err() != nil {
-			if ctx.Err() != nil {
-				return obs, fmt.Errorf("interrupted: %w", ctx.Err())
-			}
+		switch {
+		case ctx.Err() != nil:
+			return obs, fmt.Errorf("interrupted: %w", ctx.Err())
+		case t.ctx.Err() != nil:
+			return obs, fmt.Errorf("the browser went away (crashed or was killed): %w", err)
+		case errors.Is(err, context.DeadlineExceeded) || rctx.Err() != nil:
 			return obs, fmt.Errorf("timed out after %s waiting for the request to settle (the server never answered?)", s.timeout)
-		}
-		if t.ctx.Err() != nil || s.Browser.ctx.Err() != nil {
-			return obs, fmt.Errorf("the browser went away: %w", err)
 		}
 		return obs, fmt.Errorf("running the request in the page: %w", err)
 	}

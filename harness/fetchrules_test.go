@@ -1,0 +1,91 @@
+package harness
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/corslab/corslab/scenarios"
+)
+
+func TestSafelistedHeader(t *testing.T) {
+	tests := []struct {
+		name, value string
+		want        bool
+	}{
+		{"Content-Type", "text/plain", true},
+		{"content-type", "text/plain; charset=utf-8", true},
+		{"Content-Type", "application/x-www-form-urlencoded", true},
+		{"Content-Type", "multipart/form-data; boundary=x", true},
+		{"Content-Type", "application/json", false},
+		{"Content-Type", "text/plain, application/json", false},
+		{"Content-Type", "text/plian", false},
+		{"Accept", "text/html", true},
+		{"Accept", "a(b)", false},
+		{"Accept", strings.Repeat("a", 129), false},
+		{"Accept-Language", "en-US,en;q=0.9", true},
+		{"Accept-Language", "en@x", false},
+		{"Range", "bytes=0-99", true},
+		{"Range", "bytes=5-", true},
+		{"Range", "bytes=-5", false},
+		{"Range", "bytes=0-1,2-3", false},
+		{"Range", "bytes=9-1", false},
+		{"X-Custom", "x", false},
+	}
+	for _, tt := range tests {
+		if got := IsSafelistedHeader(tt.name, tt.value); got != tt.want {
+			t.Errorf("IsSafelistedHeader(%q, %q) = %v, want %v", tt.name, tt.value, got, tt.want)
+		}
+	}
+}
+
+func TestNeedsPreflight(t *testing.T) {
+	h := func(kv ...string) scenarios.Headers {
+		var out scenarios.Headers
+		for i := 0; i+1 < len(kv); i += 2 {
+			out = append(out, scenarios.Header{Name: kv[i], Values: []string{kv[i+1]}})
+		}
+		return out
+	}
+	tests := []struct {
+		method string
+		h      scenarios.Headers
+		want   bool
+	}{
+		{"GET", nil, false},
+		{"post", h("Content-Type", "text/plain"), false},
+		{"DELETE", nil, true},
+		{"delete", nil, true},
+		{"PATCH", nil, true},
+		{"GET", h("Api-Key", "k"), true},
+		{"POST", h("Content-Type", "application/json"), true},
+	}
+	for _, tt := range tests {
+		if got := NeedsPreflight(tt.method, tt.h, false); got != tt.want {
+			t.Errorf("NeedsPreflight(%s, %v) = %v", tt.method, tt.h, got)
+		}
+	}
+	got := strings.Join(UnsafeHeaderNames(h("X-B", "1", "Api-Key", "2", "Accept", "x", "x-b", "3")), ",")
+	if got != "api-key,x-b" {
+		t.Errorf("UnsafeHeaderNames = %s, want api-key,x-b (lowercased, sorted, unique)", got)
+	}
+	if NormalizeMethod("patch") != "patch" || NormalizeMethod("put") != "PUT" {
+		t.Error("NormalizeMethod: only the six methods fetch normalises are upper-cased")
+	}
+}
+
+func TestCompareNamesEveryField(t *testing.T) {
+	yes, no := true, false
+	s200, empty := 200, ""
+	o := &Observation{Outcome: "blocked", CorsError: "MissingAllowOriginHeader", ReadableHeaders: map[string]string{"x-a": "1"}}
+	e := scenarios.Expect{Outcome: "allowed", Preflight: &yes, ReachedServer: &yes, CorsError: &empty, Status: &s200,
+		ResponseType: "cors", ReadableHeaders: []string{"X-B"}, UnreadableHeaders: []string{"X-A"}, Redirected: &no}
+	got := strings.Join(Compare(e, o), "\n")
+	for _, f := range []string{"outcome: expected allowed, observed blocked (MissingAllowOriginHeader)", "preflight:", "reached_server:", "cors_error:", "status:", "response_type:", "readable_headers:", "unreadable_headers:"} {
+		if !strings.Contains(got, f) {
+			t.Errorf("missing %q in:\n%s", f, got)
+		}
+	}
+	if strings.Contains(got, "redirected") {
+		t.Errorf("redirected matched but was reported")
+	}
+}

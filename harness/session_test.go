@@ -1,0 +1,139 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/corslab/corslab/scenarios"
+)
+
+func startSession(t *testing.T, opt Options) *Session {
+	t.Helper()
+	s, err := Start(context.Background(), opt)
+	if errors.Is(err, ErrNoBrowser) {
+		t.Skipf("no browser: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// processesUsing counts live (not zombie) processes started with dir as
+// their profile.
+func processesUsing(dir string) int {
+	want := []byte("--user-data-dir=" + dir)
+	entries, _ := os.ReadDir("/proc")
+	n := 0
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		cmd, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil || !bytes.Contains(cmd, want) {
+			continue
+		}
+		stat, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if f := strings.Fields(string(stat)); len(f) > 2 && f[2] == "Z" {
+			continue
+		}
+		n++
+	}
+	return n
+}
+
+func allowed(name string) scenarios.Scenario {
+	return scenarios.Scenario{Name: name, Group: "t",
+		Server: scenarios.Server{Response: scenarios.Response{Headers: scenarios.Headers{{Name: "Access-Control-Allow-Origin", Values: []string{"*"}}}}},
+		Expect: scenarios.Expect{Outcome: scenarios.OutcomeAllowed}}
+}
+
+func TestTimeoutGivesErrorVerdictAndSessionGoesOn(t *testing.T) {
+	s := startSession(t, Options{Timeout: 300 * time.Millisecond})
+	defer s.Close()
+	hang := allowed("hang")
+	hang.Server.Response.Delay = scenarios.Duration(time.Minute)
+	res := s.Run(context.Background(), hang)
+	if res.Verdict != Error || !strings.Contains(res.Error, "timed out after 300ms") {
+		t.Fatalf("verdict %s, error %q", res.Verdict, res.Error)
+	}
+	if o := res.Last(); o == nil || !o.ReachedServer {
+		t.Fatalf("the journal should show the request reached bar: %+v", o)
+	}
+	if res := s.Run(context.Background(), allowed("after-hang")); res.Verdict != Pass {
+		t.Fatalf("next scenario: %s %v %s", res.Verdict, res.Mismatches, res.Error)
+	}
+}
+
+func TestCloseLeavesNoProcessAndNoProfile(t *testing.T) {
+	s := startSession(t, Options{})
+	dir := s.Browser.dir
+	if processesUsing(dir) == 0 {
+		t.Fatal("no browser process found for the profile")
+	}
+	if res := s.Run(context.Background(), allowed("one")); res.Verdict != Pass {
+		t.Fatalf("%s %v %s", res.Verdict, res.Mismatches, res.Error)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := processesUsing(dir); n != 0 {
+		t.Fatalf("%d browser processes outlived Close", n)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("profile %s still exists", dir)
+	}
+}
+
+func TestDeadBrowserGivesErrorNotHang(t *testing.T) {
+	s := startSession(t, Options{Timeout: 2 * time.Second})
+	defer s.Close()
+	pid := s.Browser.PID()
+	if pid == 0 {
+		t.Fatal("no browser pid")
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
+	time.Sleep(200 * time.Millisecond)
+	start := time.Now()
+	res := s.Run(context.Background(), allowed("after-death"))
+	if res.Verdict != Error {
+		t.Fatalf("verdict %s, want error", res.Verdict)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("took %s", d)
+	}
+	if !strings.Contains(res.Error, "browser went away") {
+		t.Fatalf("error %q does not say the browser died", res.Error)
+	}
+}
+
+func TestFindBrowserExplicitMissing(t *testing.T) {
+	_, err := FindBrowser("/nonexistent/chromium")
+	if !errors.Is(err, ErrNoBrowser) || !strings.Contains(err.Error(), "/nonexistent/chromium") || !strings.Contains(err.Error(), "make setup") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestInterruptedRunStops(t *testing.T) {
+	s := startSession(t, Options{})
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	hang := allowed("hang-interrupt")
+	hang.Server.Response.Delay = scenarios.Duration(time.Minute)
+	time.AfterFunc(300*time.Millisecond, cancel)
+	start := time.Now()
+	results := s.RunAll(ctx, []scenarios.Scenario{hang, allowed("never")}, nil)
+	if time.Since(start) > 3*time.Second {
+		t.Fatalf("cancel took %s", time.Since(start))
+	}
+	if len(results) != 1 || results[0].Verdict != Error || !strings.Contains(results[0].Error, "interrupted") {
+		t.Fatalf("results %+v", results)
+	}
+}
