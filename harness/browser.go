@@ -40,6 +40,18 @@ type BrowserOptions struct {
 	BlockThirdPartyCookies bool
 	// Output receives the browser's own stderr; nil discards it.
 	Output io.Writer
+	// HostRules are extra --host-resolver-rules entries, applied after the
+	// lab's "MAP *.localhost 127.0.0.1", e.g. "MAP app.example.com:443
+	// 127.0.0.1:41005" to serve a page origin from a loopback listener.
+	HostRules []string
+	// TrustSPKI are base64 SHA-256 public key hashes whose certificates the
+	// browser accepts (--ignore-certificate-errors-spki-list): the lab's
+	// throwaway TLS page certificate, never a blanket ignore.
+	TrustSPKI []string
+	// DisableFeatures are Chromium features to turn off (--disable-features),
+	// e.g. HttpsUpgrades, which would silently move a page meant for
+	// http://NAME to https://NAME.
+	DisableFeatures []string
 }
 
 // Browser is one running headless Chromium with a throwaway profile.
@@ -115,8 +127,14 @@ func Launch(ctx context.Context, opt BrowserOptions) (*Browser, error) {
 		chromedp.Flag("mute-audio", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		// Chromium tries ::1 first for *.localhost; the lab listens on 127.0.0.1.
-		chromedp.Flag("host-resolver-rules", "MAP *.localhost 127.0.0.1"),
+		chromedp.Flag("host-resolver-rules", strings.Join(append([]string{"MAP *.localhost 127.0.0.1"}, opt.HostRules...), ", ")),
 		chromedp.CombinedOutput(out),
+	}
+	if len(opt.DisableFeatures) > 0 {
+		allocOpts = append(allocOpts, chromedp.Flag("disable-features", strings.Join(opt.DisableFeatures, ",")))
+	}
+	if len(opt.TrustSPKI) > 0 {
+		allocOpts = append(allocOpts, chromedp.Flag("ignore-certificate-errors-spki-list", strings.Join(opt.TrustSPKI, ",")))
 	}
 	// The browser lives as long as this context: never a timeout context.
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), allocOpts...)

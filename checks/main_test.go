@@ -1,0 +1,32 @@
+// Package checks holds corslab's integration tests: the public Go API, the
+// policy probes against real CORS implementations (Go middlewares and an
+// Express app run as its own process), and `corslab check`. One browser
+// serves the whole package.
+package checks
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/corslab/corslab"
+)
+
+// lab is the package's one browser and lab.
+var lab *corslab.Lab
+
+func TestMain(m *testing.M) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	l, err := corslab.Start(ctx, corslab.Options{Origins: []string{"http://localhost:3000"}})
+	cancel()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "checks: %v\n", err)
+		os.Exit(1)
+	}
+	lab = l
+	code := m.Run()
+	l.Close()
+	os.Exit(code)
+}

@@ -1,0 +1,212 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/corslab/corslab/scenarios"
+	"github.com/corslab/corslab/servers"
+)
+
+// MarkerParam is the query parameter corslab adds to a request sent to a
+// server outside the lab, so the browser's events of each request can be
+// told apart; the request is otherwise exactly what the page asked for.
+const MarkerParam = "corslab"
+
+// externalURL builds the URL of a request to an origin outside the lab.
+func externalURL(origin, prefix, p string) string {
+	sep := "?"
+	if strings.Contains(p, "?") {
+		sep = "&"
+	}
+	return strings.TrimSuffix(origin, "/") + p + sep + MarkerParam + "=" + prefix + "/"
+}
+
+// PageOptions says which page origins beyond the lab's labels a session can
+// open pages on.
+type PageOptions struct {
+	// Origins are serialized origins (https://app.example.com,
+	// http://localhost:3000) whose pages are served from loopback listeners:
+	// http ones by foo's listener, https ones by a TLS listener with a
+	// throwaway certificate. The browser resolves each host:port to them.
+	Origins []string
+	// AnyDefaultPort also maps every host on port 443 and 80, so any
+	// https://NAME or http://NAME page can be opened. Use it only when no
+	// request target is on those ports outside *.localhost.
+	AnyDefaultPort bool
+}
+
+// StartWithPages is Start for sessions whose pages may sit on real-looking
+// origins such as https://app.example.com: the page has exactly that origin,
+// scheme and port included, while everything still runs on loopback.
+func StartWithPages(ctx context.Context, opt Options, pages PageOptions) (*Session, error) {
+	lab, err := servers.Start(ctx, opt.Servers)
+	if err != nil {
+		return nil, fmt.Errorf("starting the lab's servers: %w", err)
+	}
+	tp, err := lab.ServeTLS(ctx)
+	if err != nil {
+		lab.Close()
+		return nil, err
+	}
+	rules, err := PageRules(pages, lab.Port("foo"), tp.Port)
+	if err != nil {
+		lab.Close()
+		return nil, err
+	}
+	opt.Browser.HostRules = append(append([]string(nil), opt.Browser.HostRules...), rules...)
+	opt.Browser.TrustSPKI = append(append([]string(nil), opt.Browser.TrustSPKI...), tp.SPKIHash)
+	// A page meant for http://NAME must stay there: HTTPS-Upgrades would
+	// move it to https://NAME, served here too.
+	opt.Browser.DisableFeatures = append(append([]string(nil), opt.Browser.DisableFeatures...), "HttpsUpgrades")
+	b, err := Launch(ctx, opt.Browser)
+	if err != nil {
+		lab.Close()
+		return nil, err
+	}
+	s := &Session{Lab: lab, Browser: b, timeout: opt.Timeout, opt: opt.Browser, tabs: map[string]*tab{}}
+	if s.timeout <= 0 {
+		s.timeout = 5 * time.Second
+	}
+	return s, nil
+}
+
+// PageRules returns the --host-resolver-rules entries that send each page
+// origin to the loopback listener serving it: httpPort for http origins,
+// tlsPort for https ones.
+func PageRules(pages PageOptions, httpPort, tlsPort int) ([]string, error) {
+	var rules []string
+	seen := map[string]bool{}
+	for _, o := range pages.Origins {
+		if o == "null" {
+			continue
+		}
+		host, port, scheme, err := SplitOrigin(o)
+		if err != nil {
+			return nil, err
+		}
+		if strings.HasSuffix(host, ".localhost") {
+			// Already mapped to 127.0.0.1 with its own port by the lab's rule.
+			return nil, fmt.Errorf("page origin %s: *.localhost names are the lab's own labels; use a label (foo, evil) or another name", o)
+		}
+		to := httpPort
+		if scheme == "https" {
+			to = tlsPort
+		}
+		hp := net.JoinHostPort(host, strconv.Itoa(port))
+		if seen[hp] {
+			continue
+		}
+		seen[hp] = true
+		rules = append(rules, fmt.Sprintf("MAP %s 127.0.0.1:%d", hp, to))
+	}
+	if pages.AnyDefaultPort {
+		rules = append(rules, fmt.Sprintf("MAP *:443 127.0.0.1:%d", tlsPort), fmt.Sprintf("MAP *:80 127.0.0.1:%d", httpPort))
+	}
+	return rules, nil
+}
+
+// SplitOrigin takes a serialized origin (scheme://host[:port]) apart; the
+// port is the scheme's default when absent.
+func SplitOrigin(origin string) (host string, port int, scheme string, err error) {
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", 0, "", fmt.Errorf("%q is not an http(s) origin", origin)
+	}
+	if u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", 0, "", fmt.Errorf("%q is not an origin: an origin is scheme://host[:port], nothing after", origin)
+	}
+	host = u.Hostname()
+	port = 80
+	if u.Scheme == "https" {
+		port = 443
+	}
+	if p := u.Port(); p != "" {
+		port, err = strconv.Atoi(p)
+		if err != nil || port < 1 || port > 65535 {
+			return "", 0, "", fmt.Errorf("%q has a bad port", origin)
+		}
+	}
+	return host, port, u.Scheme, nil
+}
+
+// Do runs one ad-hoc request under a fresh unique path and returns what the
+// page, the browser and (for a lab target) the server saw. See DoAt.
+func (s *Session) Do(ctx context.Context, page string, req scenarios.Request) (*Observation, error) {
+	prefix := s.Lab.Register("do", scenarios.Server{})
+	defer s.Lab.Forget(prefix)
+	return s.DoAt(ctx, prefix, page, req)
+}
+
+// DoAt runs one request from a page, under prefix (from Lab.Register),
+// without comparing it with any expectation. page is a lab label (foo,
+// evil, sandboxed...) or a full origin the session maps (StartWithPages).
+// req.Target is a lab label (default bar) or the origin of a server outside
+// the lab (http://127.0.0.1:8080): then the URL is req.Path on that origin,
+// plus the MarkerParam query parameter, and since corslab has no journal of
+// that server, ReachedServer says whether the actual request got a response.
+func (s *Session) DoAt(ctx context.Context, prefix, page string, req scenarios.Request) (*Observation, error) {
+	if page == "" {
+		page = "foo"
+	}
+	if strings.Contains(page, "://") {
+		if err := s.originTab(ctx, page); err != nil {
+			return nil, err
+		}
+	}
+	sc := scenarios.Scenario{Name: strings.TrimPrefix(prefix, "/r/"), Page: page, Request: req}
+	st := scenarios.Step{Page: page, Request: req}
+	obs, err := s.runStep(ctx, prefix, sc, st, req.Credentials == "include")
+	if obs != nil && strings.Contains(req.Target, "://") {
+		obs.ReachedServer = false
+		for _, m := range obs.Exchange {
+			if m.Kind == "response" || m.Kind == "redirect response" {
+				obs.ReachedServer = true
+			}
+		}
+	}
+	s.mu.Lock()
+	for _, t := range s.tabs {
+		t.rec.forget(prefix + "/")
+	}
+	s.mu.Unlock()
+	return obs, err
+}
+
+// originTab opens, once, a tab whose page is on a full origin.
+func (s *Session) originTab(ctx context.Context, origin string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tabs == nil {
+		return errors.New("session is closed")
+	}
+	if _, ok := s.tabs[origin]; ok {
+		return nil
+	}
+	tctx, cancel := chromedp.NewContext(s.Browser.Context())
+	t := &tab{ctx: tctx, cancel: cancel, rec: newRecorder(), label: origin, origin: origin}
+	if err := s.openTab(ctx, t, origin+"/"); err != nil {
+		cancel()
+		return fmt.Errorf("opening a page on %s: %w", origin, err)
+	}
+	// The page must have exactly the origin asked for.
+	got, err := chromedp.Run(tctx, chromedp.Evaluate[string](`location.origin`))
+	if err != nil {
+		cancel()
+		return fmt.Errorf("reading the origin of the page on %s: %w", origin, err)
+	}
+	if got != origin {
+		cancel()
+		return fmt.Errorf("the page meant for %s landed on %s", origin, got)
+	}
+	s.tabs[origin] = t
+	return nil
+}
