@@ -174,27 +174,69 @@ func firstSentence(s string) string {
 	return s
 }
 
+// runOptions are the flags of run and explain.
+type runOptions struct {
+	sel         selection
+	format      string
+	out         string
+	browserPath string
+	timeout     time.Duration
+	quiet       bool
+	block3p     bool
+	explain     bool
+	allHeaders  bool
+}
+
+func (o *runOptions) register(fs *flag.FlagSet) {
+	o.sel.register(fs)
+	fs.StringVar(&o.out, "out", "", "write the report to this file instead of stdout")
+	fs.StringVar(&o.browserPath, "browser", "", "Chromium binary (default: $CORSLAB_BROWSER, /usr/lib/chromium/chromium, chromium on PATH)")
+	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "per-request timeout")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
+	fs.BoolVar(&o.block3p, "block-third-party-cookies", false, "keep Chromium's default of blocking third-party cookies")
+	fs.BoolVar(&o.allHeaders, "all-headers", false, "with --explain: show every header, not only those that matter to CORS")
+}
+
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	var sel selection
-	sel.register(fs)
-	format := fs.String("format", "text", "text, json or junit")
-	out := fs.String("out", "", "write the report to this file instead of stdout")
-	browserPath := fs.String("browser", "", "Chromium binary (default: $CORSLAB_BROWSER, /usr/lib/chromium/chromium, chromium on PATH)")
-	timeout := fs.Duration("timeout", 5*time.Second, "per-request timeout")
-	quiet := fs.Bool("quiet", false, "no progress on stderr")
-	block3p := fs.Bool("block-third-party-cookies", false, "keep Chromium's default of blocking third-party cookies")
+	var o runOptions
+	o.register(fs)
+	fs.StringVar(&o.format, "format", "text", "text, json, junit or html")
+	fs.BoolVar(&o.explain, "explain", false, "explain every scenario: the whole exchange, the verdict, why and the fix")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return exitUsage, err
 	}
-	switch *format {
-	case "text", "json", "junit":
+	switch o.format {
+	case "text", "json", "junit", "html":
 	default:
-		return exitUsage, usageError{fmt.Sprintf("--format %q: want text, json or junit", *format)}
+		return exitUsage, usageError{fmt.Sprintf("--format %q: want text, json, junit or html", o.format)}
 	}
-	list, err := sel.load(pos)
+	if o.explain && o.format != "text" {
+		return exitUsage, usageError{fmt.Sprintf("--explain writes text; it cannot be combined with --format %s", o.format)}
+	}
+	return runScenarios(ctx, o, pos, stdout, stderr)
+}
+
+func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var o runOptions
+	o.register(fs)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(pos) == 0 && len(o.sel.groups) == 0 {
+		return exitUsage, usageError{"explain needs a scenario NAME (or a glob, or --group G); see `corslab list`"}
+	}
+	o.format, o.explain = "text", true
+	return runScenarios(ctx, o, pos, stdout, stderr)
+}
+
+func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stderr io.Writer) (int, error) {
+	list, err := o.sel.load(pos)
 	if err != nil {
 		return exitUsage, err
 	}
@@ -202,25 +244,53 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 		return exitUsage, usageError{"no scenarios selected"}
 	}
 	w := stdout
-	if *out != "" {
-		f, err := os.Create(*out)
+	if o.out != "" {
+		f, err := os.Create(o.out)
 		if err != nil {
 			return exitUsage, usageError{fmt.Sprintf("--out: %v", err)}
 		}
 		defer f.Close()
 		w = f
 	}
+	color := o.out == "" && isTerminal(stdout) && os.Getenv("NO_COLOR") == ""
 	start := time.Now()
 	sess, err := harness.Start(ctx, harness.Options{
-		Browser: harness.BrowserOptions{ExecPath: *browserPath, BlockThirdPartyCookies: *block3p},
-		Timeout: *timeout,
+		Browser: harness.BrowserOptions{ExecPath: o.browserPath, BlockThirdPartyCookies: o.block3p},
+		Timeout: o.timeout,
 	})
 	if err != nil {
 		return exitNoBrowser, err
 	}
 	defer sess.Close()
-	progress := newProgress(stderr, *quiet, len(list))
-	results := sess.RunAll(ctx, list, progress.show)
+	progress := newProgress(stderr, o.quiet, len(list))
+	replay := o.explain || o.format == "html"
+	var results []harness.Result
+	var outside []*report.Outside
+	for i, sc := range list {
+		if ctx.Err() != nil {
+			break
+		}
+		progress.show(i, sc)
+		res := sess.Run(ctx, sc)
+		results = append(results, res)
+		if replay {
+			var out *report.Outside
+			if ctx.Err() == nil && res.Verdict != harness.Error {
+				out = report.Replay(ctx, sess.Lab, sc, o.timeout)
+			}
+			outside = append(outside, out)
+		}
+		if o.explain {
+			// Explanations stream: each is written as soon as its scenario ran.
+			progress.done()
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			if err := report.Explain(w, res, report.ExplainOptions{AllHeaders: o.allHeaders, Color: color, Outside: outside[i]}); err != nil {
+				return exitMismatch, fmt.Errorf("writing the explanation: %w", err)
+			}
+		}
+	}
 	progress.done()
 	run := report.Run{
 		Browser: sess.Browser.Version(),
@@ -228,11 +298,16 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 		Results: results,
 		Elapsed: time.Since(start),
 	}
-	switch *format {
-	case "json":
+	switch {
+	case o.explain:
+		s := run.Summarize()
+		_, err = fmt.Fprintf(w, "\n%d passed, %d failed\n", s.Passed, s.Failed+s.Errors)
+	case o.format == "json":
 		err = report.JSON(w, run)
-	case "junit":
+	case o.format == "junit":
 		err = report.JUnit(w, run)
+	case o.format == "html":
+		err = report.HTML(w, run, report.HTMLOptions{Outside: outside})
 	default:
 		err = report.Text(w, run)
 	}

@@ -2,7 +2,8 @@
 // reports what the browser did.
 //
 //	corslab list [--group G] [--file F.yaml ...] [--format text|json]
-//	corslab run [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json|junit] [--out FILE] [--browser PATH]
+//	corslab run [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json|junit|html] [--out FILE] [--browser PATH] [--explain]
+//	corslab explain NAME|GLOB ... [--all-headers] [--file F.yaml ...]
 //
 // Exit codes: 0 every scenario passed, 1 a mismatch or a scenario error,
 // 2 bad usage or a bad scenario file, 3 no usable browser.
@@ -37,12 +38,16 @@ const usage = `corslab shows what a real browser does with CORS.
 
 Usage:
   corslab list [--group G] [--file F.yaml ...] [--format text|json]
-  corslab run [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json|junit]
-              [--out FILE] [--browser PATH] [--timeout 5s] [--quiet]
+  corslab run [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json|junit|html]
+              [--out FILE] [--browser PATH] [--timeout 5s] [--quiet] [--explain [--all-headers]]
+  corslab explain NAME|GLOB ... [--all-headers] [--group G] [--file F.yaml ...]
 
 Commands:
   list    list the scenarios (the built-in catalog, or the --file ones)
   run     run scenarios in headless Chromium and compare with their expectations
+  explain run scenarios and tell the whole exchange: the messages on the wire,
+          Chromium's checks, the verdict, why, the fix, and the same request
+          sent from outside a browser
 
 Exit codes: 0 all passed, 1 a mismatch or a scenario error, 2 bad usage or
 a bad scenario file, 3 no usable browser.
@@ -65,11 +70,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdList(args[1:], stdout)
 	case "run":
 		code, err = cmdRun(ctx, args[1:], stdout, stderr)
+	case "explain":
+		code, err = cmdExplain(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = usageError{fmt.Sprintf("unknown command %q (want list or run)", args[0])}
+		err = usageError{fmt.Sprintf("unknown command %q (want list, run or explain)", args[0])}
 	}
 	if err == nil {
 		return code

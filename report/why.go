@@ -1,0 +1,437 @@
+package report
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// CorsErrors lists every value of Chromium's Network.CorsError (CDP, Chromium
+// 148 and later), in protocol order. Why has an entry for each.
+var CorsErrors = []string{
+	"DisallowedByMode",
+	"InvalidResponse",
+	"WildcardOriginNotAllowed",
+	"MissingAllowOriginHeader",
+	"MultipleAllowOriginValues",
+	"InvalidAllowOriginValue",
+	"AllowOriginMismatch",
+	"InvalidAllowCredentials",
+	"CorsDisabledScheme",
+	"PreflightInvalidStatus",
+	"PreflightDisallowedRedirect",
+	"PreflightWildcardOriginNotAllowed",
+	"PreflightMissingAllowOriginHeader",
+	"PreflightMultipleAllowOriginValues",
+	"PreflightInvalidAllowOriginValue",
+	"PreflightAllowOriginMismatch",
+	"PreflightInvalidAllowCredentials",
+	"PreflightMissingAllowExternal",
+	"PreflightInvalidAllowExternal",
+	"InvalidAllowMethodsPreflightResponse",
+	"InvalidAllowHeadersPreflightResponse",
+	"MethodDisallowedByPreflightResponse",
+	"HeaderDisallowedByPreflightResponse",
+	"RedirectContainsCredentials",
+	"InsecureLocalNetwork",
+	"InvalidLocalNetworkAccess",
+	"NoCorsRedirectModeNotFollow",
+	"LocalNetworkAccessPermissionDenied",
+}
+
+// WhyInput is what the explanation of one CORS error is computed from: the
+// error Chromium reported and the messages that were on the wire.
+type WhyInput struct {
+	// CorsError and FailedParameter are Chromium's reason.
+	CorsError       string
+	FailedParameter string
+	// PageOrigin is the origin of the calling page ("null" when opaque).
+	PageOrigin string
+	// Method is the method of the actual request as the page sent it.
+	Method string
+	// PageHeaders are the names of the request headers the page set, spelled
+	// as the page spelled them.
+	PageHeaders []string
+	// Credentials is true when the request's credentials mode is include.
+	Credentials bool
+	// Mode and Redirect are the page's request mode and redirect mode.
+	Mode, Redirect string
+	// URL is the request URL.
+	URL string
+	// Preflight holds the preflight response's headers and status, when one
+	// was observed.
+	Preflight       [][2]string
+	PreflightStatus int
+	// Response holds the headers and status of the response that failed the
+	// check (the actual response or a redirect), when one was observed.
+	Response       [][2]string
+	ResponseStatus int
+}
+
+// WhyFix is the plain explanation of a CORS error and its concrete fix.
+type WhyFix struct {
+	// Why is one or two sentences.
+	Why string
+	// Fix lists what to change, each naming the exact header line(s) in
+	// backquotes, e.g. "Have bar answer OPTIONS with `Access-Control-Allow-Headers: Api-Key`".
+	Fix []string
+	// Check names the check that failed: origin, credentials, status,
+	// redirect, methods, headers or request.
+	Check string
+	// Short is a few words for a ✗ line, e.g. "api-key is not listed in Access-Control-Allow-Headers".
+	Short string
+}
+
+// IsPreflightError reports whether a CorsError is about the preflight answer.
+func IsPreflightError(e string) bool {
+	return strings.HasPrefix(e, "Preflight") || strings.HasSuffix(e, "PreflightResponse")
+}
+
+// Why explains a CorsError with the values observed in this run. Every value
+// of CorsErrors gives a non-empty Why and Fix; an unknown value gives a
+// generic explanation that names it.
+func Why(in WhyInput) WhyFix {
+	origin := in.PageOrigin
+	p := in.FailedParameter
+	pre := IsPreflightError(in.CorsError)
+	// who says where bar must put the header.
+	who := "Have bar send"
+	where := "bar's answer"
+	if pre {
+		who = "Have bar answer OPTIONS with"
+		where = "bar's preflight answer"
+	} else if in.ResponseStatus != 0 {
+		who = fmt.Sprintf("Have bar send, with its %d answer,", in.ResponseStatus)
+	}
+	hdrs := in.Response
+	if pre {
+		hdrs = in.Preflight
+	}
+	credNote := ""
+	if in.Credentials {
+		credNote = " and `Access-Control-Allow-Credentials: true`"
+	}
+	allowOrigin := func() []string {
+		if origin == "null" {
+			return []string{who + " `Access-Control-Allow-Origin: null`" + credNote + " — but know that every sandboxed frame and local file has the origin null, so this lets all of them read it; better serve the page from a real origin and allow that one."}
+		}
+		return []string{who + " `Access-Control-Allow-Origin: " + origin + "`" + credNote + " (echo the request's Origin when it is on bar's allowlist, and add `Vary: Origin`)."}
+	}
+	switch in.CorsError {
+	case "MissingAllowOriginHeader", "PreflightMissingAllowOriginHeader":
+		status := ""
+		if !pre && in.ResponseStatus != 0 {
+			status = fmt.Sprintf(" (%d)", in.ResponseStatus)
+		}
+		return WhyFix{
+			Why:   fmt.Sprintf("%s%s has no Access-Control-Allow-Origin header, so it grants the page on %s nothing: the browser may not hand it to the page.", where, status, origin),
+			Fix:   appendIf(allowOrigin(), !pre && in.ResponseStatus >= 400, "Send the CORS headers on error answers too: a CORS middleware that runs before the error handler."),
+			Check: "origin", Short: "no Access-Control-Allow-Origin",
+		}
+	case "AllowOriginMismatch", "PreflightAllowOriginMismatch":
+		why := fmt.Sprintf("%s says `Access-Control-Allow-Origin: %s`, but the page's origin is %s; the browser compares the two character for character.", where, p, origin)
+		switch {
+		case p == origin+"/":
+			why += " An origin is scheme, host and port and never ends with \"/\"."
+		case p == "null":
+			why += " \"null\" is the origin of sandboxed frames and local files, not a way to say \"nobody\"."
+		case sameHostOtherPort(p, origin):
+			why += " The port is part of the origin."
+		}
+		return WhyFix{Why: why, Fix: allowOrigin(), Check: "origin", Short: fmt.Sprintf("%s is not %s", showValue(p), origin)}
+	case "MultipleAllowOriginValues", "PreflightMultipleAllowOriginValues":
+		return WhyFix{
+			Why:   fmt.Sprintf("%s holds more than one origin (%s). Access-Control-Allow-Origin takes exactly one origin, \"*\" or \"null\"; it is never a list, and two header lines count as a list.", where, showValue(p)),
+			Fix:   []string{who + " exactly one line `Access-Control-Allow-Origin: " + origin + "`" + credNote + ": to allow several sites, keep the list on bar, echo the request's Origin when it is on it, and add `Vary: Origin`."},
+			Check: "origin", Short: "more than one value: " + showValue(p),
+		}
+	case "InvalidAllowOriginValue", "PreflightInvalidAllowOriginValue":
+		return WhyFix{
+			Why:   fmt.Sprintf("%s has Access-Control-Allow-Origin %s, which is not an origin, \"*\" or \"null\".", where, showValue(p)),
+			Fix:   allowOrigin(),
+			Check: "origin", Short: showValue(p) + " is not a valid origin",
+		}
+	case "WildcardOriginNotAllowed", "PreflightWildcardOriginNotAllowed":
+		return WhyFix{
+			Why: fmt.Sprintf("The request is made with credentials (credentials: 'include'), and for a credentialed request the wildcard \"*\" in Access-Control-Allow-Origin is not accepted: %s must name the page's origin.", where),
+			Fix: []string{
+				who + " `Access-Control-Allow-Origin: " + origin + "` and `Access-Control-Allow-Credentials: true` (and `Vary: Origin`) instead of `*`.",
+				"Or, if the data is public, have the page leave credentials out and keep `Access-Control-Allow-Origin: *`.",
+			},
+			Check: "origin", Short: "\"*\" is not accepted with credentials",
+		}
+	case "InvalidAllowCredentials", "PreflightInvalidAllowCredentials":
+		why := fmt.Sprintf("The request is made with credentials (credentials: 'include'), so %s must also say `Access-Control-Allow-Credentials: true`; it", where)
+		if p == "" {
+			why += " has no Access-Control-Allow-Credentials."
+		} else {
+			why += fmt.Sprintf(" says %s, and only the exact lowercase value \"true\" counts.", showValue(p))
+		}
+		return WhyFix{
+			Why: why,
+			Fix: []string{who + " `Access-Control-Allow-Credentials: true`" + originIfMissing(hdrs, origin) + ".",
+				"Or, if the page needs no cookies, have it leave credentials out."},
+			Check: "credentials", Short: credShort(p),
+		}
+	case "PreflightInvalidStatus":
+		return WhyFix{
+			Why:   fmt.Sprintf("bar answered the preflight with %d %s. A preflight answer needs an ok status (200 to 299); any other status means \"no\", even with the right CORS headers.", in.PreflightStatus, statusWord(in.PreflightStatus)),
+			Fix:   []string{"Have bar answer OPTIONS on this path with `HTTP/1.1 204 No Content` and the CORS headers: an OPTIONS route, or a CORS middleware that answers preflights before routing and authentication."},
+			Check: "status", Short: fmt.Sprintf("%d is not an ok status", in.PreflightStatus),
+		}
+	case "PreflightDisallowedRedirect":
+		loc := headerValue(in.Preflight, "Location")
+		why := fmt.Sprintf("bar answered the preflight with a redirect (%d", in.PreflightStatus)
+		if loc != "" {
+			why += " to " + loc
+		}
+		why += "). The browser never follows a redirect of a preflight."
+		return WhyFix{
+			Why:   why,
+			Fix:   []string{"Have bar answer OPTIONS at this very URL with `HTTP/1.1 204 No Content` and the CORS headers, or have the page call the final URL directly."},
+			Check: "status", Short: "a preflight may not be redirected",
+		}
+	case "InvalidAllowMethodsPreflightResponse":
+		return WhyFix{
+			Why:   fmt.Sprintf("Access-Control-Allow-Methods in bar's preflight answer (%s) is not a comma-separated list of method names, so the browser cannot read it.", showValue(p)),
+			Fix:   []string{"Have bar answer OPTIONS with `Access-Control-Allow-Methods: " + in.Method + "`."},
+			Check: "methods", Short: "Access-Control-Allow-Methods cannot be parsed",
+		}
+	case "InvalidAllowHeadersPreflightResponse":
+		return WhyFix{
+			Why:   fmt.Sprintf("Access-Control-Allow-Headers in bar's preflight answer (%s) is not a comma-separated list of header names, so the browser cannot read it.", showValue(p)),
+			Fix:   []string{"Have bar answer OPTIONS with `Access-Control-Allow-Headers: " + strings.Join(in.PageHeaders, ", ") + "`."},
+			Check: "headers", Short: "Access-Control-Allow-Headers cannot be parsed",
+		}
+	case "MethodDisallowedByPreflightResponse":
+		m := p
+		if m == "" {
+			m = in.Method
+		}
+		listed := joinedValues(in.Preflight, "Access-Control-Allow-Methods")
+		why := fmt.Sprintf("The page sends %s, which is not a CORS-safelisted method (GET, HEAD, POST), and bar's preflight answer does not allow it: ", m)
+		if listed == "" {
+			why += "it has no Access-Control-Allow-Methods."
+		} else {
+			why += fmt.Sprintf("Access-Control-Allow-Methods says %s.", showValue(listed))
+		}
+		switch {
+		case hasToken(listed, "*") && in.Credentials:
+			why += " \"*\" is a wildcard only for requests without credentials; with credentials it is a method named \"*\"."
+		case hasTokenFold(listed, m):
+			why += " Methods are compared case-sensitively, and " + m + " is listed in another case."
+		}
+		return WhyFix{
+			Why:   why,
+			Fix:   []string{"Have bar answer OPTIONS with `Access-Control-Allow-Methods: " + addToken(listed, m, in.Credentials) + "`."},
+			Check: "methods", Short: m + " is not listed in Access-Control-Allow-Methods",
+		}
+	case "HeaderDisallowedByPreflightResponse":
+		name := pageSpelling(in.PageHeaders, p)
+		listed := joinedValues(in.Preflight, "Access-Control-Allow-Headers")
+		why := fmt.Sprintf("The page sets %s, which is not a CORS-safelisted request header, so the preflight asked for %q in Access-Control-Request-Headers; bar's answer does not allow it: ", name, strings.ToLower(name))
+		if listed == "" {
+			why += "it has no Access-Control-Allow-Headers."
+		} else {
+			why += fmt.Sprintf("Access-Control-Allow-Headers says %s.", showValue(listed))
+		}
+		switch {
+		case hasToken(listed, "*") && strings.EqualFold(p, "authorization"):
+			why += " \"*\" never covers Authorization: it must be listed by name."
+		case hasToken(listed, "*") && in.Credentials:
+			why += " \"*\" is a wildcard only for requests without credentials; with credentials it is a header named \"*\"."
+		}
+		return WhyFix{
+			Why:   why,
+			Fix:   []string{"Have bar answer OPTIONS with `Access-Control-Allow-Headers: " + addToken(listed, name, in.Credentials) + "`."},
+			Check: "headers", Short: strings.ToLower(name) + " is not listed in Access-Control-Allow-Headers",
+		}
+	case "RedirectContainsCredentials":
+		loc := headerValue(in.Response, "Location")
+		return WhyFix{
+			Why:   fmt.Sprintf("bar redirects a CORS request to a URL with a user name or password in it (%s); the browser refuses to follow it.", showValue(loc)),
+			Fix:   []string{"Have bar send a `Location:` without user:password@ (e.g. `Location: " + stripUserinfo(loc) + "`)."},
+			Check: "redirect", Short: "the redirect URL holds credentials",
+		}
+	case "DisallowedByMode":
+		return WhyFix{
+			Why:   fmt.Sprintf("The page asked for mode: %q, which forbids any request to another origin, and %s is on another origin. This is the page's choice, not bar's.", in.Mode, in.URL),
+			Fix:   []string{"In the page: use mode: 'cors' (the default) and have bar send `Access-Control-Allow-Origin: " + origin + "`."},
+			Check: "request", Short: "mode " + in.Mode + " forbids cross-origin requests",
+		}
+	case "CorsDisabledScheme":
+		scheme := ""
+		if u, err := url.Parse(in.URL); err == nil {
+			scheme = u.Scheme
+		}
+		return WhyFix{
+			Why:   fmt.Sprintf("The URL's scheme %q does not support CORS requests; only http and https do.", scheme),
+			Fix:   []string{"Serve the resource over http or https and have bar send `Access-Control-Allow-Origin: " + origin + "`."},
+			Check: "request", Short: "scheme " + scheme + " does not support CORS",
+		}
+	case "InvalidResponse":
+		return WhyFix{
+			Why:   "The response could not be used for a CORS check at all (Chromium reports InvalidResponse): it was not a valid HTTP response for this request.",
+			Fix:   []string{"Have bar send a complete HTTP response, with `Access-Control-Allow-Origin: " + origin + "`."},
+			Check: "origin", Short: "the response is not usable",
+		}
+	case "NoCorsRedirectModeNotFollow":
+		return WhyFix{
+			Why:   fmt.Sprintf("A no-cors request may only follow redirects, and the page asked for redirect: %q while bar redirected.", in.Redirect),
+			Fix:   []string{"In the page: drop redirect: '" + in.Redirect + "' from the no-cors request, or use mode: 'cors' and have bar send `Access-Control-Allow-Origin: " + origin + "`."},
+			Check: "redirect", Short: "no-cors requests must use redirect: 'follow'",
+		}
+	case "PreflightMissingAllowExternal", "PreflightInvalidAllowExternal":
+		return WhyFix{
+			Why:   "The request goes from a more public network to a more private one, and bar's preflight answer does not opt in to that (Private Network Access).",
+			Fix:   []string{"Have bar answer OPTIONS with `Access-Control-Allow-Private-Network: true`."},
+			Check: "headers", Short: "no private-network opt-in",
+		}
+	case "InsecureLocalNetwork":
+		return WhyFix{
+			Why:   "A page that is not a secure context may not make requests to the local network (Local Network Access).",
+			Fix:   []string{"Serve the page over https (a secure context); then the browser can ask the user for local-network access."},
+			Check: "request", Short: "insecure page to the local network",
+		}
+	case "InvalidLocalNetworkAccess", "LocalNetworkAccessPermissionDenied":
+		return WhyFix{
+			Why:   "The request goes to the local network, and the browser's Local Network Access rules (permission or request options) did not let it through.",
+			Fix:   []string{"Serve the page over https, let the user grant local-network access, and mark the fetch with targetAddressSpace: 'local'."},
+			Check: "request", Short: "local network access denied",
+		}
+	}
+	return WhyFix{
+		Why:   fmt.Sprintf("Chromium refused the response with the CORS error %s%s.", in.CorsError, paramNote(p)),
+		Fix:   []string{"Look up " + in.CorsError + " in the Fetch standard's CORS check: https://fetch.spec.whatwg.org/#cors-check"},
+		Check: "origin", Short: in.CorsError,
+	}
+}
+
+func appendIf(list []string, cond bool, s string) []string {
+	if cond {
+		return append(list, s)
+	}
+	return list
+}
+
+func paramNote(p string) string {
+	if p == "" {
+		return ""
+	}
+	return " (" + p + ")"
+}
+
+func credShort(p string) string {
+	if p == "" {
+		return "no Access-Control-Allow-Credentials: true"
+	}
+	return "Access-Control-Allow-Credentials is " + showValue(p) + ", not \"true\""
+}
+
+func showValue(v string) string { return fmt.Sprintf("%q", v) }
+
+func statusWord(code int) string {
+	if t := statusText(code); t != "" {
+		return t
+	}
+	return ""
+}
+
+func sameHostOtherPort(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	if err1 != nil || err2 != nil || ua.Host == "" {
+		return false
+	}
+	return ua.Hostname() == ub.Hostname() && ua.Port() != ub.Port()
+}
+
+func originIfMissing(h [][2]string, origin string) string {
+	if headerValue(h, "Access-Control-Allow-Origin") == origin {
+		return ""
+	}
+	return " together with `Access-Control-Allow-Origin: " + origin + "`"
+}
+
+// headerValue returns the first value of a header, compared without case.
+func headerValue(h [][2]string, name string) string {
+	for _, x := range h {
+		if strings.EqualFold(x[0], name) {
+			return x[1]
+		}
+	}
+	return ""
+}
+
+// joinedValues joins every line of a header with ", ".
+func joinedValues(h [][2]string, name string) string {
+	var vals []string
+	for _, x := range h {
+		if strings.EqualFold(x[0], name) {
+			vals = append(vals, x[1])
+		}
+	}
+	return strings.Join(vals, ", ")
+}
+
+func tokens(list string) []string {
+	var out []string
+	for _, t := range strings.Split(list, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func hasToken(list, tok string) bool {
+	for _, t := range tokens(list) {
+		if t == tok {
+			return true
+		}
+	}
+	return false
+}
+
+func hasTokenFold(list, tok string) bool {
+	for _, t := range tokens(list) {
+		if strings.EqualFold(t, tok) {
+			return true
+		}
+	}
+	return false
+}
+
+// addToken appends tok to a list header value; with credentials a "*" is
+// dropped, since it means nothing there.
+func addToken(list, tok string, creds bool) string {
+	var out []string
+	for _, t := range tokens(list) {
+		if creds && t == "*" {
+			continue
+		}
+		out = append(out, t)
+	}
+	out = append(out, tok)
+	return strings.Join(out, ", ")
+}
+
+// pageSpelling returns the page's spelling of a header name Chromium reports
+// in lowercase, or the name itself.
+func pageSpelling(names []string, lower string) string {
+	for _, n := range names {
+		if strings.EqualFold(n, lower) {
+			return n
+		}
+	}
+	return lower
+}
+
+func stripUserinfo(loc string) string {
+	u, err := url.Parse(loc)
+	if err != nil {
+		return loc
+	}
+	u.User = nil
+	return u.String()
+}
