@@ -73,6 +73,10 @@ const pageFunc = `async (s) => {
   }
 }`
 
+// installExpression defines the request function in the page once, so each
+// request sends only its arguments.
+const installExpression = "window.__corslabRun = " + pageFunc + "; true"
+
 // pageExpression returns the JavaScript that runs req in the page, or in the
 // sandboxed frame when sandboxed is true.
 func pageExpression(req pageRequest, sandboxed bool) (string, error) {
@@ -81,7 +85,7 @@ func pageExpression(req pageRequest, sandboxed bool) (string, error) {
 		return "", fmt.Errorf("encoding the page request: %w", err)
 	}
 	if sandboxed {
-		return fmt.Sprintf("window.__sandboxed(%s, %s)", pageFunc, arg), nil
+		return fmt.Sprintf("window.__sandboxed(window.__corslabRun, %s)", arg), nil
 	}
-	return fmt.Sprintf("(%s)(%s)", pageFunc, arg), nil
+	return fmt.Sprintf("window.__corslabRun(%s)", arg), nil
 }

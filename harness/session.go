@@ -156,6 +156,10 @@ func (s *Session) openTab(ctx context.Context, t *tab, pageURL string) error {
 			done <- fmt.Errorf("loading the page %s: %w", pageURL, err)
 			return
 		}
+		if _, err := chromedp.Run(t.ctx, chromedp.Evaluate[bool](installExpression)); err != nil {
+			done <- fmt.Errorf("installing the request function in %s: %w", pageURL, err)
+			return
+		}
 		if t.label == "sandboxed" {
 			if _, err := chromedp.Run(t.ctx, chromedp.Evaluate[bool](`window.__sbReady.then(() => true)`, chromedp.EvalAwaitPromise)); err != nil {
 				done <- fmt.Errorf("waiting for the sandboxed frame: %w", err)
