@@ -1,0 +1,222 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/corslab/corslab/harness"
+	"github.com/corslab/corslab/scenarios"
+)
+
+// Doer runs one request from a page; *harness.Session is one.
+type Doer interface {
+	Do(ctx context.Context, page string, req scenarios.Request) (*harness.Observation, error)
+}
+
+// Result is a probe's verdict.
+type Result struct {
+	Probe Probe `json:"probe"`
+	// Expected and Observed are short phrases: "allowed", "blocked after a
+	// preflight", "error".
+	Expected string `json:"expected"`
+	Observed string `json:"observed"`
+	// Pass is true when the browser did what the policy says.
+	Pass bool `json:"pass"`
+	// Why explains the observation: Chromium's reason and the server's
+	// answer that led to it.
+	Why string `json:"why"`
+	// Error is a harness error (the probe could not run), "" otherwise.
+	Error string `json:"error,omitempty"`
+	// Observation is the full record, for reports.
+	Observation *harness.Observation `json:"observation,omitempty"`
+	Duration    time.Duration        `json:"-"`
+}
+
+// Target splits a target URL into the origin and the path (with query)
+// probes request.
+func Target(raw string) (origin, path string, err error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "", "", fmt.Errorf("target %q is not an absolute URL", raw)
+	}
+	path = u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	if u.RawQuery != "" {
+		path += "?" + u.RawQuery
+	}
+	return u.Scheme + "://" + u.Host, path, nil
+}
+
+// Run runs every probe against target (an origin outside the lab such as
+// http://127.0.0.1:8080, or a lab label such as "bar") and path, one at a
+// time, calling progress (if not nil) after each.
+func Run(ctx context.Context, d Doer, target, path string, probes []Probe, progress func(Result)) []Result {
+	out := make([]Result, 0, len(probes))
+	for _, p := range probes {
+		if ctx.Err() != nil {
+			break
+		}
+		page := p.Page
+		if page == "null" {
+			page = "sandboxed"
+		}
+		start := time.Now()
+		obs, err := d.Do(ctx, page, p.Request(target, path))
+		r := Judge(p, obs, err)
+		r.Duration = time.Since(start)
+		if progress != nil {
+			progress(r)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// Judge compares what the browser did with what the policy implies.
+func Judge(p Probe, obs *harness.Observation, err error) Result {
+	r := Result{Probe: p, Expected: p.Expect.String(), Observation: obs}
+	if err != nil {
+		r.Observed, r.Error, r.Why = "error", err.Error(), "the probe could not run: "+err.Error()
+		return r
+	}
+	if obs == nil {
+		r.Observed, r.Error, r.Why = "error", "no observation", "the probe could not run"
+		return r
+	}
+	allowed := obs.Outcome == scenarios.OutcomeAllowed
+	r.Observed = "blocked"
+	if allowed {
+		r.Observed = fmt.Sprintf("allowed (%d)", obs.Status)
+	}
+	if obs.Preflight {
+		r.Observed += " after a preflight"
+	}
+	var problems []string
+	switch {
+	case p.Expect.Allowed && !allowed:
+		problems = append(problems, "the browser blocked it: "+blockReason(obs))
+	case !p.Expect.Allowed && allowed:
+		problems = append(problems, fmt.Sprintf("the page on %s could read the response: the server answered %s", obs.Page, corsHeaders(obs, false)))
+	case !allowed:
+		r.Why = blockReason(obs)
+	default:
+		r.Why = "the server answered " + corsHeaders(obs, false)
+	}
+	if p.Expect.Preflight != nil && *p.Expect.Preflight && !obs.Preflight && allowed {
+		problems = append(problems, "no preflight went out although the request needs one")
+	}
+	if allowed {
+		for _, h := range p.Expect.Readable {
+			if _, ok := obs.ReadableHeaders[strings.ToLower(h)]; ok {
+				continue
+			}
+			if responseHeader(obs, "response", h) == "" {
+				problems = append(problems, fmt.Sprintf("the response carries no %s header, so its exposure cannot be checked here: point the target at a resource that sends it", h))
+				continue
+			}
+			aceh := responseHeader(obs, "response", "Access-Control-Expose-Headers")
+			problems = append(problems, fmt.Sprintf("JavaScript could not read %s (Access-Control-Expose-Headers: %s)", h, orNone(aceh)))
+		}
+		if len(p.Expect.Readable) > 0 && len(problems) == 0 {
+			r.Observed += ", reads " + strings.Join(p.Expect.Readable, ", ")
+		}
+	}
+	if p.Expect.MaxAge != nil && obs.Preflight {
+		got := responseHeader(obs, "preflight response", "Access-Control-Max-Age")
+		if got != strconv.Itoa(*p.Expect.MaxAge) {
+			problems = append(problems, fmt.Sprintf("the preflight answer says Access-Control-Max-Age: %s", orNone(got)))
+		} else {
+			r.Observed += ", max-age " + got
+		}
+	}
+	if len(problems) > 0 {
+		r.Why = strings.Join(problems, "; ")
+		return r
+	}
+	r.Pass = true
+	return r
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// blockReason is Chromium's reason for blocking, with its console sentence.
+func blockReason(o *harness.Observation) string {
+	var parts []string
+	if o.CorsError != "" {
+		reason := o.CorsError
+		if o.FailedParameter != "" {
+			reason += " (" + o.FailedParameter + ")"
+		}
+		parts = append(parts, reason)
+	}
+	if o.Console != "" {
+		msg := o.Console
+		if _, after, ok := strings.Cut(msg, "has been blocked by CORS policy: "); ok {
+			msg = after
+		}
+		parts = append(parts, msg)
+	}
+	if len(parts) == 0 {
+		if o.NetError != "" {
+			return o.NetError
+		}
+		if o.JSError != "" {
+			return o.JSError
+		}
+		return "no reason given"
+	}
+	return strings.Join(parts, ": ")
+}
+
+// corsHeaders lists the Access-Control-* headers of the last response the
+// browser saw.
+func corsHeaders(o *harness.Observation, preflight bool) string {
+	kind := "response"
+	if preflight {
+		kind = "preflight response"
+	}
+	var parts []string
+	for _, m := range o.Exchange {
+		if m.Kind != kind {
+			continue
+		}
+		parts = parts[:0]
+		for _, h := range m.Headers {
+			if strings.HasPrefix(strings.ToLower(h[0]), "access-control-") {
+				parts = append(parts, h[0]+": "+h[1])
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return "no Access-Control-* headers"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// responseHeader is a header of the last message of kind, "" when absent.
+func responseHeader(o *harness.Observation, kind, name string) string {
+	v := ""
+	for _, m := range o.Exchange {
+		if m.Kind != kind {
+			continue
+		}
+		v = ""
+		for _, h := range m.Headers {
+			if strings.EqualFold(h[0], name) {
+				v = h[1]
+			}
+		}
+	}
+	return v
+}
