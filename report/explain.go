@@ -155,6 +155,15 @@ func legsOf(o *harness.Observation) []leg {
 			break
 		}
 	}
+	// A request whose wire headers CDP did not report (no Host line): show
+	// it as bar received it.
+	for li := range legs {
+		if legs[li].journal != nil && headerValue(legs[li].req.Headers, "Host") == "" {
+			m := journalMessage(legs[li].journal)
+			m.Kind = legs[li].req.Kind
+			legs[li].req = m
+		}
+	}
 	// Requests bar received that CDP did not report: show them from the journal.
 	for ji := range o.Requests {
 		if used[ji] {
@@ -222,7 +231,7 @@ func newStepStory(st scenarios.Step, sr harness.StepResult) StepStory {
 	}
 	pageHeaders := headerNames(r.Headers)
 	in := WhyInput{
-		CorsError: o.CorsError, FailedParameter: o.FailedParameter, PageOrigin: o.Page, Method: method,
+		CorsError: o.CorsError, FailedParameter: o.FailedParameter, PageOrigin: o.Page, Page: o.Page, Method: method,
 		PageHeaders: pageHeaders, Credentials: creds, Mode: r.Mode, Redirect: r.Redirect, URL: o.URL,
 	}
 
@@ -246,7 +255,10 @@ func newStepStory(st scenarios.Step, sr harness.StepResult) StepStory {
 			continue
 		}
 		ss.Beats = append(ss.Beats, Beat{From: "bar", To: "chromium", Title: "bar answers the preflight", Label: statusLabel(l.resp), Message: l.resp})
-		in.Preflight, in.PreflightStatus = l.resp.Headers, l.resp.Status
+		in.Preflight, in.PreflightStatus, in.Server = l.resp.Headers, l.resp.Status, serverName(l.req)
+		if sent := headerValue(l.req.Headers, "Origin"); sent != "" {
+			in.PageOrigin = sent
+		}
 		if i == len(pre)-1 {
 			checks := preflightChecks(l, o, method, creds, preflightFailed)
 			title := "Chromium checks the answer"
@@ -277,30 +289,39 @@ func newStepStory(st scenarios.Step, sr harness.StepResult) StepStory {
 		if i > 0 {
 			title = "Chromium follows the redirect"
 		}
-		label := method
-		if l.req != nil {
-			label, _, _ = strings.Cut(l.req.Line, " ")
+		label, _, _ := strings.Cut(l.req.Line, " ")
+		server := serverName(l.req)
+		if server != "bar" {
+			title += " to " + server
 		}
 		ss.Beats = append(ss.Beats, Beat{From: "chromium", To: "bar", Title: title, Label: label, Message: l.req})
 		if l.resp == nil {
 			b := Beat{From: "bar", Title: "no answer reached the browser"}
 			if l.journal != nil && l.journal.Status != 0 {
-				b = Beat{From: "bar", To: "chromium", Label: fmt.Sprint(l.journal.Status), Title: fmt.Sprintf("bar answered %d (from bar's journal; the browser reported no answer)", l.journal.Status)}
+				b = Beat{From: "bar", To: "chromium", Label: fmt.Sprint(l.journal.Status), Title: fmt.Sprintf("%s answered %d (from the lab's journal; the browser reported no answer)", server, l.journal.Status)}
 			}
 			ss.Beats = append(ss.Beats, b)
 			continue
 		}
-		t := "bar answers"
+		t := server + " answers"
 		if l.resp.Kind == "redirect response" {
-			t = "bar answers with a redirect"
+			t = server + " answers with a redirect"
 			if loc := headerValue(l.resp.Headers, "Location"); loc != "" {
 				t += " to " + loc
 			}
 		}
 		ss.Beats = append(ss.Beats, Beat{From: "bar", To: "chromium", Title: t, Label: statusLabel(l.resp), Message: l.resp})
-		in.Response, in.ResponseStatus = l.resp.Headers, l.resp.Status
-		if i == len(act)-1 || (o.CorsError != "" && !preflightFailed && i == lastAnswered(act)) {
-			if checks, ok := responseChecks(l, o, creds, crossOrigin, cors, preflightFailed); ok {
+		in.Response, in.ResponseStatus, in.Server = l.resp.Headers, l.resp.Status, server
+		if sent := headerValue(l.req.Headers, "Origin"); sent != "" {
+			// After a cross-origin redirect the browser sends Origin: null,
+			// and the answer is checked against what was sent.
+			in.PageOrigin = sent
+		}
+		{
+			// Chromium checks every answer of a CORS request, redirects
+			// included; a response-stage error is about the last answer.
+			last := i == lastAnswered(act)
+			if checks, ok := responseChecks(l, o, in.PageOrigin, creds, crossOrigin, cors, preflightFailed || !last); ok {
 				failed := false
 				for _, c := range checks {
 					if c.State == CheckFail {
@@ -308,9 +329,12 @@ func newStepStory(st scenarios.Step, sr harness.StepResult) StepStory {
 					}
 				}
 				title := "Chromium checks the answer"
-				if failed {
+				switch {
+				case failed:
 					title += ": it fails, so the page may not read it"
-				} else if o.Outcome == scenarios.OutcomeAllowed {
+				case !last:
+					title += ": it passes, so Chromium follows the redirect"
+				case o.Outcome == scenarios.OutcomeAllowed:
 					title += ": it passes, so the page may read it"
 				}
 				ss.Beats = append(ss.Beats, Beat{From: "chromium", Title: title, Checks: checks, Failed: failed})
@@ -352,7 +376,7 @@ func newStepStory(st scenarios.Step, sr harness.StepResult) StepStory {
 	case o.Outcome == scenarios.OutcomeBlocked && o.CorsError != "":
 		ss.Why, ss.Fix = wf.Why, wf.Fix
 	case o.Outcome == scenarios.OutcomeBlocked:
-		ss.Why = blockedWithoutCorsError(o)
+		ss.Why = blockedWithoutCorsError(o, r)
 	default:
 		ss.Why = allowedWhy(o, in, crossOrigin, r)
 		ss.Fix = exposeFix(o, in)
@@ -504,6 +528,27 @@ func callLabel(r scenarios.Request, method string) string {
 	return "fetch " + method
 }
 
+// serverName is the lab label of the host a request went to ("bar", "baz").
+func serverName(m *harness.Message) string {
+	host := headerValue(m.Headers, "Host")
+	if host == "" {
+		if u, err := url.Parse(m.URL); err == nil {
+			host = u.Host
+		}
+	}
+	h, _, err := net.SplitHostPort(host)
+	if err != nil {
+		h = host
+	}
+	if label, ok := strings.CutSuffix(h, ".localhost"); ok && label != "" {
+		return label
+	}
+	if h == "" {
+		return "bar"
+	}
+	return h
+}
+
 func statusLabel(m *harness.Message) string {
 	s := fmt.Sprint(m.Status)
 	if t := statusText(m.Status); t != "" {
@@ -597,7 +642,7 @@ func reconcile(checks []Check, computed []bool, failedAt int, failText string) [
 		case failedAt < 0:
 			checks[i].State = CheckOK
 			if !computed[i] {
-				checks[i].Text += " (Chromium accepted it)"
+				checks[i].Text = "Chromium accepted it, although by the Fetch standard: " + checks[i].Text
 			}
 		case i < failedAt:
 			checks[i].State = CheckOK
@@ -620,7 +665,7 @@ func originCheck(h [][2]string, origin string, creds bool) (string, bool) {
 	case len(vals) > 1:
 		return "Access-Control-Allow-Origin has " + fmt.Sprint(len(vals)) + " lines", false
 	case vals[0] == origin:
-		return "Access-Control-Allow-Origin: " + vals[0] + " matches the page's origin", true
+		return "Access-Control-Allow-Origin: " + vals[0] + " matches the request's Origin", true
 	case vals[0] == "*" && !creds:
 		return "Access-Control-Allow-Origin: * allows every origin (no credentials)", true
 	case vals[0] == "*":
@@ -641,6 +686,10 @@ func values(h [][2]string, name string) []string {
 
 func preflightChecks(l leg, o *harness.Observation, method string, creds, failed bool) []Check {
 	h := l.resp.Headers
+	origin := headerValue(l.req.Headers, "Origin")
+	if origin == "" {
+		origin = o.Page
+	}
 	var checks []Check
 	var computed []bool
 	var kinds []string
@@ -649,7 +698,7 @@ func preflightChecks(l leg, o *harness.Observation, method string, creds, failed
 		computed = append(computed, ok)
 		kinds = append(kinds, kind)
 	}
-	t, ok := originCheck(h, o.Page, creds)
+	t, ok := originCheck(h, origin, creds)
 	add("origin", t, ok)
 	if creds {
 		v := headerValue(h, "Access-Control-Allow-Credentials")
@@ -686,7 +735,7 @@ func preflightChecks(l leg, o *harness.Observation, method string, creds, failed
 	failedAt := -1
 	failText := ""
 	if failed {
-		wf := Why(WhyInput{CorsError: o.CorsError, FailedParameter: o.FailedParameter, PageOrigin: o.Page, Method: method, Credentials: creds, Preflight: h, PreflightStatus: l.resp.Status})
+		wf := Why(WhyInput{CorsError: o.CorsError, FailedParameter: o.FailedParameter, PageOrigin: origin, Page: o.Page, Server: serverName(l.req), Method: method, Credentials: creds, Preflight: h, PreflightStatus: l.resp.Status})
 		failText = wf.Short
 		for i, k := range kinds {
 			if k == wf.Check || (wf.Check == "headers" && strings.HasPrefix(k, "headers:") && (o.FailedParameter == "" || strings.EqualFold(strings.TrimPrefix(k, "headers:"), o.FailedParameter))) {
@@ -705,7 +754,7 @@ func preflightChecks(l leg, o *harness.Observation, method string, creds, failed
 
 // responseChecks are the checks of the actual response (or the redirect
 // that failed); ok is false when no CORS check applies.
-func responseChecks(l leg, o *harness.Observation, creds, crossOrigin, cors, preflightFailed bool) ([]Check, bool) {
+func responseChecks(l leg, o *harness.Observation, origin string, creds, crossOrigin, cors, preflightFailed bool) ([]Check, bool) {
 	if !crossOrigin || !cors {
 		return nil, false
 	}
@@ -713,7 +762,10 @@ func responseChecks(l leg, o *harness.Observation, creds, crossOrigin, cors, pre
 	var checks []Check
 	var computed []bool
 	var kinds []string
-	t, ok := originCheck(h, o.Page, creds)
+	t, ok := originCheck(h, origin, creds)
+	if origin != o.Page {
+		t += " (after the redirect the request's Origin is " + origin + ")"
+	}
 	checks, computed, kinds = append(checks, Check{Text: t}), append(computed, ok), append(kinds, "origin")
 	if creds {
 		v := headerValue(h, "Access-Control-Allow-Credentials")
@@ -722,7 +774,7 @@ func responseChecks(l leg, o *harness.Observation, creds, crossOrigin, cors, pre
 	failedAt := -1
 	failText := ""
 	if o.CorsError != "" && !preflightFailed {
-		wf := Why(WhyInput{CorsError: o.CorsError, FailedParameter: o.FailedParameter, PageOrigin: o.Page, Credentials: creds, Response: h, ResponseStatus: l.resp.Status})
+		wf := Why(WhyInput{CorsError: o.CorsError, FailedParameter: o.FailedParameter, PageOrigin: origin, Page: o.Page, Server: serverName(l.req), Credentials: creds, Response: h, ResponseStatus: l.resp.Status})
 		failText = wf.Short
 		for i, k := range kinds {
 			if k == wf.Check {
@@ -734,7 +786,7 @@ func responseChecks(l leg, o *harness.Observation, creds, crossOrigin, cors, pre
 			computed = append(computed, false)
 			failedAt = len(checks) - 1
 		}
-	} else if o.Outcome == scenarios.OutcomeBlocked {
+	} else if o.Outcome == scenarios.OutcomeBlocked && !preflightFailed {
 		// Blocked for a reason that is not a CORS check of this answer.
 		return nil, false
 	}
@@ -768,7 +820,20 @@ func pageRead(o *harness.Observation) string {
 	return s
 }
 
-func blockedWithoutCorsError(o *harness.Observation) string {
+func blockedWithoutCorsError(o *harness.Observation, r scenarios.Request) string {
+	var last *harness.Message
+	for i := range o.Exchange {
+		if strings.HasSuffix(o.Exchange[i].Kind, "response") && !strings.HasPrefix(o.Exchange[i].Kind, "preflight") {
+			last = &o.Exchange[i]
+		}
+	}
+	if last != nil && last.Status >= 300 && last.Status < 400 && headerValue(last.Headers, "Location") != "" {
+		loc := headerValue(last.Headers, "Location")
+		if r.Redirect == "error" {
+			return fmt.Sprintf("The page asked for redirect: 'error', and the answer was a %d redirect to %s, so fetch() fails with a network error (%s); this is the page's choice, not a CORS check.", last.Status, loc, o.NetError)
+		}
+		return fmt.Sprintf("The answer was a %d redirect to %s, and Chromium refused to follow it (%s); this is not a CORS check but a rule about where a redirect may lead.", last.Status, loc, o.NetError)
+	}
 	switch {
 	case len(o.Exchange) == 0 && len(o.Requests) == 0:
 		s := "The browser refused the request before sending anything"
@@ -813,10 +878,12 @@ func allowedWhy(o *harness.Observation, in WhyInput, crossOrigin bool, r scenari
 	switch {
 	case !crossOrigin:
 		return "The page and the URL share an origin, so CORS does not apply: the page reads everything."
-	case o.ResponseType == "opaque" || o.ResponseType == "opaqueredirect":
+	case o.ResponseType == "opaqueredirect":
+		return "With redirect: 'manual' the browser does not follow the redirect; the page gets an \"opaqueredirect\" response: status 0, no headers, no body. It learns only that there was a redirect, not where to."
+	case o.ResponseType == "opaque":
 		return "In no-cors mode the browser hands the page an opaque response: status 0, no headers, no body. The page can pass it on (e.g. to a cache) but never read it."
 	}
-	why := "bar's answer passed the CORS check"
+	why := "The answer passed the CORS check"
 	if v := values(in.Response, "Access-Control-Allow-Origin"); len(v) == 1 {
 		why += " (Access-Control-Allow-Origin: " + v[0] + ")"
 	}

@@ -58,6 +58,12 @@ type WhyInput struct {
 	Mode, Redirect string
 	// URL is the request URL.
 	URL string
+	// Server is the lab label of the origin that answered ("bar", "baz");
+	// empty means bar.
+	Server string
+	// PageOrigin, after a cross-origin redirect, is the Origin the browser
+	// sent (null); Page is then the page's own origin.
+	Page string
 	// Preflight holds the preflight response's headers and status, when one
 	// was observed.
 	Preflight       [][2]string
@@ -94,14 +100,23 @@ func Why(in WhyInput) WhyFix {
 	origin := in.PageOrigin
 	p := in.FailedParameter
 	pre := IsPreflightError(in.CorsError)
-	// who says where bar must put the header.
-	who := "Have bar send"
-	where := "bar's answer"
+	srv := in.Server
+	if srv == "" {
+		srv = "bar"
+	}
+	tainted := in.Page != "" && in.Page != origin
+	// who says where the server must put the header.
+	who := "Have " + srv + " send"
+	where := srv + "'s answer"
 	if pre {
-		who = "Have bar answer OPTIONS with"
-		where = "bar's preflight answer"
+		who = "Have " + srv + " answer OPTIONS with"
+		where = srv + "'s preflight answer"
 	} else if in.ResponseStatus != 0 {
-		who = fmt.Sprintf("Have bar send, with its %d answer,", in.ResponseStatus)
+		who = fmt.Sprintf("Have %s send, with its %d answer,", srv, in.ResponseStatus)
+	}
+	pageIs := "the page's origin is " + origin
+	if tainted {
+		pageIs = fmt.Sprintf("the request's Origin is %s (the page is on %s, but after a redirect to another origin the browser sends Origin: %s)", origin, in.Page, origin)
 	}
 	hdrs := in.Response
 	if pre {
@@ -112,6 +127,9 @@ func Why(in WhyInput) WhyFix {
 		credNote = " and `Access-Control-Allow-Credentials: true`"
 	}
 	allowOrigin := func() []string {
+		if origin == "null" && tainted {
+			return []string{who + " `Access-Control-Allow-Origin: null`" + credNote + ", the Origin a request carries after a cross-origin redirect; or have the page call " + srv + " directly, so that its own origin is sent."}
+		}
 		if origin == "null" {
 			return []string{who + " `Access-Control-Allow-Origin: null`" + credNote + " — but know that every sandboxed frame and local file has the origin null, so this lets all of them read it; better serve the page from a real origin and allow that one."}
 		}
@@ -124,12 +142,12 @@ func Why(in WhyInput) WhyFix {
 			status = fmt.Sprintf(" (%d)", in.ResponseStatus)
 		}
 		return WhyFix{
-			Why:   fmt.Sprintf("%s%s has no Access-Control-Allow-Origin header, so it grants the page on %s nothing: the browser may not hand it to the page.", where, status, origin),
+			Why:   fmt.Sprintf("%s%s has no Access-Control-Allow-Origin header, so it grants the page on %s nothing: the browser may not hand it to the page.", where, status, pageOrigin(in)),
 			Fix:   appendIf(allowOrigin(), !pre && in.ResponseStatus >= 400, "Send the CORS headers on error answers too: a CORS middleware that runs before the error handler."),
 			Check: "origin", Short: "no Access-Control-Allow-Origin",
 		}
 	case "AllowOriginMismatch", "PreflightAllowOriginMismatch":
-		why := fmt.Sprintf("%s says `Access-Control-Allow-Origin: %s`, but the page's origin is %s; the browser compares the two character for character.", where, p, origin)
+		why := fmt.Sprintf("%s says `Access-Control-Allow-Origin: %s`, but %s; the browser compares the two character for character.", where, p, pageIs)
 		switch {
 		case p == origin+"/":
 			why += " An origin is scheme, host and port and never ends with \"/\"."
@@ -305,6 +323,13 @@ func Why(in WhyInput) WhyFix {
 		Fix:   []string{"Look up " + in.CorsError + " in the Fetch standard's CORS check: https://fetch.spec.whatwg.org/#cors-check"},
 		Check: "origin", Short: in.CorsError,
 	}
+}
+
+func pageOrigin(in WhyInput) string {
+	if in.Page != "" {
+		return in.Page
+	}
+	return in.PageOrigin
 }
 
 func appendIf(list []string, cond bool, s string) []string {
