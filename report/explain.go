@@ -862,7 +862,7 @@ func hiddenHeaders(o *harness.Observation) []string {
 	var out []string
 	for _, h := range final.Headers {
 		n := strings.ToLower(h[0])
-		if strings.HasPrefix(n, "access-control-") || n == "vary" || n == "set-cookie" || n == "connection" || n == "keep-alive" {
+		if strings.HasPrefix(n, "access-control-") || n == "vary" || n == "set-cookie" || n == "set-cookie2" || n == "connection" || n == "keep-alive" {
 			continue
 		}
 		if _, ok := o.ReadableHeaders[n]; ok || seen[n] {
@@ -904,14 +904,53 @@ func exposeFix(o *harness.Observation, in WhyInput) []string {
 	if len(hidden) == 0 {
 		return nil
 	}
-	line := "Have bar send `Access-Control-Expose-Headers: " + strings.Join(hidden, ", ") + "`"
-	if v := joinedValues(in.Response, "Access-Control-Expose-Headers"); v != "" {
-		line = "Have bar send `Access-Control-Expose-Headers: " + addToken(v, strings.Join(hidden, ", "), in.Credentials) + "`"
+	existing := joinedValues(in.Response, "Access-Control-Expose-Headers")
+	var keep, invalid []string
+	for _, t := range tokens(existing) {
+		switch {
+		case !isToken(t):
+			invalid = append(invalid, t)
+		case t == "*" && in.Credentials:
+			invalid = append(invalid, t)
+		default:
+			keep = append(keep, t)
+		}
 	}
-	if in.Credentials && hasToken(joinedValues(in.Response, "Access-Control-Expose-Headers"), "*") {
-		line += " (with credentials \"*\" is a header literally named \"*\", not a wildcard)"
+	for _, h := range hidden {
+		if !hasTokenFold(strings.Join(keep, ","), h) {
+			keep = append(keep, h)
+		}
+	}
+	line := "Have bar send `Access-Control-Expose-Headers: " + strings.Join(keep, ", ") + "`"
+	switch {
+	case in.Credentials && hasToken(existing, "*"):
+		line += " (with credentials \"*\" is a header literally named \"*\", not a wildcard: name each header)"
+	case len(invalid) > 0:
+		line += fmt.Sprintf(" (without %s: one name that is not a valid header name spoils the whole list)", strings.Join(quoteAll(invalid), ", "))
 	}
 	return []string{line + "."}
+}
+
+func quoteAll(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}
+
+// isToken reports whether s is an HTTP token (a valid header name).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // ExplainOptions says how an explanation is written.
