@@ -41,6 +41,7 @@ Usage:
   corslab run [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json|junit|html]
               [--out FILE] [--browser PATH] [--timeout 5s] [--quiet] [--explain [--all-headers]]
   corslab explain NAME|GLOB ... [--all-headers] [--group G] [--file F.yaml ...]
+  corslab check --policy FILE [--target URL] [--format text|json|junit] [--out FILE]   (probe a running server)
 
 Commands:
   list    list the scenarios (the built-in catalog, or the --file ones)
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdList(args[1:], stdout)
 	case "run":
 		code, err = cmdRun(ctx, args[1:], stdout, stderr)
+	case "check":
+		code, err = cmdCheck(ctx, args[1:], stdout, stderr)
 	case "explain":
 		code, err = cmdExplain(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":

@@ -1,0 +1,304 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/corslab/corslab/harness"
+	"github.com/corslab/corslab/policy"
+)
+
+// exitUnreachable is check's exit code when the target cannot be reached
+// (the same number as a missing browser: nothing could be probed).
+const exitUnreachable = 3
+
+// cmdCheck runs a policy's probes in Chromium against a running server.
+func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	policyPath := fs.String("policy", "", "the policy file (YAML) stating what the server should allow")
+	target := fs.String("target", "", "the URL to probe, on loopback (default: the policy's target)")
+	format := fs.String("format", "text", "output format: text, json or junit")
+	out := fs.String("out", "", "write the report to this file instead of stdout")
+	browserPath := fs.String("browser", "", "Chromium binary (default: $CORSLAB_BROWSER, then the usual places)")
+	timeout := fs.Duration("timeout", 5*time.Second, "time limit for each probe")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(pos) > 0 {
+		return exitUsage, usageError{fmt.Sprintf("check takes no arguments, got %q (did you mean --policy %s?)", pos[0], pos[0])}
+	}
+	if *policyPath == "" {
+		return exitUsage, usageError{"check needs --policy FILE"}
+	}
+	switch *format {
+	case "text", "json", "junit":
+	default:
+		return exitUsage, usageError{fmt.Sprintf("unknown format %q (want text, json or junit)", *format)}
+	}
+	pol, err := policy.Load(*policyPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "corslab: bad policy file:\n%v\n", err)
+		return exitUsage, nil
+	}
+	tgt := pol.Target
+	if *target != "" {
+		tgt = *target
+		if err := policy.CheckTarget(tgt); err != nil {
+			return exitUsage, usageError{"--target: " + err.Error()}
+		}
+	}
+	if tgt == "" {
+		fmt.Fprintf(stderr, "corslab: %s: no target: add 'target: http://127.0.0.1:PORT/path' to the policy or give --target URL\n", pol.File)
+		return exitUsage, nil
+	}
+	origin, path, err := policy.Target(tgt)
+	if err != nil {
+		return exitUsage, usageError{err.Error()}
+	}
+	if err := reachable(ctx, tgt); err != nil {
+		fmt.Fprintf(stderr, "corslab: cannot reach the target %s: %v\nNo probe was run. Start the server first, or fix target / --target.\n", tgt, err)
+		return exitUnreachable, nil
+	}
+
+	probes := policy.Probes(pol)
+	s, err := harness.StartWithPages(ctx, harness.Options{Browser: harness.BrowserOptions{ExecPath: *browserPath}, Timeout: *timeout},
+		harness.PageOptions{Origins: policy.PageOrigins(probes)})
+	if err != nil {
+		return exitNoBrowser, err
+	}
+	defer s.Close()
+	prog := newCheckProgress(stderr, len(probes))
+	results := policy.Run(ctx, s, origin, path, probes, prog.show)
+	prog.done()
+	if ctx.Err() != nil {
+		return exitMismatch, fmt.Errorf("interrupted after %d of %d probes", len(results), len(probes))
+	}
+
+	w := stdout
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return exitUsage, usageError{fmt.Sprintf("--out: %v", err)}
+		}
+		defer f.Close()
+		w = f
+	}
+	rep := checkReport{Policy: pol.File, Target: tgt, Browser: s.Browser.Version(), Results: results}
+	for _, r := range results {
+		if r.Pass {
+			rep.Passed++
+		} else {
+			rep.Failed++
+		}
+	}
+	switch *format {
+	case "json":
+		err = writeCheckJSON(w, rep)
+	case "junit":
+		err = writeCheckJUnit(w, rep)
+	default:
+		err = writeCheckText(w, rep)
+	}
+	if err != nil {
+		return exitMismatch, fmt.Errorf("writing the report: %w", err)
+	}
+	if rep.Failed > 0 {
+		if w != stdout || *format != "text" {
+			fmt.Fprintf(stderr, "corslab: %d of %d probes do not match the policy\n", rep.Failed, len(results))
+		}
+		return exitMismatch, nil
+	}
+	return exitOK, nil
+}
+
+// reachable dials the target, then asks it for the resource, so an absent
+// server is named before any probe runs.
+func reachable(ctx context.Context, target string) error {
+	u, err := url.Parse(target)
+	if err != nil {
+		return err
+	}
+	host := u.Host
+	if u.Port() == "" {
+		port := "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		host = net.JoinHostPort(u.Hostname(), port)
+	}
+	dctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(dctx, "tcp", host)
+	if err != nil {
+		return fmt.Errorf("nothing answers on %s: %w", host, unwrapOp(err))
+	}
+	conn.Close()
+	if u.Scheme != "http" {
+		return nil
+	}
+	req, err := http.NewRequestWithContext(dctx, http.MethodGet, target, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s accepts connections but does not answer HTTP: %w", host, err)
+	}
+	resp.Body.Close()
+	return nil
+}
+
+func unwrapOp(err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return oe.Err
+	}
+	return err
+}
+
+type checkProgress struct {
+	w     io.Writer
+	on    bool
+	i     int
+	total int
+}
+
+func newCheckProgress(w io.Writer, total int) *checkProgress {
+	return &checkProgress{w: w, on: isTerminal(w), total: total}
+}
+
+func (p *checkProgress) show(r policy.Result) {
+	p.i++
+	if p.on {
+		fmt.Fprintf(p.w, "\r\033[K%d/%d %s", p.i, p.total, r.Probe.Name)
+	}
+}
+
+func (p *checkProgress) done() {
+	if p.on {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}
+
+// checkReport is the outcome of one check.
+type checkReport struct {
+	Policy  string          `json:"policy"`
+	Target  string          `json:"target"`
+	Browser string          `json:"browser"`
+	Passed  int             `json:"passed"`
+	Failed  int             `json:"failed"`
+	Results []policy.Result `json:"results"`
+}
+
+func writeCheckText(w io.Writer, rep checkReport) error {
+	fmt.Fprintf(w, "corslab check: %s against %s in %s\n\n", rep.Policy, rep.Target, rep.Browser)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "\tPROBE\tEXPECTED\tOBSERVED\tWHY")
+	for _, r := range rep.Results {
+		mark := "ok"
+		if !r.Pass {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", mark, r.Probe.Name, r.Expected, r.Observed, oneLine(r.Why))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n%d probes: %d match the policy, %d do not.\n", len(rep.Results), rep.Passed, rep.Failed)
+	for _, r := range rep.Results {
+		if !r.Pass {
+			fmt.Fprintf(w, "\nFAIL %s\n  policy: %s\n  expected: %s\n  observed: %s\n  why: %s\n", r.Probe.Name, r.Probe.Because, r.Expected, r.Observed, r.Why)
+		}
+	}
+	_, err := fmt.Fprintln(w)
+	return err
+}
+
+func oneLine(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) > 160 {
+		s = s[:157] + "..."
+	}
+	return s
+}
+
+func writeCheckJSON(w io.Writer, rep checkReport) error {
+	// Full observations only for the probes that failed: they explain it.
+	cp := rep
+	cp.Results = make([]policy.Result, len(rep.Results))
+	for i, r := range rep.Results {
+		if r.Pass {
+			r.Observation = nil
+		}
+		cp.Results[i] = r
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(cp)
+}
+
+type checkJUnitSuite struct {
+	XMLName  xml.Name         `xml:"testsuite"`
+	Name     string           `xml:"name,attr"`
+	Tests    int              `xml:"tests,attr"`
+	Failures int              `xml:"failures,attr"`
+	Errors   int              `xml:"errors,attr"`
+	Time     string           `xml:"time,attr"`
+	Cases    []checkJUnitCase `xml:"testcase"`
+}
+
+type checkJUnitCase struct {
+	Name      string             `xml:"name,attr"`
+	Classname string             `xml:"classname,attr"`
+	Time      string             `xml:"time,attr"`
+	Failure   *checkJUnitProblem `xml:"failure,omitempty"`
+	Error     *checkJUnitProblem `xml:"error,omitempty"`
+}
+
+type checkJUnitProblem struct {
+	Message string `xml:"message,attr"`
+	Text    string `xml:",chardata"`
+}
+
+func writeCheckJUnit(w io.Writer, rep checkReport) error {
+	s := checkJUnitSuite{Name: "corslab check " + rep.Policy + " against " + rep.Target, Tests: len(rep.Results)}
+	var total time.Duration
+	for _, r := range rep.Results {
+		total += r.Duration
+		c := checkJUnitCase{Name: r.Probe.Name, Classname: "corslab.check." + r.Probe.Kind, Time: fmt.Sprintf("%.3f", r.Duration.Seconds())}
+		text := fmt.Sprintf("policy: %s\nexpected: %s\nobserved: %s\nwhy: %s", r.Probe.Because, r.Expected, r.Observed, r.Why)
+		switch {
+		case r.Error != "":
+			s.Errors++
+			c.Error = &checkJUnitProblem{Message: r.Error, Text: text}
+		case !r.Pass:
+			s.Failures++
+			c.Failure = &checkJUnitProblem{Message: "expected " + r.Expected + ", observed " + r.Observed, Text: text}
+		}
+		s.Cases = append(s.Cases, c)
+	}
+	s.Time = fmt.Sprintf("%.3f", total.Seconds())
+	io.WriteString(w, xml.Header)
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(s); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
