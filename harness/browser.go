@@ -129,6 +129,14 @@ func Launch(ctx context.Context, opt BrowserOptions) (*Browser, error) {
 		// Chromium tries ::1 first for *.localhost; the lab listens on 127.0.0.1.
 		chromedp.Flag("host-resolver-rules", strings.Join(append([]string{"MAP *.localhost 127.0.0.1"}, opt.HostRules...), ", ")),
 		chromedp.CombinedOutput(out),
+		// Its own process group: a terminal's Ctrl-C then reaches corslab
+		// only, which closes the browser itself instead of racing its shutdown.
+		chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
+			if cmd.SysProcAttr == nil {
+				cmd.SysProcAttr = &syscall.SysProcAttr{}
+			}
+			cmd.SysProcAttr.Setpgid = true
+		}),
 	}
 	if len(opt.DisableFeatures) > 0 {
 		allocOpts = append(allocOpts, chromedp.Flag("disable-features", strings.Join(opt.DisableFeatures, ",")))
@@ -199,20 +207,48 @@ func (b *Browser) Close() error {
 	if b.cancelAlloc != nil {
 		b.cancelAlloc()
 	}
+	if b.dir == "" {
+		return nil
+	}
 	// chromedp only sweeps children for profiles it made itself; ours carry
-	// --user-data-dir=dir on their command line, so find them by it.
-	killUsing(b.dir)
+	// --user-data-dir=dir on their command line, so find them by it. A child
+	// that was still exiting can write into the profile after a first removal,
+	// so look again until both the processes and the directory are gone.
 	var err error
 	for i := 0; i < 20; i++ {
-		if err = os.RemoveAll(b.dir); err == nil {
-			break
+		killUsing(b.dir)
+		err = os.RemoveAll(b.dir)
+		if err == nil {
+			time.Sleep(20 * time.Millisecond)
+			if _, statErr := os.Stat(b.dir); os.IsNotExist(statErr) && !anyUsing(b.dir) {
+				return nil
+			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if err != nil {
-		return fmt.Errorf("removing the browser profile %s: %w", b.dir, err)
+	if err == nil {
+		err = errors.New("browser processes kept writing to it")
 	}
-	return nil
+	return fmt.Errorf("removing the browser profile %s: %w", b.dir, err)
+}
+
+// anyUsing reports whether a live process has dir as its profile.
+func anyUsing(dir string) bool {
+	want := []byte("--user-data-dir=" + dir)
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		cmd, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err == nil && bytes.Contains(cmd, want) {
+			return true
+		}
+	}
+	return false
 }
 
 func killUsing(dir string) {

@@ -123,7 +123,15 @@ func TestFindBrowserExplicitMissing(t *testing.T) {
 
 func TestInterruptedRunStops(t *testing.T) {
 	s := startSession(t, Options{})
-	defer s.Close()
+	dir := s.Browser.dir
+	defer func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("profile %s outlived an interrupted run", dir)
+		}
+	}()
 	ctx, cancel := context.WithCancel(context.Background())
 	hang := allowed("hang-interrupt")
 	hang.Server.Response.Delay = scenarios.Duration(time.Minute)
