@@ -79,6 +79,31 @@ func Compare(e scenarios.Expect, o *Observation) []string {
 	if e.Console != "" && !strings.Contains(o.Console, e.Console) {
 		add("console", "to contain "+show(e.Console).(string), o.Console)
 	}
+	if e.MethodReceived != "" {
+		if a := o.ActualEntry(); a == nil {
+			m = append(m, fmt.Sprintf("method_received: expected %s, the actual request never reached the server", e.MethodReceived))
+		} else if a.Method != e.MethodReceived {
+			add("method_received", e.MethodReceived, a.Method)
+		}
+	}
+	if len(e.PreflightReceived) > 0 {
+		pf := o.PreflightEntry()
+		for _, name := range sortedKeys(e.PreflightReceived) {
+			want := e.PreflightReceived[name]
+			if pf == nil {
+				m = append(m, fmt.Sprintf("preflight_received: expected %s on a preflight, but no preflight reached the server", name))
+				continue
+			}
+			vals, ok := pf.Headers[canonical(name)]
+			got := strings.Join(vals, ", ")
+			switch {
+			case !ok:
+				m = append(m, fmt.Sprintf("preflight_received: expected %s, the preflight did not carry it", name))
+			case want != "*" && got != want:
+				m = append(m, fmt.Sprintf("preflight_received: expected %s: %q, observed %q", name, want, got))
+			}
+		}
+	}
 	if len(e.ServerReceived) > 0 || len(e.ServerNotReceived) > 0 {
 		actual := o.ActualEntry()
 		for _, name := range sortedKeys(e.ServerReceived) {

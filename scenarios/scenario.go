@@ -171,8 +171,15 @@ type Expect struct {
 	// browser's jar during this step.
 	CookieSet *bool `yaml:"cookie_set,omitempty" json:"cookie_set,omitempty"`
 	// ServerReceived names request headers the server must have received on
-	// the actual request, with their value ("*" for any value).
+	// the actual request, with their value ("*" for any value). Values in
+	// expectations may use {foo}, {bar}, {baz} and {label:NAME}.
 	ServerReceived map[string]string `yaml:"server_received,omitempty" json:"server_received,omitempty"`
+	// PreflightReceived names headers the server must have received on the
+	// (last) preflight, with their value ("*" for any value).
+	PreflightReceived map[string]string `yaml:"preflight_received,omitempty" json:"preflight_received,omitempty"`
+	// MethodReceived is the method the actual request arrived with at the
+	// last hop (e.g. GET after a 303 redirect of a POST).
+	MethodReceived string `yaml:"method_received,omitempty" json:"method_received,omitempty"`
 	// ServerNotReceived names request headers the server must not have received.
 	ServerNotReceived []string `yaml:"server_not_received,omitempty" json:"server_not_received,omitempty"`
 }

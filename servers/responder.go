@@ -150,7 +150,10 @@ func (l *Lab) expandHeader(x scenarios.Header, origin string) scenarios.Header {
 	return out
 }
 
-// expand replaces {origin}, {foo}, {bar}, {baz} and {label:NAME}.
+// Expand replaces {origin} (with origin), {foo}, {bar}, {baz} and
+// {label:NAME} (with the lab's origins) in s; other braces are kept.
+func (l *Lab) Expand(s, origin string) string { return l.expand(s, origin) }
+
 func (l *Lab) expand(s, origin string) string {
 	if !strings.Contains(s, "{") {
 		return s
