@@ -156,6 +156,13 @@ func cmdList(args []string, stdout io.Writer) error {
 		if sc.Group != group {
 			group = sc.Group
 			fmt.Fprintf(stdout, "%s\n", group)
+			if ov := scenarios.GroupOverview(group); ov != "" && len(sel.groups) > 0 {
+				// Asked for a group: introduce it above its scenarios.
+				for _, line := range strings.Split(ov, "\n") {
+					fmt.Fprintf(stdout, "  %s\n", line)
+				}
+				fmt.Fprintln(stdout)
+			}
 		}
 		fmt.Fprintf(stdout, "  %-*s  %s\n", width, sc.Name, firstSentence(sc.Lesson))
 	}
