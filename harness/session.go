@@ -441,8 +441,12 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 		}
 		if len(fresh) == 0 {
 			// A request the browser refused before the network (e.g. DELETE in
-			// no-cors) has no events at all.
-			return !res.OK && time.Since(jsDone) > 30*time.Millisecond
+			// no-cors) has no events at all; one that reached a server must
+			// have some, so wait for them.
+			if len(s.Lab.Journal(prefix)) > journalBefore {
+				return false
+			}
+			return !res.OK && time.Since(jsDone) > 100*time.Millisecond
 		}
 		failedCORS := false
 		for _, n := range fresh {
