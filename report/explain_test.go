@@ -1,0 +1,138 @@
+package report
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/corslab/corslab/harness"
+	"github.com/corslab/corslab/scenarios"
+	"github.com/corslab/corslab/servers"
+)
+
+const (
+	testFoo = "http://foo.localhost:41001"
+	testURL = "http://bar.localhost:41002/r/x-1/transfer"
+)
+
+// blockedPost is an observation of a simple POST that bar answered without
+// Access-Control-Allow-Origin: blocked, though it reached bar.
+func blockedPost() harness.Result {
+	blocked := scenarios.OutcomeBlocked
+	sc := scenarios.Scenario{
+		Name: "x", Group: "simple", Lesson: "A lesson.", Spec: "https://fetch.spec.whatwg.org/#cors-check",
+		Request: scenarios.Request{Method: "POST", Path: "/transfer", Body: "a=1", Headers: scenarios.Headers{{Name: "Content-Type", Values: []string{"application/x-www-form-urlencoded"}}}},
+		Expect:  scenarios.Expect{Outcome: blocked},
+	}
+	o := &harness.Observation{
+		Page: testFoo, URL: testURL, Outcome: blocked, JSError: "TypeError: Failed to fetch",
+		CorsError: "MissingAllowOriginHeader", NetError: "net::ERR_FAILED", ReachedServer: true,
+		Console: "Access to fetch at '" + testURL + "' from origin '" + testFoo + "' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.",
+		Exchange: []harness.Message{
+			{Kind: "request", Line: "POST /r/x-1/transfer HTTP/1.1", URL: testURL, Headers: [][2]string{
+				{"Accept", "*/*"}, {"Content-Type", "application/x-www-form-urlencoded"}, {"Host", "bar.localhost:41002"}, {"Origin", testFoo}, {"User-Agent", "HeadlessChrome"},
+			}},
+			{Kind: "response", Line: "HTTP/1.1 200 OK", Status: 200, Headers: [][2]string{{"Content-Length", "4"}, {"Content-Type", "text/plain"}}},
+		},
+		Requests: []servers.Entry{{Origin: "bar", Method: "POST", Path: "/r/x-1/transfer", Host: "bar.localhost:41002", Headers: http.Header{"Origin": {testFoo}}, Status: 200}},
+	}
+	return harness.Result{Scenario: sc, Verdict: harness.Pass, Steps: []harness.StepResult{{Expect: sc.Expect, Observed: o}}}
+}
+
+func TestExplainBlockedAsExpected(t *testing.T) {
+	tests := []struct {
+		name    string
+		opt     ExplainOptions
+		want    []string
+		notWant []string
+	}{
+		{
+			name: "default headers",
+			opt:  ExplainOptions{},
+			want: []string{
+				"① The page on " + testFoo + " calls fetch('" + testURL + "', {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'}, body: 'a=1'})",
+				"No preflight: POST is a CORS-safelisted method",
+				"POST /r/x-1/transfer HTTP/1.1",
+				"Origin: " + testFoo,
+				"(2 more headers; --all-headers shows them)",
+				"✗ no Access-Control-Allow-Origin",
+				"Verdict ✓ (expected): blocked, as expected, because no Access-Control-Allow-Origin — Chromium says: \"Access to fetch at",
+				"bar received the POST and answered 200: the server did the work",
+				"Fix (only if bar means to let " + testFoo + " read this): Have bar send, with its 200 answer, `Access-Control-Allow-Origin: " + testFoo + "`",
+				"Spec: https://fetch.spec.whatwg.org/#cors-check",
+			},
+			notWant: []string{"User-Agent", "\033["},
+		},
+		{
+			name:    "all headers",
+			opt:     ExplainOptions{AllHeaders: true},
+			want:    []string{"User-Agent: HeadlessChrome", "Accept: */*"},
+			notWant: []string{"more headers"},
+		},
+		{
+			name: "colour",
+			opt:  ExplainOptions{Color: true},
+			want: []string{"\033[32m✓\033[0m", "\033[31m✗\033[0m"},
+		},
+		{
+			name: "outside the browser",
+			opt:  ExplainOptions{Outside: &Outside{Method: "POST", URL: "http://bar.localhost:41002/r/x-2/transfer", Status: 200, Line: "HTTP/1.1 200 OK", RespBody: "done"}},
+			want: []string{"Outside the browser:", "→ HTTP/1.1 200 OK, body \"done\"", "The browser refused the page this answer, yet any client outside a browser gets it"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := Explain(&b, blockedPost(), tc.opt); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("lacks %q:\n%s", w, b.String())
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(b.String(), w) {
+					t.Errorf("has %q:\n%s", w, b.String())
+				}
+			}
+		})
+	}
+}
+
+// TestExplainWrongExpectation checks the verdict of a scenario whose
+// expectation the browser did not meet.
+func TestExplainWrongExpectation(t *testing.T) {
+	res := blockedPost()
+	res.Verdict = harness.Fail
+	res.Steps[0].Expect.Outcome = scenarios.OutcomeAllowed
+	res.Steps[0].Mismatches = []string{"outcome: expected allowed, observed blocked (MissingAllowOriginHeader)"}
+	var b bytes.Buffer
+	Explain(&b, res, ExplainOptions{})
+	for _, w := range []string{"✗ x", "Verdict ✗ (expected allowed): blocked, because", "mismatch: outcome: expected allowed", "Fix: Have bar send"} {
+		if !strings.Contains(b.String(), w) {
+			t.Errorf("lacks %q:\n%s", w, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "as expected") {
+		t.Errorf("says \"as expected\" for a failed expectation:\n%s", b.String())
+	}
+}
+
+func TestShownByDefault(t *testing.T) {
+	extra := map[string]bool{"api-key": true}
+	tests := []struct {
+		name string
+		want bool
+	}{
+		{"Origin", true}, {"Host", true}, {"Vary", true}, {"Cookie", true}, {"Set-Cookie", true},
+		{"Content-Type", true}, {"Access-Control-Allow-Origin", true}, {"access-control-request-headers", true},
+		{"Api-Key", true}, {"User-Agent", false}, {"Accept-Encoding", false}, {"Sec-Fetch-Mode", false},
+	}
+	for _, tc := range tests {
+		if got := ShownByDefault(tc.name, extra); got != tc.want {
+			t.Errorf("ShownByDefault(%q) = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

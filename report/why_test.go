@@ -1,0 +1,183 @@
+package report
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestWhyCoversEveryCorsError checks that every value of Chromium's
+// CorsError has its own plain explanation and a fix naming what to change.
+func TestWhyCoversEveryCorsError(t *testing.T) {
+	if len(CorsErrors) != 28 {
+		t.Errorf("CorsErrors has %d values, CDP has 28", len(CorsErrors))
+	}
+	seen := map[string]bool{}
+	for _, e := range CorsErrors {
+		if seen[e] {
+			t.Errorf("%s listed twice", e)
+		}
+		seen[e] = true
+		wf := Why(WhyInput{CorsError: e, PageOrigin: "http://foo.localhost:1", Method: "PUT", PageHeaders: []string{"Api-Key"}, URL: "http://bar.localhost:2/r/x/", Mode: "same-origin", Redirect: "manual"})
+		switch {
+		case wf.Why == "":
+			t.Errorf("%s: no Why", e)
+		case strings.Contains(wf.Why, "Chromium refused the response with the CORS error"):
+			t.Errorf("%s: only the generic explanation", e)
+		case len(wf.Fix) == 0 || wf.Fix[0] == "":
+			t.Errorf("%s: no Fix", e)
+		case wf.Short == "" || wf.Check == "":
+			t.Errorf("%s: no Short or Check", e)
+		}
+	}
+	if wf := Why(WhyInput{CorsError: "SomethingNew"}); !strings.Contains(wf.Why, "SomethingNew") {
+		t.Errorf("an unknown CorsError is not named: %q", wf.Why)
+	}
+}
+
+// TestWhyFix checks that the explanation and the fix are computed from the
+// observed values: the failed parameter, bar's headers, the page's origin.
+func TestWhyFix(t *testing.T) {
+	const foo = "http://foo.localhost:41001"
+	tests := []struct {
+		name   string
+		in     WhyInput
+		why    []string
+		fix    []string
+		notFix []string
+		check  string
+	}{
+		{
+			name:  "header not allowed, page spelling kept",
+			in:    WhyInput{CorsError: "HeaderDisallowedByPreflightResponse", FailedParameter: "api-key", PageOrigin: foo, PageHeaders: []string{"Api-Key"}},
+			why:   []string{"Api-Key", "no Access-Control-Allow-Headers"},
+			fix:   []string{"Have bar answer OPTIONS with `Access-Control-Allow-Headers: Api-Key`"},
+			check: "headers",
+		},
+		{
+			name:  "header not allowed, added to bar's list",
+			in:    WhyInput{CorsError: "HeaderDisallowedByPreflightResponse", FailedParameter: "x-custom", PageOrigin: foo, PageHeaders: []string{"X-Custom"}, Preflight: [][2]string{{"Access-Control-Allow-Headers", "Content-Type"}}},
+			why:   []string{`says "Content-Type"`},
+			fix:   []string{"`Access-Control-Allow-Headers: Content-Type, X-Custom`"},
+			check: "headers",
+		},
+		{
+			name: "authorization is never covered by a wildcard",
+			in:   WhyInput{CorsError: "HeaderDisallowedByPreflightResponse", FailedParameter: "authorization", PageOrigin: foo, PageHeaders: []string{"Authorization"}, Preflight: [][2]string{{"Access-Control-Allow-Headers", "*"}}},
+			why:  []string{"never covers Authorization"},
+			fix:  []string{"`Access-Control-Allow-Headers: *, Authorization`"},
+		},
+		{
+			name:   "wildcard headers with credentials",
+			in:     WhyInput{CorsError: "HeaderDisallowedByPreflightResponse", FailedParameter: "x-a", PageOrigin: foo, PageHeaders: []string{"X-A"}, Credentials: true, Preflight: [][2]string{{"Access-Control-Allow-Headers", "*"}}},
+			why:    []string{"only for requests without credentials"},
+			fix:    []string{"`Access-Control-Allow-Headers: X-A`"},
+			notFix: []string{"*, X-A"},
+		},
+		{
+			name:  "method not allowed",
+			in:    WhyInput{CorsError: "MethodDisallowedByPreflightResponse", FailedParameter: "PUT", PageOrigin: foo, Method: "PUT", Preflight: [][2]string{{"Access-Control-Allow-Methods", "GET, POST"}}},
+			why:   []string{"PUT", `"GET, POST"`},
+			fix:   []string{"`Access-Control-Allow-Methods: GET, POST, PUT`"},
+			check: "methods",
+		},
+		{
+			name: "method listed in another case",
+			in:   WhyInput{CorsError: "MethodDisallowedByPreflightResponse", FailedParameter: "patch", PageOrigin: foo, Method: "patch", Preflight: [][2]string{{"Access-Control-Allow-Methods", "PATCH"}}},
+			why:  []string{"case-sensitively"},
+			fix:  []string{"`Access-Control-Allow-Methods: PATCH, patch`"},
+		},
+		{
+			name:  "missing allow origin on an error answer",
+			in:    WhyInput{CorsError: "MissingAllowOriginHeader", PageOrigin: foo, ResponseStatus: 500},
+			why:   []string{"(500) has no Access-Control-Allow-Origin"},
+			fix:   []string{"`Access-Control-Allow-Origin: " + foo + "`", "error answers too"},
+			check: "origin",
+		},
+		{
+			name:  "trailing slash",
+			in:    WhyInput{CorsError: "AllowOriginMismatch", FailedParameter: foo + "/", PageOrigin: foo},
+			why:   []string{"never ends with \"/\""},
+			fix:   []string{"`Access-Control-Allow-Origin: " + foo + "`"},
+			check: "origin",
+		},
+		{
+			name: "port missing",
+			in:   WhyInput{CorsError: "AllowOriginMismatch", FailedParameter: "http://foo.localhost", PageOrigin: foo},
+			why:  []string{"port is part of the origin"},
+		},
+		{
+			name: "tainted origin after a redirect",
+			in:   WhyInput{CorsError: "AllowOriginMismatch", FailedParameter: foo, PageOrigin: "null", Page: foo, Server: "baz", ResponseStatus: 200},
+			why:  []string{"baz's answer", "request's Origin is null"},
+			fix:  []string{"Have baz send", "`Access-Control-Allow-Origin: null`"},
+		},
+		{
+			name:  "two allow origin lines",
+			in:    WhyInput{CorsError: "MultipleAllowOriginValues", FailedParameter: foo + ", http://other.localhost", PageOrigin: foo},
+			why:   []string{"never a list"},
+			fix:   []string{"exactly one line `Access-Control-Allow-Origin: " + foo + "`"},
+			check: "origin",
+		},
+		{
+			name:  "wildcard with credentials",
+			in:    WhyInput{CorsError: "WildcardOriginNotAllowed", PageOrigin: foo, Credentials: true},
+			fix:   []string{"`Access-Control-Allow-Origin: " + foo + "` and `Access-Control-Allow-Credentials: true`"},
+			check: "origin",
+		},
+		{
+			name:  "credentials capitalised",
+			in:    WhyInput{CorsError: "InvalidAllowCredentials", FailedParameter: "True", PageOrigin: foo, Credentials: true, Response: [][2]string{{"Access-Control-Allow-Origin", foo}}},
+			why:   []string{`"True"`, "exact lowercase"},
+			fix:   []string{"`Access-Control-Allow-Credentials: true`."},
+			check: "credentials",
+		},
+		{
+			name:  "preflight credentials missing",
+			in:    WhyInput{CorsError: "PreflightInvalidAllowCredentials", PageOrigin: foo, Credentials: true},
+			why:   []string{"bar's preflight answer", "has no Access-Control-Allow-Credentials"},
+			fix:   []string{"Have bar answer OPTIONS with `Access-Control-Allow-Credentials: true` together with `Access-Control-Allow-Origin: " + foo + "`"},
+			check: "credentials",
+		},
+		{
+			name:  "preflight 404",
+			in:    WhyInput{CorsError: "PreflightInvalidStatus", PageOrigin: foo, PreflightStatus: 404},
+			why:   []string{"404 Not Found", "ok status"},
+			fix:   []string{"`HTTP/1.1 204 No Content`"},
+			check: "status",
+		},
+		{
+			name: "preflight redirected",
+			in:   WhyInput{CorsError: "PreflightDisallowedRedirect", PageOrigin: foo, PreflightStatus: 302, Preflight: [][2]string{{"Location", "https://bar.example/x"}}},
+			why:  []string{"302 to https://bar.example/x"},
+		},
+		{
+			name: "redirect with credentials in the URL",
+			in:   WhyInput{CorsError: "RedirectContainsCredentials", PageOrigin: foo, Response: [][2]string{{"Location", "http://user:secret@baz.localhost:1/x"}}},
+			fix:  []string{"`Location: http://baz.localhost:1/x`"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			wf := Why(tc.in)
+			fix := strings.Join(wf.Fix, "\n")
+			for _, w := range tc.why {
+				if !strings.Contains(wf.Why, w) {
+					t.Errorf("Why lacks %q: %s", w, wf.Why)
+				}
+			}
+			for _, w := range tc.fix {
+				if !strings.Contains(fix, w) {
+					t.Errorf("Fix lacks %q: %s", w, fix)
+				}
+			}
+			for _, w := range tc.notFix {
+				if strings.Contains(fix, w) {
+					t.Errorf("Fix has %q: %s", w, fix)
+				}
+			}
+			if tc.check != "" && wf.Check != tc.check {
+				t.Errorf("Check = %q, want %q", wf.Check, tc.check)
+			}
+		})
+	}
+}
