@@ -13,6 +13,7 @@ import (
 	"github.com/onsi/gomega/types"
 
 	"github.com/corslab/corslab/harness"
+	"github.com/corslab/corslab/policy"
 	"github.com/corslab/corslab/scenarios"
 	"github.com/corslab/corslab/servers"
 )
@@ -41,9 +42,9 @@ type Lab struct {
 	session *harness.Session
 	def     http.Handler
 
-	mu       sync.Mutex // serialises Fetch; guards handlers
-	fetchMu  sync.Mutex
-	handlers map[string]http.Handler
+	fetchMu  sync.Mutex              // one request at a time
+	mu       sync.Mutex              // guards handlers
+	handlers map[string]http.Handler // by unique path id, for Request.Handler
 }
 
 // Request is one request a page makes with fetch().
@@ -216,4 +217,51 @@ func Check(t testing.TB, obs *Observation, m types.GomegaMatcher) bool {
 		t.Errorf("%s", m.FailureMessage(obs))
 	}
 	return ok
+}
+
+// CheckPolicy runs a policy's probes (policy.Probes) against h mounted as
+// the lab's server (Options.Handler when h is nil), on the path of the
+// policy's target ("/" when it has none), and returns each probe's verdict.
+// Pages have exactly the policy's origins: https://app.example.com is
+// served over TLS on loopback under that name.
+func (l *Lab) CheckPolicy(ctx context.Context, p *policy.Policy, h http.Handler) ([]policy.Result, error) {
+	path := "/"
+	if p.Target != "" {
+		_, tp, err := policy.Target(p.Target)
+		if err != nil {
+			return nil, err
+		}
+		path = tp
+	}
+	if h == nil {
+		h = l.def
+	}
+	if h == nil {
+		return nil, fmt.Errorf("corslab: CheckPolicy needs a handler (or Options.Handler)")
+	}
+	probes := policy.Probes(p)
+	return policy.Run(ctx, handlerDoer{l: l, h: h}, "bar", path, probes, nil), nil
+}
+
+// handlerDoer runs each request against one handler.
+type handlerDoer struct {
+	l *Lab
+	h http.Handler
+}
+
+func (d handlerDoer) Do(ctx context.Context, page string, req scenarios.Request) (*Observation, error) {
+	d.l.fetchMu.Lock()
+	defer d.l.fetchMu.Unlock()
+	prefix := d.l.session.Lab.Register("probe", scenarios.Server{})
+	defer d.l.session.Lab.Forget(prefix)
+	id := strings.TrimPrefix(prefix, "/r/")
+	d.l.mu.Lock()
+	d.l.handlers[id] = d.h
+	d.l.mu.Unlock()
+	defer func() {
+		d.l.mu.Lock()
+		delete(d.l.handlers, id)
+		d.l.mu.Unlock()
+	}()
+	return d.l.session.DoAt(ctx, prefix, page, req)
 }

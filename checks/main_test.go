@@ -12,14 +12,22 @@ import (
 	"time"
 
 	"github.com/corslab/corslab"
+	"github.com/corslab/corslab/policy"
 )
 
 // lab is the package's one browser and lab.
 var lab *corslab.Lab
 
 func TestMain(m *testing.M) {
+	// Every page origin the common policy's probes use must be mapped when
+	// the browser starts.
+	p, err := policy.Parse("common.yaml", []byte(commonPolicy))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "checks: %v\n", err)
+		os.Exit(1)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	l, err := corslab.Start(ctx, corslab.Options{Origins: []string{"http://localhost:3000"}})
+	l, err := corslab.Start(ctx, corslab.Options{Origins: policy.PageOrigins(policy.Probes(p))})
 	cancel()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "checks: %v\n", err)

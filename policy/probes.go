@@ -24,6 +24,7 @@ const (
 	KindHeaderNotAllowed = "header-not-allowed"
 	KindExpose           = "expose"
 	KindMaxAge           = "max-age"
+	KindVary             = "vary"
 )
 
 // Probe is one request a page makes, with the verdict the policy implies.
@@ -57,6 +58,10 @@ type Expect struct {
 	// MaxAge, when set, is the Access-Control-Max-Age the preflight answer
 	// must carry.
 	MaxAge *int `json:"max_age,omitempty"`
+	// VaryOrigin: the answer must carry Vary: Origin, since it depends on
+	// the Origin (a shared cache would otherwise hand one origin's answer
+	// to another).
+	VaryOrigin bool `json:"vary_origin,omitempty"`
 }
 
 // Expected renders the expectation in a few words.
@@ -74,6 +79,9 @@ func (e Expect) String() string {
 	}
 	if e.MaxAge != nil {
 		more = append(more, "max-age "+strconv.Itoa(*e.MaxAge))
+	}
+	if e.VaryOrigin {
+		more = append(more, "Vary: Origin")
 	}
 	if len(more) > 0 {
 		s += ", " + strings.Join(more, ", ")
@@ -204,6 +212,20 @@ func Probes(p *Policy) []Probe {
 			out = append(out, Probe{Name: "method not allowed: " + m + " from " + o, Kind: KindMethodNotAllowed, Page: o, Method: m, Credentials: cred, Expect: e, Because: "methods does not list " + m})
 			break
 		}
+		if len(p.RequestHeaders) > 1 {
+			// Pages often send several at once: one preflight names them all.
+			var hs scenarios.Headers
+			for _, h := range p.RequestHeaders {
+				hs = append(hs, scenarios.Header{Name: h, Values: []string{headerValue(h)}})
+			}
+			e := Expect{Allowed: true}
+			if harness.NeedsPreflight(carrier, hs, false) {
+				e.Preflight = yes()
+			}
+			out = append(out, Probe{Name: carrier + " with " + strings.Join(p.RequestHeaders, ", ") + " from " + o, Kind: KindHeader, Page: o, Method: carrier, Headers: hs, Credentials: cred, Expect: e, Because: "request_headers lists them all"})
+		}
+		out = append(out, Probe{Name: "Vary: Origin on the answer to " + o, Kind: KindVary, Page: o, Method: carrier, Credentials: cred, Expect: Expect{Allowed: true, VaryOrigin: true}, Because: "the answer depends on the Origin: caches must key it by Origin"})
+		out = append(out, Probe{Name: "Vary: Origin on the answer to " + unlistedOrigin, Kind: KindVary, Page: unlistedOrigin, Method: carrier, Expect: Expect{Allowed: false, VaryOrigin: true}, Because: "the answer to an unlisted origin differs from the answer to a listed one: caches must key it by Origin"})
 		hs := scenarios.Headers{{Name: unlistedHeader, Values: []string{"corslab"}}}
 		out = append(out, Probe{Name: "header not allowed: " + unlistedHeader + " from " + o, Kind: KindHeaderNotAllowed, Page: o, Method: carrier, Headers: hs, Credentials: cred, Expect: Expect{Allowed: false, Preflight: yes()}, Because: "request_headers does not list " + unlistedHeader})
 		for _, h := range p.ExposeHeaders {

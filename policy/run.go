@@ -94,8 +94,16 @@ func Judge(p Probe, obs *harness.Observation, err error) Result {
 	if allowed {
 		r.Observed = fmt.Sprintf("allowed (%d)", obs.Status)
 	}
+	if !allowed {
+		if st := lastStatus(obs, "response"); st != 0 {
+			r.Observed += fmt.Sprintf(" (server answered %d)", st)
+		}
+	}
 	if obs.Preflight {
 		r.Observed += " after a preflight"
+		if st := preflightStatus(obs); st != 0 {
+			r.Observed += fmt.Sprintf(" (%d)", st)
+		}
 	}
 	var problems []string
 	switch {
@@ -133,6 +141,15 @@ func Judge(p Probe, obs *harness.Observation, err error) Result {
 			problems = append(problems, fmt.Sprintf("the preflight answer says Access-Control-Max-Age: %s", orNone(got)))
 		} else {
 			r.Observed += ", max-age " + got
+		}
+	}
+	if p.Expect.VaryOrigin {
+		vary := responseHeader(obs, "response", "Vary")
+		switch {
+		case !hasToken(vary, "Origin") && !hasToken(vary, "*"):
+			problems = append(problems, fmt.Sprintf("the answer carries no Vary: Origin (Vary: %s): a shared cache may hand it to another origin", orNone(vary)))
+		default:
+			r.Observed += ", Vary: " + vary
 		}
 	}
 	if len(problems) > 0 {
@@ -219,4 +236,28 @@ func responseHeader(o *harness.Observation, kind, name string) string {
 		}
 	}
 	return v
+}
+
+// hasToken reports whether a comma-separated header value lists tok.
+func hasToken(v, tok string) bool {
+	for _, t := range strings.Split(v, ",") {
+		if strings.EqualFold(strings.TrimSpace(t), tok) {
+			return true
+		}
+	}
+	return false
+}
+
+// preflightStatus is the status of the preflight answer, 0 when unknown.
+func preflightStatus(o *harness.Observation) int { return lastStatus(o, "preflight response") }
+
+// lastStatus is the status of the last message of kind, 0 when none.
+func lastStatus(o *harness.Observation, kind string) int {
+	st := 0
+	for _, m := range o.Exchange {
+		if m.Kind == kind {
+			st = m.Status
+		}
+	}
+	return st
 }
