@@ -65,8 +65,10 @@ var _ = Describe("the built-in catalog", func() {
 					Expect(res.Error).To(BeEmpty(), "the harness could not observe %s (%s)", sc.Name, sc.Source)
 					for i, st := range res.Steps {
 						By(stepName(i, len(res.Steps)))
-						Expect(st.Observed).To(MatchExpectation(st.Expect), "scenario %s (%s)", sc.Name, sc.Source)
-						assertInDomainTerms(st.Expect, st.Observed)
+						expect := session.ExpandExpect(st.Expect)
+						Expect(st.Observed).To(MatchExpectation(expect), "scenario %s (%s)", sc.Name, sc.Source)
+						assertInDomainTerms(expect, st.Observed)
+						assertCanFail(expect, st.Observed)
 					}
 				}, SpecTimeout(30*time.Second))
 			}
@@ -113,6 +115,23 @@ func assertInDomainTerms(e scenarios.Expect, o *harness.Observation) {
 	}
 	for _, h := range e.UnreadableHeaders {
 		Expect(o).NotTo(ExposeHeader(h))
+	}
+}
+
+// assertCanFail shows the spec could have failed: the same observation
+// checked against the opposite outcome (and preflight) must not match.
+func assertCanFail(e scenarios.Expect, o *harness.Observation) {
+	flipped := e
+	if e.Outcome == scenarios.OutcomeAllowed {
+		flipped.Outcome = scenarios.OutcomeBlocked
+	} else {
+		flipped.Outcome = scenarios.OutcomeAllowed
+	}
+	Expect(harness.Compare(flipped, o)).To(ContainElement(HavePrefix("outcome:")), "a flipped outcome must be caught")
+	if e.Preflight != nil {
+		flipped = e
+		flipped.Preflight = ptr(!*e.Preflight)
+		Expect(harness.Compare(flipped, o)).To(ContainElement(HavePrefix("preflight:")), "a flipped preflight must be caught")
 	}
 }
 

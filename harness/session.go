@@ -310,6 +310,7 @@ func (s *Session) ExpandExpect(e scenarios.Expect) scenarios.Expect {
 	}
 	e.ServerReceived = expandMap(e.ServerReceived)
 	e.PreflightReceived = expandMap(e.PreflightReceived)
+	e.JSError = x(e.JSError)
 	return e
 }
 
@@ -457,8 +458,15 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 				failedCORS = true
 			}
 		}
-		if time.Since(jsDone) >= 150*time.Millisecond || res.OK {
+		if time.Since(jsDone) >= 150*time.Millisecond {
 			return true
+		}
+		if res.OK {
+			// Chromium also logs an error status (>= 400) it received.
+			if !anyErrorStatus(fresh) {
+				return true
+			}
+			return len(sn.console) > len(before.console)
 		}
 		// Chromium logs a failed request to the console; give it a moment.
 		for _, c := range sn.console[len(before.console):] {
@@ -509,6 +517,15 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 	}
 	obs.Duration = time.Since(start)
 	return obs, nil
+}
+
+func anyErrorStatus(reqs []*netRequest) bool {
+	for _, n := range reqs {
+		if n.Final != nil && n.Final.Status >= 400 {
+			return true
+		}
+	}
+	return false
 }
 
 func anyFailed(reqs []*netRequest) bool {

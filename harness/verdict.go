@@ -104,6 +104,23 @@ func Compare(e scenarios.Expect, o *Observation) []string {
 			}
 		}
 	}
+	if len(e.PreflightNotReceived) > 0 {
+		if pf := o.PreflightEntry(); pf != nil {
+			for _, name := range e.PreflightNotReceived {
+				if vals, ok := pf.Headers[canonical(name)]; ok {
+					m = append(m, fmt.Sprintf("preflight_not_received: expected no %s on the preflight, the server received %q", name, strings.Join(vals, ", ")))
+				}
+			}
+		}
+	}
+	for _, c := range e.CookiesNotSent {
+		if hasCookie(o.CookiesSent, c) {
+			add("cookies_not_sent", "no "+c, strings.Join(o.CookiesSent, "; "))
+		}
+	}
+	if e.JSError != "" && !strings.Contains(o.JSError, e.JSError) {
+		add("js_error", "to contain "+show(e.JSError).(string), o.JSError)
+	}
 	if len(e.ServerReceived) > 0 || len(e.ServerNotReceived) > 0 {
 		actual := o.ActualEntry()
 		for _, name := range sortedKeys(e.ServerReceived) {

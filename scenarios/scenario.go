@@ -177,6 +177,14 @@ type Expect struct {
 	// PreflightReceived names headers the server must have received on the
 	// (last) preflight, with their value ("*" for any value).
 	PreflightReceived map[string]string `yaml:"preflight_received,omitempty" json:"preflight_received,omitempty"`
+	// PreflightNotReceived names headers the (last) preflight must not carry.
+	PreflightNotReceived []string `yaml:"preflight_not_received,omitempty" json:"preflight_not_received,omitempty"`
+	// CookiesNotSent lists cookie names bar must not have received on the
+	// actual request.
+	CookiesNotSent []string `yaml:"cookies_not_sent,omitempty" json:"cookies_not_sent,omitempty"`
+	// JSError is a substring of the error JavaScript caught, e.g.
+	// "is unsupported in no-cors mode".
+	JSError string `yaml:"js_error,omitempty" json:"js_error,omitempty"`
 	// MethodReceived is the method the actual request arrived with at the
 	// last hop (e.g. GET after a 303 redirect of a POST).
 	MethodReceived string `yaml:"method_received,omitempty" json:"method_received,omitempty"`
