@@ -1,0 +1,290 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/corslab/corslab/scenarios"
+)
+
+// corslab runs the CLI in-process and returns its exit code and output.
+func corslab(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// writeFile writes a scenario file into a temporary directory.
+func writeFile(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// needsBrowser skips a test that starts Chromium when there is none (exit 3)
+// or when -short is given.
+func needsBrowser(t *testing.T, code int, stderr string) {
+	t.Helper()
+	if code == exitNoBrowser {
+		t.Skipf("no usable browser: %s", stderr)
+	}
+}
+
+const okScenario = `scenarios:
+  - name: cli-simple-get
+    group: simple
+    lesson: A GET that bar allows for foo's origin, so the page reads the answer.
+    spec: https://fetch.spec.whatwg.org/#http-access-control-allow-origin
+    request:
+      path: /resource
+    server:
+      response:
+        headers:
+          Access-Control-Allow-Origin: "{foo}"
+        body: hello
+    expect:
+      outcome: allowed
+      status: 200
+      body: hello
+`
+
+// wrongScenario expects the browser to block what it allows, and a status
+// bar does not send.
+const wrongScenario = `scenarios:
+  - name: cli-wrong-expectation
+    group: simple
+    request:
+      path: /resource
+    server:
+      response:
+        headers:
+          Access-Control-Allow-Origin: "{foo}"
+        body: hello
+    expect:
+      outcome: allowed
+      status: 201
+      preflight: true
+`
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string // substring of stderr (or stdout for help)
+	}{
+		{"no arguments", nil, exitUsage, "Usage:"},
+		{"unknown command", []string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
+		{"unknown flag", []string{"run", "--bogus"}, exitUsage, "bogus"},
+		{"bad format", []string{"run", "--format", "xml"}, exitUsage, `--format "xml"`},
+		{"list bad format", []string{"list", "--format", "junit"}, exitUsage, `--format "junit"`},
+		{"explain with another format", []string{"run", "--explain", "--format", "json"}, exitUsage, "--explain writes text"},
+		{"explain without a name", []string{"explain"}, exitUsage, "explain needs a scenario NAME"},
+		{"no such scenario", []string{"run", "no-such-scenario"}, exitUsage, `no scenario matches "no-such-scenario"`},
+		{"no such group", []string{"list", "--group", "no-such-group"}, exitUsage, `no scenario is in group "no-such-group"`},
+		{"bad glob", []string{"list", "["}, exitUsage, "bad pattern"},
+		{"missing file", []string{"list", "--file", "/nonexistent/x.yaml"}, exitUsage, "/nonexistent/x.yaml"},
+		{"help", []string{"help"}, exitOK, "corslab explain NAME"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := corslab(t, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, stdout, stderr)
+			}
+			if !strings.Contains(stdout+stderr, tc.want) {
+				t.Errorf("output lacks %q\nstdout: %s\nstderr: %s", tc.want, stdout, stderr)
+			}
+		})
+	}
+}
+
+// TestBadScenarioFiles checks that a bad file gives exit 2 and names the
+// file and line of the problem, before any browser starts.
+func TestBadScenarioFiles(t *testing.T) {
+	dir := t.TempDir()
+	ok := writeFile(t, dir, "ok.yaml", okScenario)
+	tests := []struct {
+		name  string
+		body  string
+		extra []string // more files
+		line  int
+		want  string
+	}{
+		{
+			name: "unknown field",
+			body: "scenarios:\n  - name: a\n    group: simple\n    requets:\n      path: /\n    server: {}\n    expect:\n      outcome: allowed\n",
+			line: 4, want: "requets",
+		},
+		{
+			name: "CR LF in a header value",
+			body: "scenarios:\n  - name: a\n    group: simple\n    server:\n      response:\n        headers:\n          X-Evil: \"a\\r\\nSet-Cookie: x=1\"\n    expect:\n      outcome: allowed\n",
+			line: 7, want: "CR, LF or NUL",
+		},
+		{
+			name:  "duplicate name across files",
+			body:  strings.Replace(okScenario, "lesson: A GET", "lesson: Again a GET", 1),
+			extra: []string{ok},
+			line:  2, want: "duplicate scenario name",
+		},
+		{
+			name: "wrong type",
+			body: "scenarios:\n  - name: a\n    group: simple\n    server:\n      response:\n        status: two hundred\n    expect:\n      outcome: allowed\n",
+			line: 6, want: "where an integer is expected",
+		},
+		{
+			name: "bad outcome",
+			body: "scenarios:\n  - name: a\n    group: simple\n    server: {}\n    expect:\n      outcome: maybe\n",
+			line: 6, want: `outcome "maybe"`,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := writeFile(t, dir, strings.ReplaceAll(tc.name, " ", "-")+".yaml", tc.body)
+			for _, cmd := range []string{"list", "run", "explain"} {
+				args := []string{cmd}
+				for _, f := range append(tc.extra, p) {
+					args = append(args, "--file", f)
+				}
+				if cmd == "explain" {
+					args = append(args, "--group", "simple")
+				}
+				code, _, stderr := corslab(t, args...)
+				if code != exitUsage {
+					t.Errorf("%s: exit %d, want %d; stderr: %s", cmd, code, exitUsage, stderr)
+				}
+				where := regexp.QuoteMeta(p) + ":" + strconv.Itoa(tc.line) + ":"
+				if !regexp.MustCompile(where).MatchString(stderr) {
+					t.Errorf("%s: stderr does not name %s:%d: %s", cmd, p, tc.line, stderr)
+				}
+				if !strings.Contains(stderr, tc.want) {
+					t.Errorf("%s: stderr lacks %q: %s", cmd, tc.want, stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestListGroupShowsOverview(t *testing.T) {
+	code, stdout, stderr := corslab(t, "list", "--group", "preflight")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(stdout, "\n")
+	if lines[0] != "preflight" || !strings.Contains(stdout, "Spec: https://fetch.spec.whatwg.org/#cors-preflight-fetch") {
+		t.Errorf("no overview above the list:\n%s", stdout)
+	}
+	if strings.Index(stdout, "OPTIONS") > strings.Index(stdout, "preflight-delete-api-key") {
+		t.Errorf("the overview is not above the scenarios:\n%s", stdout)
+	}
+	// Without --group, the plain list has no overviews.
+	_, all, _ := corslab(t, "list")
+	if strings.Contains(all, "Spec: ") {
+		t.Errorf("list without --group shows overviews")
+	}
+}
+
+// TestRunFiles runs scenario files in Chromium: exit 0 when the expectation
+// holds, 1 naming the mismatching fields when it does not.
+func TestRunFiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Chromium")
+	}
+	dir := t.TempDir()
+	ok := writeFile(t, dir, "ok.yaml", okScenario)
+	wrong := writeFile(t, dir, "wrong.yaml", wrongScenario)
+
+	code, stdout, stderr := corslab(t, "run", "--file", ok)
+	needsBrowser(t, code, stderr)
+	if code != exitOK || !strings.Contains(stdout, "1 passed, 0 failed") {
+		t.Errorf("passing file: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if stderr != "" {
+		t.Errorf("progress or noise on a stderr that is not a terminal: %q", stderr)
+	}
+
+	code, stdout, stderr = corslab(t, "run", "--file", wrong)
+	if code != exitMismatch {
+		t.Errorf("wrong expectation: exit %d, want %d\n%s%s", code, exitMismatch, stdout, stderr)
+	}
+	for _, w := range []string{"status: expected 201, observed 200", "preflight: expected true, observed false", "0 passed, 1 failed"} {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("wrong expectation: output lacks %q\n%s", w, stdout)
+		}
+	}
+
+	// JUnit: the failure names the fields.
+	xmlPath := filepath.Join(dir, "results.xml")
+	code, _, stderr = corslab(t, "run", "--file", wrong, "--format", "junit", "--out", xmlPath)
+	if code != exitMismatch {
+		t.Errorf("junit: exit %d: %s", code, stderr)
+	}
+	x, _ := os.ReadFile(xmlPath)
+	if !strings.Contains(string(x), `classname="simple"`) || !strings.Contains(string(x), "mismatch in preflight, status") {
+		t.Errorf("junit report:\n%s", x)
+	}
+
+	// Explain: the story, the verdict and the replay outside the browser.
+	code, stdout, _ = corslab(t, "explain", "--file", ok, "cli-simple-get")
+	if code != exitOK {
+		t.Errorf("explain: exit %d", code)
+	}
+	for _, w := range []string{"① The page on http://foo.localhost:", "Verdict ✓ (expected): allowed", "Outside the browser:", "Spec: https://fetch.spec.whatwg.org/#http-access-control-allow-origin", "\n1 passed, 0 failed"} {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("explain output lacks %q\n%s", w, stdout)
+		}
+	}
+	if strings.Contains(stdout, "\033[") {
+		t.Errorf("colour codes in output that is not a terminal")
+	}
+
+	// HTML: one self-contained file.
+	htmlPath := filepath.Join(dir, "report.html")
+	code, _, stderr = corslab(t, "run", "--file", ok, "--file", wrong, "--format", "html", "--out", htmlPath)
+	if code != exitMismatch {
+		t.Errorf("html: exit %d: %s", code, stderr)
+	}
+	h, _ := os.ReadFile(htmlPath)
+	if n := strings.Count(string(h), "<article class=\"card"); n != 2 {
+		t.Errorf("html: %d cards, want 2", n)
+	}
+	if regexp.MustCompile(`<(script|link|img)[^>]+(src|href)=`).Match(h) {
+		t.Errorf("html report loads something from outside")
+	}
+}
+
+// TestProgressOnlyOnATerminal checks that progress stays off when stderr is
+// not a terminal, and with --quiet.
+func TestProgressOnlyOnATerminal(t *testing.T) {
+	tests := []struct {
+		name  string
+		quiet bool
+	}{{"not a terminal", false}, {"quiet", true}}
+	for _, tc := range tests {
+		var b bytes.Buffer
+		p := newProgress(&b, tc.quiet, 3)
+		p.show(0, scenarios.Scenario{Name: "a"})
+		p.done()
+		if b.Len() != 0 {
+			t.Errorf("%s: progress wrote %q", tc.name, b.String())
+		}
+	}
+	f, err := os.CreateTemp(t.TempDir(), "stderr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if isTerminal(f) {
+		t.Errorf("a regular file counts as a terminal")
+	}
+}
