@@ -36,5 +36,8 @@ func TestMain(m *testing.M) {
 	lab = l
 	code := m.Run()
 	l.Close()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
 	os.Exit(code)
 }

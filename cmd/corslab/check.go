@@ -210,7 +210,7 @@ func writeCheckText(w io.Writer, rep checkReport) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "\tPROBE\tEXPECTED\tOBSERVED\tWHY")
 	for _, r := range rep.Results {
-		mark := "ok"
+		mark := "ok  " // as wide as FAIL, so the columns do not move
 		if !r.Pass {
 			mark = "FAIL"
 		}

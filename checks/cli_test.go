@@ -1,0 +1,325 @@
+package checks
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	binOnce sync.Once
+	binDir  string
+	binPath string
+	binErr  error
+)
+
+// corslabBin builds the corslab command once for the package.
+func corslabBin(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		binDir, binErr = os.MkdirTemp("", "corslab-bin-")
+		if binErr != nil {
+			return
+		}
+		_, here, _, _ := runtime.Caller(0)
+		root := filepath.Dir(filepath.Dir(here))
+		binPath = filepath.Join(binDir, "corslab")
+		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/corslab")
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			binErr = errors.New("go build ./cmd/corslab: " + err.Error() + "\n" + string(out))
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// runCheck runs `corslab check ARGS` and returns its exit code and output.
+func runCheck(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, corslabBin(t), append([]string{"check"}, args...)...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	default:
+		t.Fatalf("running corslab check: %v", err)
+	}
+	return code, o.String(), e.String()
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// recorded is one request as the target received it.
+type recorded struct {
+	Method string
+	Path   string
+	Header http.Header
+}
+
+// journaled records every request that reaches h.
+type journaled struct {
+	mu  sync.Mutex
+	log []recorded
+	h   http.Handler
+}
+
+func (j *journaled) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	j.mu.Lock()
+	j.log = append(j.log, recorded{r.Method, r.URL.RequestURI(), r.Header.Clone()})
+	j.mu.Unlock()
+	j.h.ServeHTTP(w, r)
+}
+
+func (j *journaled) entries() []recorded {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return append([]recorded(nil), j.log...)
+}
+
+// naiveCORS is a deliberately wrong server: it allows any origin that ends
+// with "app.example.com" (so https://evilapp.example.com gets in) and the
+// http:// twin, and lists PUT among its methods.
+func naiveCORS() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o := r.Header.Get("Origin")
+		w.Header().Add("Vary", "Origin")
+		if strings.HasSuffix(o, "app.example.com") || o == "http://localhost:3000" {
+			w.Header().Set("Access-Control-Allow-Origin", o)
+			w.Header().Set("Access-Control-Allow-Credentials", "true")
+			w.Header().Set("Access-Control-Expose-Headers", "X-Total-Count")
+		}
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Access-Control-Allow-Methods", "GET, POST, DELETE, PUT")
+			w.Header().Set("Access-Control-Allow-Headers", "Api-Key, Content-Type")
+			w.Header().Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		items(w, r)
+	})
+}
+
+func TestCheckFailsOnAServerThatViolatesThePolicy(t *testing.T) {
+	j := &journaled{h: naiveCORS()}
+	srv := httptest.NewServer(j)
+	defer srv.Close()
+	pol := writeFile(t, "policy.yaml", commonPolicy)
+
+	code, out, errOut := runCheck(t, "--policy", pol, "--target", srv.URL+"/api/items")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (a mismatch)\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	for _, probe := range []string{
+		"FAIL  look-alike (suffix) https://evilapp.example.com",
+		"FAIL  look-alike (subdomain) https://evil.app.example.com",
+		"FAIL  look-alike (http-twin) http://app.example.com",
+		"FAIL  method not allowed: PUT from https://app.example.com",
+	} {
+		if !strings.Contains(out, probe) {
+			t.Errorf("the report does not name %q:\n%s", probe, out)
+		}
+	}
+	if !strings.Contains(out, "ok    DELETE from https://app.example.com") {
+		t.Errorf("a probe the server gets right is not reported as ok:\n%s", out)
+	}
+
+	// The path from page to target is untouched: the target received the
+	// browser's own preflight, from the page's exact origin.
+	var preflight *recorded
+	for _, e := range j.entries() {
+		if e.Method == http.MethodOptions && e.Header.Get("Access-Control-Request-Method") == "DELETE" && e.Header.Get("Origin") == "https://app.example.com" {
+			preflight = &e
+			break
+		}
+	}
+	if preflight == nil {
+		t.Fatalf("the target's journal has no DELETE preflight from https://app.example.com: %+v", j.entries())
+	}
+	if !strings.HasPrefix(preflight.Path, "/api/items?corslab=") {
+		t.Errorf("preflight path %q", preflight.Path)
+	}
+	if got := preflight.Header.Get("Sec-Fetch-Mode"); got != "cors" {
+		t.Errorf("Sec-Fetch-Mode %q: not a browser's preflight", got)
+	}
+	if ua := preflight.Header.Get("User-Agent"); !strings.Contains(ua, "Chrome/") {
+		t.Errorf("User-Agent %q: not Chromium", ua)
+	}
+}
+
+func TestCheckJSONAndJUnit(t *testing.T) {
+	srv := httptest.NewServer(naiveCORS())
+	defer srv.Close()
+	pol := writeFile(t, "policy.yaml", "origins: [https://app.example.com]\nmethods: [GET]\n")
+	code, out, errOut := runCheck(t, "--policy", pol, "--target", srv.URL+"/api/items", "--format", "json")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s\n%s", code, out, errOut)
+	}
+	var rep struct {
+		Passed, Failed int
+		Results        []struct {
+			Probe struct{ Name string }
+			Pass  bool
+			Why   string
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("json: %v\n%s", err, out)
+	}
+	failed := map[string]string{}
+	for _, r := range rep.Results {
+		if !r.Pass {
+			failed[r.Probe.Name] = r.Why
+		}
+	}
+	why, ok := failed["look-alike (suffix) https://evilapp.example.com"]
+	if !ok || !strings.Contains(why, "Access-Control-Allow-Origin: https://evilapp.example.com") {
+		t.Errorf("suffix look-alike: %q (failed: %v)", why, failed)
+	}
+	if rep.Failed != len(failed) || rep.Passed+rep.Failed != len(rep.Results) {
+		t.Errorf("counts %d/%d for %d results", rep.Passed, rep.Failed, len(rep.Results))
+	}
+}
+
+func TestCheckBadPolicyFile(t *testing.T) {
+	tests := []struct {
+		name, content, want string
+	}{
+		{"unknown field", "origins: [https://app.example.com]\nallow_origin: [x]\n", "policy.yaml:2: unknown field \"allow_origin\""},
+		{"origin with a path", "origins:\n  - https://app.example.com/app\n", "policy.yaml:2: origin \"https://app.example.com/app\" has a path"},
+		{"trailing slash", "origins: [https://app.example.com/]\n", "policy.yaml:1: origin \"https://app.example.com/\" has a trailing slash"},
+		{"no scheme", "origins: [app.example.com]\n", "policy.yaml:1: origin \"app.example.com\" has no scheme"},
+		{"bad method", "origins: [https://app.example.com]\nmethods: [GET, \"DE LETE\"]\n", "policy.yaml:2: method \"DE LETE\""},
+		{"bad header", "origins: [https://app.example.com]\nrequest_headers: [\"Api:Key\"]\n", "policy.yaml:2: request header \"Api:Key\""},
+		{"not loopback", "target: http://192.0.2.1/api\norigins: [https://app.example.com]\n", "policy.yaml:1: target \"http://192.0.2.1/api\" is not on loopback"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pol := writeFile(t, "policy.yaml", tt.content)
+			code, out, errOut := runCheck(t, "--policy", pol, "--target", "http://127.0.0.1:1/")
+			if code != 2 {
+				t.Fatalf("exit %d, want 2\n%s\n%s", code, out, errOut)
+			}
+			if !strings.Contains(errOut, filepath.Dir(pol)+"/"+tt.want) {
+				t.Errorf("stderr does not say %q:\n%s", tt.want, errOut)
+			}
+		})
+	}
+	t.Run("non-loopback --target", func(t *testing.T) {
+		pol := writeFile(t, "policy.yaml", "origins: [https://app.example.com]\n")
+		code, _, errOut := runCheck(t, "--policy", pol, "--target", "http://192.0.2.1:8080/")
+		if code != 2 || !strings.Contains(errOut, "not on loopback") {
+			t.Fatalf("exit %d:\n%s", code, errOut)
+		}
+	})
+}
+
+func TestCheckUnreachableTarget(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close() // nothing listens there any more
+	pol := writeFile(t, "policy.yaml", commonPolicy)
+	code, out, errOut := runCheck(t, "--policy", pol, "--target", url+"/api/items")
+	if code != 3 {
+		t.Fatalf("exit %d, want 3\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "cannot reach the target "+url+"/api/items") || !strings.Contains(errOut, "No probe was run") {
+		t.Errorf("stderr:\n%s", errOut)
+	}
+	if out != "" {
+		t.Errorf("probes ran: %s", out)
+	}
+}
+
+// TestCheckExpress checks a non-Go server, started as its own process,
+// through its URL: an Express app with the cors package from npm.
+func TestCheckExpress(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed: the Express check needs Node.js and npm (`apt-get install nodejs npm`); .ci/run installs them")
+	}
+	_, here, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(filepath.Dir(here)), "testdata", "express")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "cors")); err != nil {
+		npm, err := exec.LookPath("npm")
+		if err != nil {
+			t.Skip("npm is not installed and testdata/express/node_modules is missing: run `npm ci` in testdata/express")
+		}
+		cmd := exec.Command(npm, "ci", "--no-audit", "--no-fund")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "server.js")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PORT=0")
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
+				ready <- u
+			}
+		}
+		io.Copy(io.Discard, stdout)
+	}()
+	var base string
+	select {
+	case base = <-ready:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the Express app did not say it was listening within 20s")
+	}
+
+	pol := writeFile(t, "policy.yaml", commonPolicy)
+	code, out, errOut := runCheck(t, "--policy", pol, "--target", base+"/api/items")
+	t.Logf("corslab check against Express + cors:\n%s", out)
+	// Measured: the cors package does what this policy says on every probe.
+	if code != 0 {
+		t.Fatalf("exit %d, want 0\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "ok    look-alike (suffix) https://evilapp.example.com") || !strings.Contains(out, "do not.") {
+		t.Errorf("report:\n%s", out)
+	}
+}
