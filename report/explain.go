@@ -238,7 +238,16 @@ func newStepStory(st scenarios.Step, sr harness.StepResult) StepStory {
 	// ② preflight or not, and why.
 	preflightFailed := o.CorsError != "" && IsPreflightError(o.CorsError)
 	if len(pre) == 0 {
-		ss.Beats = append(ss.Beats, Beat{From: "chromium", Title: noPreflightReason(o, r, method, crossOrigin)})
+		note := "no preflight"
+		switch {
+		case !crossOrigin:
+			note = "same origin: no CORS"
+		case r.Mode == "no-cors":
+			note = "no-cors: no preflight"
+		case o.PreflightCached:
+			note = "preflight from the cache"
+		}
+		ss.Beats = append(ss.Beats, Beat{From: "chromium", Title: noPreflightReason(o, r, method, crossOrigin), Label: note})
 	}
 	for i, l := range pre {
 		title := "Chromium sends a preflight, " + preflightReason(l.req, r)

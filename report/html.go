@@ -55,7 +55,7 @@ func HTML(w io.Writer, r Run, opt HTMLOptions) error {
 	}
 	b.WriteString(`</select></label>
 <label>Verdict <select id="f-verdict"><option value="">all</option><option value="pass">passed</option><option value="fail">failed</option><option value="error">error</option></select></label>
-<label>Browser <select id="f-outcome"><option value="">all</option><option value="allowed">allowed</option><option value="blocked">blocked</option></select></label>
+<label>Browser did <select id="f-outcome"><option value="">all</option><option value="allowed">allowed</option><option value="blocked">blocked</option></select></label>
 <label><input type="checkbox" id="f-all-headers"> all headers</label>
 <span id="f-count"></span>
 </div>
@@ -301,7 +301,7 @@ func sequenceSVG(ss StepStory) string {
 	o := ss.Obs
 	rows := 0
 	for _, beat := range ss.Beats {
-		if beat.To != "" || len(beat.Checks) > 0 || beat.Failed {
+		if beat.To != "" || len(beat.Checks) > 0 || beat.Failed || beat.Label != "" {
 			rows++
 		}
 	}
@@ -356,6 +356,10 @@ func sequenceSVG(ss StepStory) string {
 			}
 			fmt.Fprintf(&b, `<rect x="%d" y="%d" width="180" height="22" rx="4" class="%s"/><text x="%d" y="%d" class="note-label">%s</text>`, x-90, y-16, cls, x, y-1, esc(label))
 			y += rowHeight
+		case beat.Label != "":
+			x := laneX["chromium"]
+			fmt.Fprintf(&b, `<rect x="%d" y="%d" width="180" height="22" rx="4" class="note plain"/><text x="%d" y="%d" class="note-label">%s</text>`, x-90, y-16, x, y-1, esc(beat.Label))
+			y += rowHeight
 		case beat.Failed:
 			x := laneX["chromium"]
 			fmt.Fprintf(&b, `<text x="%d" y="%d" class="note-label failed-text">%s</text>`, (x+laneX["bar"])/2, y-2, "✗ actual request never sent")
@@ -404,6 +408,7 @@ svg .msg.failed{stroke:var(--bad)}
 svg .arrow-label{text-anchor:middle;fill:#1f2328}
 svg .note{fill:#dafbe1;stroke:var(--ok)}
 svg .note.failed{fill:#ffebe9;stroke:var(--bad)}
+svg .note.plain{fill:#f6f8fa;stroke:#afb8c1;stroke-dasharray:3 2}
 svg .note-label{text-anchor:middle;fill:#1f2328}
 svg .failed-text{fill:var(--bad)}
 .verdict{margin:6px 0 2px}
