@@ -232,7 +232,12 @@ func newStepStory(st scenarios.Step, sr harness.StepResult) StepStory {
 	pageHeaders := headerNames(r.Headers)
 	in := WhyInput{
 		CorsError: o.CorsError, FailedParameter: o.FailedParameter, PageOrigin: o.Page, Page: o.Page, Method: method,
-		PageHeaders: pageHeaders, Credentials: creds, Mode: r.Mode, Redirect: r.Redirect, URL: o.URL,
+		PageHeaders: pageHeaders, PageValues: map[string]string{}, Credentials: creds, Mode: r.Mode, Redirect: r.Redirect, URL: o.URL,
+	}
+	for _, h := range r.Headers {
+		if len(h.Values) > 0 {
+			in.PageValues[strings.ToLower(h.Name)] = strings.Join(h.Values, ", ")
+		}
 	}
 
 	// ② preflight or not, and why.

@@ -52,6 +52,8 @@ type WhyInput struct {
 	// PageHeaders are the names of the request headers the page set, spelled
 	// as the page spelled them.
 	PageHeaders []string
+	// PageValues maps each lowercased header name the page set to its value.
+	PageValues map[string]string
 	// Credentials is true when the request's credentials mode is include.
 	Credentials bool
 	// Mode and Redirect are the page's request mode and redirect mode.
@@ -248,6 +250,19 @@ func Why(in WhyInput) WhyFix {
 		name := pageSpelling(in.PageHeaders, p)
 		listed := joinedValues(in.Preflight, "Access-Control-Allow-Headers")
 		why := fmt.Sprintf("The page sets %s, which is not a CORS-safelisted request header, so the preflight asked for %q in Access-Control-Request-Headers; bar's answer does not allow it: ", name, strings.ToLower(name))
+		if isSafelistName(name) {
+			v := in.PageValues[strings.ToLower(name)]
+			rule := "with a value of at most 128 bytes and no unsafe bytes"
+			switch strings.ToLower(name) {
+			case "content-type":
+				rule = "with application/x-www-form-urlencoded, multipart/form-data or text/plain"
+			case "range":
+				rule = "with one simple range, bytes=N- or bytes=N-M"
+			case "accept-language", "content-language":
+				rule = "with letters, digits and \" *,-.;=\" only, at most 128 bytes"
+			}
+			why = fmt.Sprintf("The page sets %s: %s, and %s is CORS-safelisted only %s, so the preflight asked for %q in Access-Control-Request-Headers; bar's answer does not allow it: ", name, shorten(v, 60), name, rule, strings.ToLower(name))
+		}
 		if listed == "" {
 			why += "it has no Access-Control-Allow-Headers."
 		} else {
@@ -323,6 +338,13 @@ func Why(in WhyInput) WhyFix {
 		Fix:   []string{"Look up " + in.CorsError + " in the Fetch standard's CORS check: https://fetch.spec.whatwg.org/#cors-check"},
 		Check: "origin", Short: in.CorsError,
 	}
+}
+
+func shorten(s string, n int) string {
+	if len(s) > n {
+		return s[:n-3] + "…"
+	}
+	return s
 }
 
 func pageOrigin(in WhyInput) string {
