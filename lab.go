@@ -240,6 +240,9 @@ func (l *Lab) CheckPolicy(ctx context.Context, p *policy.Policy, h http.Handler)
 		return nil, fmt.Errorf("corslab: CheckPolicy needs a handler (or Options.Handler)")
 	}
 	probes := policy.Probes(p)
+	if err := l.session.OpenPages(ctx, policy.PageOrigins(probes)); err != nil {
+		return nil, fmt.Errorf("corslab: %w", err)
+	}
 	return policy.Run(ctx, handlerDoer{l: l, h: h}, "bar", path, probes, nil), nil
 }
 

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -181,6 +183,42 @@ func (s *Session) DoAt(ctx context.Context, prefix, page string, req scenarios.R
 	return obs, err
 }
 
+// OpenPages opens, in parallel, the tabs of the full origins (as
+// StartWithPages maps them) that are not open yet, so requests from them do
+// not each pay for a page load. Labels and "null" are left out.
+func (s *Session) OpenPages(ctx context.Context, origins []string) error {
+	var todo []string
+	s.mu.Lock()
+	for _, o := range origins {
+		if _, ok := s.tabs[o]; !ok && strings.Contains(o, "://") && !slices.Contains(todo, o) {
+			todo = append(todo, o)
+		}
+	}
+	s.mu.Unlock()
+	errs := make([]error, len(todo))
+	var wg sync.WaitGroup
+	for i, o := range todo {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t, err := s.openOriginTab(ctx, o)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if _, ok := s.tabs[o]; ok || s.tabs == nil {
+				t.cancel()
+				return
+			}
+			s.tabs[o] = t
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
 // originTab opens, once, a tab whose page is on a full origin.
 func (s *Session) originTab(ctx context.Context, origin string) error {
 	s.mu.Lock()
@@ -191,22 +229,32 @@ func (s *Session) originTab(ctx context.Context, origin string) error {
 	if _, ok := s.tabs[origin]; ok {
 		return nil
 	}
+	t, err := s.openOriginTab(ctx, origin)
+	if err != nil {
+		return err
+	}
+	s.tabs[origin] = t
+	return nil
+}
+
+// openOriginTab opens a tab on a full origin and checks the page landed
+// there.
+func (s *Session) openOriginTab(ctx context.Context, origin string) (*tab, error) {
 	tctx, cancel := chromedp.NewContext(s.Browser.Context())
 	t := &tab{ctx: tctx, cancel: cancel, rec: newRecorder(), label: origin, origin: origin}
 	if err := s.openTab(ctx, t, origin+"/"); err != nil {
 		cancel()
-		return fmt.Errorf("opening a page on %s: %w", origin, err)
+		return nil, fmt.Errorf("opening a page on %s: %w", origin, err)
 	}
 	// The page must have exactly the origin asked for.
 	got, err := chromedp.Run(tctx, chromedp.Evaluate[string](`location.origin`))
 	if err != nil {
 		cancel()
-		return fmt.Errorf("reading the origin of the page on %s: %w", origin, err)
+		return nil, fmt.Errorf("reading the origin of the page on %s: %w", origin, err)
 	}
 	if got != origin {
 		cancel()
-		return fmt.Errorf("the page meant for %s landed on %s", origin, got)
+		return nil, fmt.Errorf("the page meant for %s landed on %s", origin, got)
 	}
-	s.tabs[origin] = t
-	return nil
+	return t, nil
 }

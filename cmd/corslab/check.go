@@ -81,6 +81,9 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		return exitNoBrowser, err
 	}
 	defer s.Close()
+	if err := s.OpenPages(ctx, policy.PageOrigins(probes)); err != nil {
+		return exitMismatch, err
+	}
 	prog := newCheckProgress(stderr, len(probes))
 	results := policy.Run(ctx, s, origin, path, probes, prog.show)
 	prog.done()
