@@ -182,6 +182,16 @@ func (s *Session) openTab(ctx context.Context, t *tab, pageURL string) error {
 	}
 }
 
+// forgetEvents drops what the tabs recorded about a finished scenario, so
+// the recorders stay small over a long run.
+func (s *Session) forgetEvents(marker string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range s.tabs {
+		t.rec.forget(marker)
+	}
+}
+
 // attachFrame records the events of the sandboxed frame too: Chromium runs
 // an opaque-origin frame in its own process (an out-of-process iframe), whose
 // network events do not reach the page's target.
@@ -215,6 +225,7 @@ func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
 	res := Result{Scenario: sc}
 	prefix := s.Lab.Register(sc.Name, sc.Server)
 	defer s.Lab.Forget(prefix)
+	defer s.forgetEvents(prefix + "/")
 	if usesCookies(sc) {
 		if err := s.prepareCookies(ctx, sc, prefix); err != nil {
 			res.Verdict, res.Error = Error, err.Error()
