@@ -249,6 +249,8 @@ func newStepStory(st scenarios.Step, sr harness.StepResult) StepStory {
 			note = "same origin: no CORS"
 		case r.Mode == "no-cors":
 			note = "no-cors: no preflight"
+		case r.Mode == "same-origin":
+			note = "mode same-origin: refused"
 		case o.PreflightCached:
 			note = "preflight from the cache"
 		}
@@ -397,6 +399,9 @@ func newStepStory(st scenarios.Step, sr harness.StepResult) StepStory {
 	}
 	if o.Outcome == scenarios.OutcomeBlocked && sr.Expect.Outcome == scenarios.OutcomeBlocked && len(ss.Fix) > 0 {
 		ss.FixIf = fmt.Sprintf("only if bar means to let %s read this", o.Page)
+		if wf.Check == "request" {
+			ss.FixIf = "only if the page means to read bar's answer"
+		}
 	}
 	if o.Outcome == scenarios.OutcomeAllowed && len(ss.Fix) > 0 {
 		ss.FixIf = "only if the page needs to read those headers"
@@ -617,6 +622,8 @@ func noPreflightReason(o *harness.Observation, r scenarios.Request, method strin
 		return "No preflight and no CORS check: the page and the URL are on the same origin."
 	case r.Mode == "no-cors":
 		return "No preflight: a no-cors request never has one; at best the page gets an opaque response it cannot read."
+	case r.Mode == "same-origin":
+		return "No preflight: with mode \"same-origin\" a request to another origin is refused outright, before anything is sent."
 	case o.PreflightCached:
 		return "No preflight goes out, although the request needs one (" + needReasons(r, method) + "): Chromium answers it from its preflight cache, filled by an earlier preflight's Access-Control-Max-Age."
 	}
