@@ -41,6 +41,7 @@ type Options struct {
 type Lab struct {
 	session *harness.Session
 	def     http.Handler
+	origins []string // Options.Origins: mapped page origins on other ports
 
 	fetchMu  sync.Mutex              // one request at a time
 	mu       sync.Mutex              // guards handlers
@@ -75,7 +76,7 @@ type Request struct {
 
 // Start starts the servers and the browser. Close the lab when done.
 func Start(ctx context.Context, opt Options) (*Lab, error) {
-	l := &Lab{def: opt.Handler, handlers: map[string]http.Handler{}}
+	l := &Lab{def: opt.Handler, handlers: map[string]http.Handler{}, origins: opt.Origins}
 	s, err := harness.StartWithPages(ctx, harness.Options{
 		Browser: harness.BrowserOptions{ExecPath: opt.Browser},
 		Servers: servers.Options{Bar: http.HandlerFunc(l.serveBar)},
@@ -109,6 +110,9 @@ func (l *Lab) Fetch(ctx context.Context, req Request) (*Observation, error) {
 		page = "foo"
 	case "null":
 		page = "sandboxed"
+	}
+	if err := l.mapped(page); err != nil {
+		return nil, err
 	}
 	sreq := scenarios.Request{Method: req.Method, Path: req.Path, Credentials: req.Credentials, Body: req.Body, Target: req.Target}
 	if sreq.Path == "" {
@@ -240,6 +244,15 @@ func (l *Lab) CheckPolicy(ctx context.Context, p *policy.Policy, h http.Handler)
 		return nil, fmt.Errorf("corslab: CheckPolicy needs a handler (or Options.Handler)")
 	}
 	probes := policy.Probes(p)
+	var missing []string
+	for _, o := range policy.PageOrigins(probes) {
+		if l.mapped(o) != nil {
+			missing = append(missing, o)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("corslab: the policy's probes use page origins the lab was not started with: %s; start it with Options.Origins = corslab.PolicyOrigins(policy)", strings.Join(missing, ", "))
+	}
 	if err := l.session.OpenPages(ctx, policy.PageOrigins(probes)); err != nil {
 		return nil, fmt.Errorf("corslab: %w", err)
 	}
@@ -267,4 +280,59 @@ func (d handlerDoer) Do(ctx context.Context, page string, req scenarios.Request)
 		d.l.mu.Unlock()
 	}()
 	return d.l.session.DoAt(ctx, prefix, page, req)
+}
+
+// mapped reports an error when page is a full origin on a port other than
+// 80 or 443 that the lab was not started with (Options.Origins): the
+// browser would not find it.
+func (l *Lab) mapped(page string) error {
+	if !strings.Contains(page, "://") {
+		return nil
+	}
+	_, port, scheme, err := harness.SplitOrigin(page)
+	if err != nil {
+		return fmt.Errorf("corslab: page %w", err)
+	}
+	if (scheme == "http" && port == 80) || (scheme == "https" && port == 443) {
+		return nil
+	}
+	for _, o := range l.origins {
+		if o == page {
+			return nil
+		}
+	}
+	return fmt.Errorf("corslab: page origin %s is on a port other than 80 or 443: list it in Options.Origins (or NewTestLab's origins) so the browser can reach it", page)
+}
+
+// PolicyOrigins returns the page origins a policy's probes use, for
+// Options.Origins (or NewTestLab's origins) of a lab that checks it.
+func PolicyOrigins(p *policy.Policy) []string {
+	return policy.PageOrigins(policy.Probes(p))
+}
+
+// CheckPolicyFile loads a policy file and checks it against h (nil: the
+// lab's Options.Handler) in a test: a bad file fails the test now with
+// FILE:LINE, and every probe whose observation does not match the policy
+// is a test error naming the probe, what the policy implies, what the
+// browser did and Chromium's reason. It returns whether all matched.
+func (l *Lab) CheckPolicyFile(t testing.TB, path string, h http.Handler) bool {
+	t.Helper()
+	p, err := policy.Load(path)
+	if err != nil {
+		t.Fatalf("corslab: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	results, err := l.CheckPolicy(ctx, p, h)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	ok := true
+	for _, r := range results {
+		if !r.Pass {
+			ok = false
+			t.Errorf("%s: %s\n    policy: %s\n    expected %s, observed %s\n    why: %s", path, r.Probe.Name, r.Probe.Because, r.Expected, r.Observed, r.Why)
+		}
+	}
+	return ok
 }

@@ -1,10 +1,16 @@
 package checks
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
+
+	. "github.com/onsi/gomega"
 
 	"github.com/corslab/corslab"
 )
@@ -80,7 +86,91 @@ func TestFetchExternalTarget(t *testing.T) {
 	corslab.Check(t, obs, corslab.BeAllowed())
 	corslab.Check(t, obs, corslab.HaveSentPreflight())
 	corslab.Check(t, obs, corslab.HaveReachedServer())
-	for _, r := range j.entries {
-		t.Logf("%s %s origin=%s acrm=%s", r.Method, r.URL, r.Header.Get("Origin"), r.Header.Get("Access-Control-Request-Method"))
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if len(j.entries) != 2 {
+		t.Fatalf("the server got %d requests, want the preflight and the DELETE", len(j.entries))
 	}
+	pre, del := j.entries[0], j.entries[1]
+	if pre.Method != "OPTIONS" || pre.Header.Get("Access-Control-Request-Method") != "DELETE" || pre.Header.Get("Access-Control-Request-Headers") != "api-key" || pre.Header.Get("Origin") != "https://app.example.com" {
+		t.Errorf("preflight: %s %s %v", pre.Method, pre.URL, pre.Header)
+	}
+	if del.Method != "DELETE" || del.URL.Path != "/api/items" || del.Header.Get("Api-Key") != "k" {
+		t.Errorf("actual request: %s %s %v", del.Method, del.URL, del.Header)
+	}
+}
+
+func TestHandlerSeesItsOwnPath(t *testing.T) {
+	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Write([]byte(r.URL.RequestURI()))
+	})
+	obs := lab.MustFetch(t, corslab.Request{Handler: echo, Page: "https://app.example.com", Path: "/api/items?page=2"})
+	corslab.Check(t, obs, corslab.BeAllowed())
+	if obs.Body != "/api/items?page=2" {
+		t.Errorf("the handler saw %q", obs.Body)
+	}
+	if e := obs.ActualEntry(); e == nil || e.Headers.Get("Origin") != "https://app.example.com" {
+		t.Fatalf("journal: %+v", obs.Requests)
+	}
+	corslab.Check(t, obs, Not(corslab.ExposeHeader("X-Path")))
+}
+
+func TestUnmappedPageOrigin(t *testing.T) {
+	_, err := lab.Fetch(context.Background(), corslab.Request{Handler: appCORS("x"), Page: "http://localhost:4444"})
+	if err == nil || !strings.Contains(err.Error(), "list it in Options.Origins") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// recordingTB captures a test's errors, to test the helpers that report them.
+type recordingTB struct {
+	testing.TB
+	errors []string
+	fatal  string
+}
+
+func (r *recordingTB) Helper() {}
+func (r *recordingTB) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+func (r *recordingTB) Fatalf(format string, args ...any) {
+	r.fatal = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+// run calls f like a test would, so Fatalf can stop it.
+func (r *recordingTB) run(f func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	<-done
+}
+
+func TestCheckPolicyFile(t *testing.T) {
+	pol := writeFile(t, "cors-policy.yaml", commonPolicy)
+	t.Run("a server that keeps the policy", func(t *testing.T) {
+		h := implementations[0].handler() // rs/cors
+		if !lab.CheckPolicyFile(t, pol, h) {
+			t.Error("rs/cors does not keep the policy")
+		}
+	})
+	t.Run("a server that does not", func(t *testing.T) {
+		rec := &recordingTB{TB: t}
+		rec.run(func() { lab.CheckPolicyFile(rec, pol, naiveCORS()) })
+		all := strings.Join(rec.errors, "\n")
+		if rec.fatal != "" || !strings.Contains(all, pol+": look-alike (suffix) https://evilapp.example.com") || !strings.Contains(all, "why: the page on https://evilapp.example.com could read the response") {
+			t.Errorf("fatal %q, errors:\n%s", rec.fatal, all)
+		}
+	})
+	t.Run("a bad file", func(t *testing.T) {
+		bad := writeFile(t, "bad.yaml", "origins:\n  - https://app.example.com/\n")
+		rec := &recordingTB{TB: t}
+		rec.run(func() { lab.CheckPolicyFile(rec, bad, naiveCORS()) })
+		if !strings.Contains(rec.fatal, bad+":2: origin \"https://app.example.com/\" has a trailing slash") {
+			t.Errorf("fatal %q", rec.fatal)
+		}
+	})
 }

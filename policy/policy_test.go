@@ -124,6 +124,9 @@ func TestProbes(t *testing.T) {
 		{"method not allowed: PUT from https://app.example.com", false, true, "include", "https://app.example.com"},
 		{"header not allowed: X-Corslab-Unlisted from https://app.example.com", false, true, "include", "https://app.example.com"},
 		{"read X-Total-Count from https://app.example.com", true, false, "include", "https://app.example.com"},
+		{"GET with Api-Key, Content-Type from https://app.example.com", true, true, "include", "https://app.example.com"},
+		{"Vary: Origin on the answer to https://app.example.com", true, false, "include", "https://app.example.com"},
+		{"Vary: Origin on the answer to https://corslab-unlisted.example", false, false, "", "https://corslab-unlisted.example"},
 		{"max-age of the DELETE preflight from https://app.example.com", true, true, "include", "https://app.example.com"},
 	}
 	for _, tt := range tests {
