@@ -38,17 +38,21 @@ type Lab struct {
 
 	mu      sync.Mutex
 	configs map[string]scenarios.Server
-	journal map[string][]Entry
-	seq     int
+	// released is closed when a path is forgotten, to let go of answers
+	// still held back for it.
+	released map[string]chan struct{}
+	journal  map[string][]Entry
+	seq      int
 }
 
 // Start listens on foo, bar and baz and serves until Close.
 func Start(ctx context.Context, opt Options) (*Lab, error) {
 	l := &Lab{
-		ports:   map[string]int{},
-		closing: make(chan struct{}),
-		configs: map[string]scenarios.Server{},
-		journal: map[string][]Entry{},
+		ports:    map[string]int{},
+		closing:  make(chan struct{}),
+		configs:  map[string]scenarios.Server{},
+		released: map[string]chan struct{}{},
+		journal:  map[string][]Entry{},
 	}
 	addrs := []struct{ label, addr string }{{"foo", opt.FooAddr}, {"bar", opt.BarAddr}, {"baz", opt.BazAddr}}
 	lc := net.ListenConfig{}
@@ -150,6 +154,7 @@ func (l *Lab) Register(name string, srv scenarios.Server) string {
 	l.seq++
 	id := name + "-" + strconv.Itoa(l.seq)
 	l.configs[id] = srv
+	l.released[id] = make(chan struct{})
 	return "/r/" + id
 }
 
@@ -160,6 +165,22 @@ func (l *Lab) Forget(prefix string) {
 	defer l.mu.Unlock()
 	delete(l.configs, id)
 	delete(l.journal, id)
+	if ch, ok := l.released[id]; ok {
+		close(ch)
+		delete(l.released, id)
+	}
+}
+
+// releasedCh returns the channel closed when id is forgotten.
+func (l *Lab) releasedCh(id string) <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ch, ok := l.released[id]; ok {
+		return ch
+	}
+	ch := make(chan struct{})
+	close(ch)
+	return ch
 }
 
 // Journal returns what arrived under a registered path prefix, in order.

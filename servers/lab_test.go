@@ -224,3 +224,34 @@ func TestUserHandlerIsJournaled(t *testing.T) {
 		t.Fatalf("journal = %+v", j)
 	}
 }
+
+// A held-back answer is dropped once its scenario is forgotten, so a
+// scenario that timed out does not keep one of the browser's connections.
+func TestForgetReleasesDelayedAnswers(t *testing.T) {
+	l := startLab(t, Options{})
+	prefix := l.Register("slow", scenarios.Server{Response: scenarios.Response{Delay: scenarios.Duration(time.Hour)}})
+	done := make(chan string, 1)
+	go func() {
+		conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", l.Port("bar")))
+		if err != nil {
+			done <- err.Error()
+			return
+		}
+		defer conn.Close()
+		fmt.Fprintf(conn, "GET %s/ HTTP/1.1\r\nHost: bar.localhost\r\n\r\n", prefix)
+		b, _ := io.ReadAll(conn)
+		done <- string(b)
+	}()
+	for len(l.Journal(prefix)) == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	l.Forget(prefix)
+	select {
+	case got := <-done:
+		if got != "" {
+			t.Fatalf("want the connection dropped with no answer, got %q", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the delayed answer was still held after Forget")
+	}
+}

@@ -49,6 +49,10 @@ func (l *Lab) serveScenario(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-l.closing:
 			return
+		case <-l.releasedCh(id):
+			// The scenario is over: drop the connection rather than hold
+			// one of the browser's few connections to this origin.
+			panic(http.ErrAbortHandler)
 		}
 	}
 	if r.Method == http.MethodHead {
