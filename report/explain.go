@@ -359,7 +359,16 @@ func newStepStory(st scenarios.Step, sr harness.StepResult) StepStory {
 	}
 	if sent == 0 {
 		b := Beat{From: "chromium", Failed: true, Title: fmt.Sprintf("The actual %s is never sent: bar's journal has no %s for this path.", method, method)}
-		if len(pre) == 0 && len(o.Requests) == 0 {
+		switch {
+		case o.CorsError != "" && !preflightFailed:
+			// A CORS check failed on an answer bar never gave for this
+			// request: the browser took it from its HTTP cache.
+			b = Beat{From: "chromium", Failed: true, Label: "answer from the HTTP cache",
+				Title: fmt.Sprintf("Nothing reaches bar (its journal has no %s for this path), yet Chromium checked an answer: one stored in its HTTP cache by an earlier request", method)}
+			ss.Beats = append(ss.Beats, b)
+			wf := Why(in)
+			b = Beat{From: "chromium", Failed: true, Title: "Chromium checks the stored answer: it fails, so the page may not read it", Checks: []Check{{State: CheckFail, Text: wf.Short}}}
+		case len(pre) == 0 && len(o.Requests) == 0:
 			b.Title = "Nothing reaches bar: the browser refused the request before sending it."
 		}
 		ss.Beats = append(ss.Beats, b)
@@ -639,7 +648,7 @@ func noPreflightReason(o *harness.Observation, r scenarios.Request, method strin
 	} else {
 		s += " and every header the page sets (" + strings.Join(headerNames(r.Headers), ", ") + ") is safelisted"
 	}
-	return s + ", so this is a \"simple\" request: Chromium sends it at once, with an Origin header."
+	return s + ", so this is a \"simple\" request: it needs no preflight, only an Origin header naming the page's origin."
 }
 
 func needReasons(r scenarios.Request, method string) string {

@@ -358,7 +358,7 @@ func sequenceSVG(ss StepStory) string {
 			y += rowHeight
 		case beat.Label != "":
 			x := laneX["chromium"]
-			fmt.Fprintf(&b, `<rect x="%d" y="%d" width="180" height="22" rx="4" class="note plain"/><text x="%d" y="%d" class="note-label">%s</text>`, x-90, y-16, x, y-1, esc(beat.Label))
+			fmt.Fprintf(&b, `<rect x="%d" y="%d" width="200" height="22" rx="4" class="note plain"/><text x="%d" y="%d" class="note-label">%s</text>`, x-100, y-16, x, y-1, esc(beat.Label))
 			y += rowHeight
 		case beat.Failed:
 			x := laneX["chromium"]
