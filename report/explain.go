@@ -421,6 +421,12 @@ func newStepStory(st scenarios.Step, sr harness.StepResult) StepStory {
 		}
 	}
 	ss.VerdictText = verdictText(ss, wf)
+	if sr.Error != "" {
+		// The harness could not observe the request to its end: say so
+		// rather than explain a half observation.
+		ss.VerdictText = "not observed to the end: " + sr.Error
+		ss.Why, ss.Fix, ss.FixIf, ss.ReachedButBlocked = "", nil, "", ""
+	}
 	return ss
 }
 
@@ -1290,7 +1296,7 @@ func localhostTransport() *http.Transport {
 }
 
 func writeOutside(b *strings.Builder, o *Outside, s Story, p palette) {
-	fmt.Fprintf(b, "%s the same request from a plain Go HTTP client (no browser, so no preflight and no CORS check), to a fresh copy of bar's path:\n", p.bold("Outside the browser:"))
+	fmt.Fprintf(b, "%s the same request from a plain Go HTTP client (the page's Origin, headers and body; no cookies; no browser, so no preflight and no CORS check), to a fresh copy of bar's path:\n", p.bold("Outside the browser:"))
 	fmt.Fprintf(b, "   %s\n", p.cyan(o.Method+" "+o.URL))
 	for _, h := range o.Headers {
 		fmt.Fprintf(b, "   %s: %s\n", h[0], h[1])

@@ -136,3 +136,24 @@ func TestShownByDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainHarnessError checks that a step the harness could not observe
+// to its end is reported as such, without a made-up why or fix.
+func TestExplainHarnessError(t *testing.T) {
+	res := blockedPost()
+	res.Verdict = harness.Error
+	res.Error = "timed out after 5s waiting for the request to settle (the server never answered?)"
+	res.Steps[0].Error = res.Error
+	res.Steps[0].Observed.Outcome = ""
+	var b bytes.Buffer
+	Explain(&b, res, ExplainOptions{})
+	out := b.String()
+	if !strings.Contains(out, "Verdict ✗ (expected blocked): not observed to the end: timed out") {
+		t.Errorf("no harness error in the verdict:\n%s", out)
+	}
+	for _, w := range []string{"Why:", "Fix"} {
+		if strings.Contains(out, w) {
+			t.Errorf("explains a half observation (%q):\n%s", w, out)
+		}
+	}
+}
