@@ -1,0 +1,53 @@
+package harness
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestPageRules(t *testing.T) {
+	tests := []struct {
+		name    string
+		pages   PageOptions
+		want    []string
+		wantErr string
+	}{
+		{"https default port", PageOptions{Origins: []string{"https://app.example.com"}}, []string{"MAP app.example.com:443 127.0.0.1:2000"}, ""},
+		{"http other port", PageOptions{Origins: []string{"http://localhost:3000"}}, []string{"MAP localhost:3000 127.0.0.1:1000"}, ""},
+		{"https other port", PageOptions{Origins: []string{"https://app.example.com:8443"}}, []string{"MAP app.example.com:8443 127.0.0.1:2000"}, ""},
+		{"null and duplicates skipped", PageOptions{Origins: []string{"null", "http://a.test", "http://a.test"}}, []string{"MAP a.test:80 127.0.0.1:1000"}, ""},
+		{"any default port", PageOptions{AnyDefaultPort: true}, []string{"MAP *:443 127.0.0.1:2000", "MAP *:80 127.0.0.1:1000"}, ""},
+		{"lab label refused", PageOptions{Origins: []string{"http://evil.localhost:3000"}}, nil, "the lab's own labels"},
+		{"not an origin", PageOptions{Origins: []string{"https://app.example.com/x"}}, nil, "is not an origin"},
+		{"no scheme", PageOptions{Origins: []string{"app.example.com"}}, nil, "not an http(s) origin"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := PageRules(tt.pages, 1000, 2000)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestExternalURL(t *testing.T) {
+	tests := []struct{ origin, path, want string }{
+		{"http://127.0.0.1:8080", "/api/items", "http://127.0.0.1:8080/api/items?corslab=/r/probe-1/"},
+		{"http://127.0.0.1:8080/", "/api/items?page=2", "http://127.0.0.1:8080/api/items?page=2&corslab=/r/probe-1/"},
+	}
+	for _, tt := range tests {
+		if got := externalURL(tt.origin, "/r/probe-1", tt.path); got != tt.want {
+			t.Errorf("externalURL(%q, %q) = %q, want %q", tt.origin, tt.path, got, tt.want)
+		}
+	}
+}
