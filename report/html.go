@@ -48,7 +48,8 @@ func HTML(w io.Writer, r Run, opt HTMLOptions) error {
 	}
 	writeSummary(&b, r)
 	groups := groupsOf(r)
-	b.WriteString(`<div class="filters" id="filters">
+	b.WriteString(`</header>
+<div class="filters" id="filters">
 <label>Group <select id="f-group"><option value="">all</option>`)
 	for _, g := range groups {
 		fmt.Fprintf(&b, `<option value="%s">%s</option>`, esc(g), esc(g))
@@ -59,7 +60,6 @@ func HTML(w io.Writer, r Run, opt HTMLOptions) error {
 <label><input type="checkbox" id="f-all-headers"> all headers</label>
 <span id="f-count"></span>
 </div>
-</header>
 <main id="cards">
 `)
 	for i, res := range r.Results {
@@ -374,7 +374,7 @@ const htmlCSS = `
 :root{--ok:#1a7f37;--bad:#cf222e;--muted:#57606a;--line:#d0d7de;--bg:#f6f8fa}
 *{box-sizing:border-box}
 body{font:15px/1.5 -apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;margin:0;color:#1f2328;background:#fff}
-header{padding:16px 24px 0;border-bottom:1px solid var(--line);background:var(--bg)}
+header{padding:16px 24px 4px;background:var(--bg)}
 h1{margin:0 0 4px;font-size:22px}
 .meta{margin:2px 0;color:var(--muted)}
 .ok{color:var(--ok)}.bad{color:var(--bad)}
@@ -384,7 +384,7 @@ table.summary th:first-child,table.summary td:first-child{text-align:left}
 table.summary tr.bad td:first-child a{color:var(--bad)}
 .bar{display:inline-block;width:120px;height:8px;background:#ffd7d5;border-radius:4px;overflow:hidden;vertical-align:middle}
 .bar span{display:block;height:100%;background:var(--ok)}
-.filters{display:flex;gap:18px;align-items:center;flex-wrap:wrap;font-size:14px;position:sticky;top:0;z-index:1;background:var(--bg);padding:8px 0 10px}
+.filters{display:flex;gap:18px;align-items:center;flex-wrap:wrap;font-size:14px;position:sticky;top:0;z-index:1;background:var(--bg);padding:8px 24px 10px;border-bottom:1px solid var(--line)}
 .filters select{font:inherit;padding:2px 4px}
 #f-count{color:var(--muted)}
 main{padding:16px 24px;max-width:1100px}
