@@ -259,7 +259,7 @@ func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stder
 		defer f.Close()
 		w = f
 	}
-	color := o.out == "" && isTerminal(stdout) && os.Getenv("NO_COLOR") == ""
+	color := wantColor(stdout, o.out, os.Getenv)
 	start := time.Now()
 	sess, err := harness.Start(ctx, harness.Options{
 		Browser: harness.BrowserOptions{ExecPath: o.browserPath, BlockThirdPartyCookies: o.block3p},
@@ -329,6 +329,13 @@ func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stder
 		return exitMismatch, nil
 	}
 	return exitOK, nil
+}
+
+// wantColor says whether to colour the output: only when it goes to a
+// terminal (not a file given with --out, not a pipe) and NO_COLOR is unset
+// or empty (https://no-color.org).
+func wantColor(stdout io.Writer, out string, getenv func(string) string) bool {
+	return out == "" && getenv("NO_COLOR") == "" && isTerminal(stdout)
 }
 
 func isLoadError(err error) bool {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -286,5 +287,41 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 	defer f.Close()
 	if isTerminal(f) {
 		t.Errorf("a regular file counts as a terminal")
+	}
+}
+
+func TestWantColor(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	env := func(v string) func(string) string { return func(string) string { return v } }
+	tests := []struct {
+		name    string
+		w       io.Writer
+		out     string
+		noColor string
+		want    bool
+	}{
+		{"buffer", &bytes.Buffer{}, "", "", false},
+		{"regular file (a pipe or redirect)", f, "", "", false},
+		{"--out", &bytes.Buffer{}, "x.txt", "", false},
+		{"NO_COLOR", &bytes.Buffer{}, "", "1", false},
+	}
+	for _, tc := range tests {
+		if got := wantColor(tc.w, tc.out, env(tc.noColor)); got != tc.want {
+			t.Errorf("%s: wantColor = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	// A terminal, when the test has one.
+	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+		defer tty.Close()
+		if !wantColor(tty, "", env("")) {
+			t.Errorf("no colour on a terminal")
+		}
+		if wantColor(tty, "", env("1")) {
+			t.Errorf("colour on a terminal despite NO_COLOR")
+		}
 	}
 }
