@@ -74,7 +74,10 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		return exitUnreachable, nil
 	}
 
-	probes := policy.Probes(pol)
+	probes, skipped := withoutTargetOrigin(policy.Probes(pol), origin)
+	for _, p := range skipped {
+		fmt.Fprintf(stderr, "corslab: skipping %q: its page would be on the target's own host and port, where the browser must reach the target\n", p.Name)
+	}
 	s, err := harness.StartWithPages(ctx, harness.Options{Browser: harness.BrowserOptions{ExecPath: *browserPath}, Timeout: *timeout},
 		harness.PageOptions{Origins: policy.PageOrigins(probes)})
 	if err != nil {
@@ -126,6 +129,24 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		return exitMismatch, nil
 	}
 	return exitOK, nil
+}
+
+// withoutTargetOrigin drops the probes whose page shares the target's host
+// and port: the browser maps page origins to corslab's own listeners by
+// host and port, which would take the target's place.
+func withoutTargetOrigin(probes []policy.Probe, target string) (keep, skipped []policy.Probe) {
+	th, tp, _, err := harness.SplitOrigin(target)
+	if err != nil {
+		return probes, nil
+	}
+	for _, p := range probes {
+		if h, port, _, err := harness.SplitOrigin(p.Page); err == nil && h == th && port == tp {
+			skipped = append(skipped, p)
+			continue
+		}
+		keep = append(keep, p)
+	}
+	return keep, skipped
 }
 
 // reachable dials the target, then asks it for the resource, so an absent
