@@ -312,7 +312,8 @@ func TestCheckExpress(t *testing.T) {
 		t.Fatal("the Express app did not say it was listening within 20s")
 	}
 
-	pol := writeFile(t, "policy.yaml", commonPolicy)
+	// The folder's own policy file, pointed at the port the app took.
+	pol := filepath.Join(dir, "policy.yaml")
 	code, out, errOut := runCheck(t, "--policy", pol, "--target", base+"/api/items")
 	t.Logf("corslab check against Express + cors:\n%s", out)
 	// Measured: the cors package does what this policy says on every probe.

@@ -180,3 +180,16 @@ func TestImplementationsAgainstCommonPolicy(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkCheckPolicy measures one run of the common policy's probes
+// against rs/cors on the package's lab (pages already open).
+func BenchmarkCheckPolicy(b *testing.B) {
+	p := mustPolicy(b, "common.yaml", commonPolicy)
+	h := implementations[0].handler()
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := lab.CheckPolicy(ctx, p, h); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

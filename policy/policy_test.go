@@ -182,3 +182,13 @@ func TestLookAlikesOfIP(t *testing.T) {
 		t.Fatalf("got %v, want %s", tricks, want)
 	}
 }
+
+func BenchmarkProbes(b *testing.B) {
+	p, err := Parse("p.yaml", []byte(good))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		Probes(p)
+	}
+}

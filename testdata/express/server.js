@@ -2,7 +2,7 @@
 // shows for corslab's common policy (checks/implementations_test.go):
 //   origins [https://app.example.com, http://localhost:3000], methods GET POST DELETE,
 //   request headers Api-Key and Content-Type, credentials, X-Total-Count exposed, max-age 600.
-// It listens on 127.0.0.1 only, on $PORT (0 picks a free port), and prints
+// It listens on 127.0.0.1 only, on $PORT (default 8080; 0 picks a free port), and prints
 // "listening on http://127.0.0.1:PORT" once ready.
 const express = require('express');
 const cors = require('cors');
@@ -25,7 +25,7 @@ app.get('/api/items', items);
 app.post('/api/items', items);
 app.delete('/api/items', items);
 
-const server = app.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
+const server = app.listen(Number(process.env.PORT ?? 8080), '127.0.0.1', () => {
   console.log(`listening on http://127.0.0.1:${server.address().port}`);
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
