@@ -142,6 +142,8 @@ type netRequest struct {
 	Finished bool
 	Failed   *evLoadingFailed
 	Seq      int
+	// Cached: Network.requestServedFromCache came for this id.
+	Cached bool
 }
 
 func (n *netRequest) terminal() bool { return n.Finished || n.Failed != nil }
@@ -181,6 +183,7 @@ var recordedEvents = []string{
 	"Network.responseReceivedExtraInfo",
 	"Network.loadingFinished",
 	"Network.loadingFailed",
+	"Network.requestServedFromCache",
 	"Log.entryAdded",
 	"Audits.issueAdded",
 }
@@ -277,6 +280,12 @@ func (r *recorder) handle(method string, raw []byte) {
 			return
 		}
 		r.req(ev.RequestID).Failed = &ev
+	case "Network.requestServedFromCache":
+		var ev evLoadingFinished
+		if json.Unmarshal(raw, &ev) != nil {
+			return
+		}
+		r.req(ev.RequestID).Cached = true
 	case "Log.entryAdded":
 		var ev evLogEntry
 		if json.Unmarshal(raw, &ev) != nil {

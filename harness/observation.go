@@ -39,6 +39,8 @@ type Observation struct {
 	NetError string `json:"net_error,omitempty"`
 	// Console is Chromium's console message about the request.
 	Console string `json:"console"`
+	// FromCache: the response came from Chromium's HTTP cache.
+	FromCache bool `json:"from_cache,omitempty"`
 	// Issues lists other DevTools issues about the request (e.g. deprecations).
 	Issues []string `json:"issues,omitempty"`
 	// Exchange is the request and response messages as the browser saw them
@@ -72,6 +74,12 @@ type Message struct {
 	URL     string      `json:"url,omitempty"`
 	Status  int         `json:"status,omitempty"`
 	Headers [][2]string `json:"headers"`
+	// Wire is true when the headers are the raw ones from the wire (CDP
+	// ExtraInfo events); false when only the renderer's view was reported.
+	Wire bool `json:"wire"`
+	// FromCache is true for a response served from Chromium's HTTP cache:
+	// nothing went on the wire.
+	FromCache bool `json:"from_cache,omitempty"`
 }
 
 // Result is the verdict on one scenario.

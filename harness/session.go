@@ -460,6 +460,22 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 			}
 			return !res.OK && time.Since(jsDone) > 100*time.Millisecond
 		}
+		// Every request bar's journal shows must also have been seen by the
+		// browser's events (they come on separate subscriptions, so a late
+		// kind is possible).
+		var sawPreflight, sawWire bool
+		for _, n := range fresh {
+			if n.isPreflight() {
+				sawPreflight = true
+			} else if len(n.WireReq) > 0 {
+				sawWire = true
+			}
+		}
+		for _, e := range s.Lab.Journal(prefix)[journalBefore:] {
+			if (e.Preflight && !sawPreflight) || (!e.Preflight && !sawWire) {
+				return false
+			}
+		}
 		failedCORS := false
 		for _, n := range fresh {
 			if !n.terminal() && !(opaque && n.Final != nil) && !(res.OK && n.isPreflight() && n.Final != nil) {
@@ -503,6 +519,12 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 			obs.Preflight = true
 		}
 	}
+	if !obs.FromCache && !obs.ReachedServer && answeredByBrowser(obs) {
+		// A response was evaluated, yet no request went on the wire and no
+		// server received one: it came from Chromium's HTTP cache, which
+		// reports a disk-cache hit of a blocked response with no event.
+		obs.FromCache = true
+	}
 	obs.CookiesSent = nil
 	if a := obs.ActualEntry(); a != nil {
 		obs.CookiesSent = cookiesOf(a.Headers.Get("Cookie"))
@@ -528,6 +550,35 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 	}
 	obs.Duration = time.Since(start)
 	return obs, nil
+}
+
+// responseStageErrors are the CORS errors Chromium reports after it got a
+// response to the actual request.
+var responseStageErrors = map[string]bool{
+	"MissingAllowOriginHeader": true, "MultipleAllowOriginValues": true, "InvalidAllowOriginValue": true,
+	"AllowOriginMismatch": true, "InvalidAllowCredentials": true, "WildcardOriginNotAllowed": true,
+}
+
+// answeredByBrowser reports whether the page's request got a response
+// (allowed, or blocked on the response's headers) while nothing of the
+// actual request was seen on the wire.
+func answeredByBrowser(o *Observation) bool {
+	if o.Outcome != scenarios.OutcomeAllowed && !responseStageErrors[o.CorsError] {
+		return false
+	}
+	if o.ResponseType == "opaque" || o.ResponseType == "opaqueredirect" {
+		return false
+	}
+	sawRequest := false
+	for _, m := range o.Exchange {
+		if m.Kind == "request" {
+			sawRequest = true
+			if m.Wire {
+				return false
+			}
+		}
+	}
+	return sawRequest
 }
 
 func anyErrorStatus(reqs []*netRequest) bool {
@@ -603,6 +654,7 @@ func fillFromBrowser(o *Observation, reqs []*netRequest, console []consoleEntry,
 	}
 	if actual != nil {
 		o.Exchange = append(o.Exchange, messages(actual, "request", "response")...)
+		o.FromCache = actual.Cached || (actual.Final != nil && actual.Final.FromCache)
 		if f := actual.Failed; f != nil {
 			o.NetError = f.ErrorText
 			if f.CorsErrorStatus != nil {
@@ -665,7 +717,7 @@ func fillFromBrowser(o *Observation, reqs []*netRequest, console []consoleEntry,
 func messages(n *netRequest, reqKind, respKind string) []Message {
 	var out []Message
 	for i, sent := range n.Sent {
-		req := Message{Kind: reqKind, URL: sent.URL}
+		req := Message{Kind: reqKind, URL: sent.URL, Wire: i < len(n.WireReq)}
 		u, _ := url.Parse(sent.URL)
 		target := sent.URL
 		if u != nil {
@@ -688,6 +740,12 @@ func messages(n *netRequest, reqKind, respKind string) []Message {
 			resp = &Message{Status: r.Status, Headers: sortedHeaders(r.Headers)}
 		case i == len(n.Sent)-1 && n.Final != nil:
 			resp = &Message{Status: n.Final.Status, Headers: sortedHeaders(n.Final.Headers)}
+		}
+		if resp != nil && i < len(n.WireResp) {
+			resp.Wire = true
+		}
+		if resp != nil && i == len(n.Sent)-1 && (n.Cached || n.Final != nil && n.Final.FromCache) {
+			resp.FromCache = true
 		}
 		if resp != nil {
 			resp.Kind = respKind

@@ -62,6 +62,9 @@ func Compare(e scenarios.Expect, o *Observation) []string {
 			m = append(m, fmt.Sprintf("unreadable_headers: expected %s to be hidden, JS read %q", h, v))
 		}
 	}
+	if e.FromCache != nil && *e.FromCache != o.FromCache {
+		add("from_cache", *e.FromCache, o.FromCache)
+	}
 	if e.CookieSet != nil && *e.CookieSet != o.CookieSet {
 		add("cookie_set", *e.CookieSet, o.CookieSet)
 	}

@@ -177,6 +177,9 @@ type Expect struct {
 	// PreflightReceived names headers the server must have received on the
 	// (last) preflight, with their value ("*" for any value).
 	PreflightReceived map[string]string `yaml:"preflight_received,omitempty" json:"preflight_received,omitempty"`
+	// FromCache says whether the response came from Chromium's HTTP cache
+	// (nothing went on the wire for the actual request).
+	FromCache *bool `yaml:"from_cache,omitempty" json:"from_cache,omitempty"`
 	// PreflightNotReceived names headers the (last) preflight must not carry.
 	PreflightNotReceived []string `yaml:"preflight_not_received,omitempty" json:"preflight_not_received,omitempty"`
 	// CookiesNotSent lists cookie names bar must not have received on the
