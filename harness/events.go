@@ -363,7 +363,8 @@ func (r *recorder) wait(ctx context.Context, marker string, deadline time.Time, 
 		if d <= 0 {
 			return s
 		}
-		t := time.NewTimer(d)
+		// Some conditions are about time passing, not events: look again soon.
+		t := time.NewTimer(min(d, 5*time.Millisecond))
 		select {
 		case <-ch:
 		case <-t.C:

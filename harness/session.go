@@ -458,6 +458,11 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 			if len(s.Lab.Journal(prefix)) > journalBefore {
 				return false
 			}
+			if !res.OK && !strings.Contains(res.Error, "Failed to fetch") && res.Name != "NetworkError" {
+				// An API error ("'DELETE' is unsupported in no-cors mode"),
+				// thrown before anything reached the network.
+				return true
+			}
 			return !res.OK && time.Since(jsDone) > 100*time.Millisecond
 		}
 		// Every request bar's journal shows must also have been seen by the
