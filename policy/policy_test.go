@@ -192,3 +192,20 @@ func BenchmarkProbes(b *testing.B) {
 		Probes(p)
 	}
 }
+
+func TestProbesWithoutMethods(t *testing.T) {
+	p, err := Parse("p.yaml", []byte("origins: [https://a.example]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, pr := range Probes(p) {
+		names = append(names, pr.Name)
+	}
+	all := strings.Join(names, "\n")
+	for _, want := range []string{"GET from https://a.example", "method not allowed: PUT from https://a.example", "header not allowed: X-Corslab-Unlisted from https://a.example"} {
+		if !strings.Contains(all, want+"\n") {
+			t.Errorf("no probe %q in:\n%s", want, all)
+		}
+	}
+}

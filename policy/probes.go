@@ -123,6 +123,10 @@ func Probes(p *Policy) []Probe {
 			unsafe = append(unsafe, m)
 		}
 	}
+	if len(p.Methods) == 0 {
+		// No methods listed: the simple GET every origin can make anyway.
+		safe = []string{"GET"}
+	}
 	// The method header probes ride on: GET when allowed, else the first.
 	carrier := "GET"
 	if len(p.Methods) > 0 && !slices.Contains(p.Methods, "GET") {
