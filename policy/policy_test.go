@@ -202,7 +202,7 @@ func TestProbesWithoutMethods(t *testing.T) {
 	for _, pr := range Probes(p) {
 		names = append(names, pr.Name)
 	}
-	all := strings.Join(names, "\n")
+	all := strings.Join(names, "\n") + "\n"
 	for _, want := range []string{"GET from https://a.example", "method not allowed: PUT from https://a.example", "header not allowed: X-Corslab-Unlisted from https://a.example"} {
 		if !strings.Contains(all, want+"\n") {
 			t.Errorf("no probe %q in:\n%s", want, all)
