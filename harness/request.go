@@ -185,18 +185,31 @@ func (s *Session) DoAt(ctx context.Context, prefix, page string, req scenarios.R
 
 // OpenPages opens, in parallel, the tabs of the full origins (as
 // StartWithPages maps them) that are not open yet, so requests from them do
-// not each pay for a page load. Labels and "null" are left out.
+// not each pay for a page load; "null" opens the sandboxed frame's page.
+// Labels are left out.
 func (s *Session) OpenPages(ctx context.Context, origins []string) error {
 	var todo []string
+	sandboxed := false
 	s.mu.Lock()
 	for _, o := range origins {
+		if o == "null" {
+			_, open := s.tabs["sandboxed"]
+			sandboxed = !open
+		}
 		if _, ok := s.tabs[o]; !ok && strings.Contains(o, "://") && !slices.Contains(todo, o) {
 			todo = append(todo, o)
 		}
 	}
 	s.mu.Unlock()
-	errs := make([]error, len(todo))
+	errs := make([]error, len(todo)+1)
 	var wg sync.WaitGroup
+	if sandboxed {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[len(todo)] = s.tab(ctx, "sandboxed")
+		}()
+	}
 	for i, o := range todo {
 		wg.Add(1)
 		go func() {

@@ -314,12 +314,13 @@ func LookAlikes(origin string) []LookAlike {
 	return out
 }
 
-// PageOrigins returns the distinct page origins of probes (without "null").
+// PageOrigins returns the distinct page origins of probes, "null" included
+// when a probe runs in a sandboxed frame.
 func PageOrigins(probes []Probe) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, p := range probes {
-		if p.Page == "null" || seen[p.Page] {
+		if seen[p.Page] {
 			continue
 		}
 		seen[p.Page] = true
