@@ -81,7 +81,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	s, err := harness.StartWithPages(ctx, harness.Options{Browser: harness.BrowserOptions{ExecPath: *browserPath}, Timeout: *timeout},
 		harness.PageOptions{Origins: policy.PageOrigins(probes)})
 	if err != nil {
-		return exitNoBrowser, err
+		return startFailed(ctx, err)
 	}
 	defer s.Close()
 	if err := s.OpenPages(ctx, policy.PageOrigins(probes)); err != nil {

@@ -266,7 +266,7 @@ func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stder
 		Timeout: o.timeout,
 	})
 	if err != nil {
-		return exitNoBrowser, err
+		return startFailed(ctx, err)
 	}
 	defer sess.Close()
 	progress := newProgress(stderr, o.quiet, len(list))

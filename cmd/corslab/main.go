@@ -4,9 +4,11 @@
 //	corslab list [--group G] [--file F.yaml ...] [--format text|json]
 //	corslab run [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json|junit|html] [--out FILE] [--browser PATH] [--explain]
 //	corslab explain NAME|GLOB ... [--all-headers] [--file F.yaml ...]
+//	corslab check --policy FILE [--target URL] [--format text|json|junit] [--out FILE]
 //
 // Exit codes: 0 every scenario passed, 1 a mismatch or a scenario error,
-// 2 bad usage or a bad scenario file, 3 no usable browser.
+// 2 bad usage or a bad scenario or policy file, 3 no usable browser (or, for
+// check, an unreachable target), 130 interrupted.
 package main
 
 import (
@@ -49,9 +51,12 @@ Commands:
   explain run scenarios and tell the whole exchange: the messages on the wire,
           Chromium's checks, the verdict, why, the fix, and the same request
           sent from outside a browser
+  check   derive probes from a CORS policy file and run them in Chromium
+          against a running server
 
 Exit codes: 0 all passed, 1 a mismatch or a scenario error, 2 bad usage or
-a bad scenario file, 3 no usable browser.
+a bad scenario or policy file, 3 no usable browser (check: target not
+reachable), 130 interrupted.
 `
 
 // usageError is bad usage: exit 2.
@@ -79,7 +84,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = usageError{fmt.Sprintf("unknown command %q (want list, run or explain)", args[0])}
+		err = usageError{fmt.Sprintf("unknown command %q (want list, run, explain or check)", args[0])}
 	}
 	if err == nil {
 		return code
@@ -91,6 +96,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	case isNoBrowser(err):
 		return exitNoBrowser
+	case code != exitOK:
+		return code
 	}
 	return exitMismatch
+}
+
+// startFailed maps a failure to start the lab to an exit code: 130 when
+// interrupted, 3 when no browser would start, 1 otherwise (e.g. a busy port).
+func startFailed(ctx context.Context, err error) (int, error) {
+	switch {
+	case ctx.Err() != nil:
+		return 130, fmt.Errorf("interrupted while starting: %w", err)
+	case isNoBrowser(err):
+		return exitNoBrowser, err
+	}
+	return exitMismatch, err
 }
