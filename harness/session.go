@@ -444,7 +444,7 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 
 	// Settle: CDP events usually arrive before the JS result, not always.
 	opaque := res.Type == "opaque" || res.Type == "opaqueredirect"
-	snap := t.rec.wait(ctx, marker, jsDone.Add(750*time.Millisecond), func(sn snapshot) bool {
+	snap := t.rec.wait(ctx, marker, jsDone.Add(2*time.Second), func(sn snapshot) bool {
 		var fresh []*netRequest
 		for _, n := range sn.requests {
 			if !seen[n.ID] {
@@ -481,6 +481,21 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 				return false
 			}
 		}
+		// The page's own request must be among them: with the preflight
+		// alone the browser's verdict (loadingFailed) may still be on its way.
+		var actual *netRequest
+		for _, n := range fresh {
+			if !n.isPreflight() {
+				actual = n
+				break
+			}
+		}
+		if actual == nil {
+			return false
+		}
+		if !res.OK && actual.Failed == nil {
+			return false
+		}
 		failedCORS := false
 		for _, n := range fresh {
 			if !n.terminal() && !(opaque && n.Final != nil) && !(res.OK && n.isPreflight() && n.Final != nil) {
@@ -490,7 +505,7 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 				failedCORS = true
 			}
 		}
-		if time.Since(jsDone) >= 150*time.Millisecond {
+		if time.Since(jsDone) >= 400*time.Millisecond {
 			return true
 		}
 		if res.OK {
