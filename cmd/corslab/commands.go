@@ -16,6 +16,7 @@ import (
 	"github.com/corslab/corslab/harness"
 	"github.com/corslab/corslab/report"
 	"github.com/corslab/corslab/scenarios"
+	"github.com/corslab/corslab/servers"
 )
 
 // multi is a repeatable string flag.
@@ -192,6 +193,8 @@ type runOptions struct {
 	block3p     bool
 	explain     bool
 	allHeaders  bool
+	// ports of foo, bar and baz; 0 picks a free one.
+	fooPort, barPort, bazPort int
 }
 
 func (o *runOptions) register(fs *flag.FlagSet) {
@@ -202,6 +205,25 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
 	fs.BoolVar(&o.block3p, "block-third-party-cookies", false, "keep Chromium's default of blocking third-party cookies")
 	fs.BoolVar(&o.allHeaders, "all-headers", false, "with --explain: show every header, not only those that matter to CORS")
+	fs.IntVar(&o.fooPort, "foo-port", 0, "port of foo (and of other page labels) on 127.0.0.1; 0 picks a free one")
+	fs.IntVar(&o.barPort, "bar-port", 0, "port of bar on 127.0.0.1; 0 picks a free one")
+	fs.IntVar(&o.bazPort, "baz-port", 0, "port of baz on 127.0.0.1; 0 picks a free one")
+}
+
+// addrs turns the port flags into loopback listen addresses.
+func (o *runOptions) addrs() (servers.Options, error) {
+	var so servers.Options
+	for _, p := range []struct {
+		name string
+		port int
+		dst  *string
+	}{{"--foo-port", o.fooPort, &so.FooAddr}, {"--bar-port", o.barPort, &so.BarAddr}, {"--baz-port", o.bazPort, &so.BazAddr}} {
+		if p.port < 0 || p.port > 65535 {
+			return so, usageError{fmt.Sprintf("%s %d: not a port (0-65535)", p.name, p.port)}
+		}
+		*p.dst = fmt.Sprintf("127.0.0.1:%d", p.port)
+	}
+	return so, nil
 }
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
@@ -261,8 +283,13 @@ func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stder
 	}
 	color := wantColor(stdout, o.out, os.Getenv)
 	start := time.Now()
+	srvOpt, err := o.addrs()
+	if err != nil {
+		return exitUsage, err
+	}
 	sess, err := harness.Start(ctx, harness.Options{
 		Browser: harness.BrowserOptions{ExecPath: o.browserPath, BlockThirdPartyCookies: o.block3p},
+		Servers: srvOpt,
 		Timeout: o.timeout,
 	})
 	if err != nil {

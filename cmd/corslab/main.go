@@ -103,13 +103,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // startFailed maps a failure to start the lab to an exit code: 130 when
-// interrupted, 3 when no browser would start, 1 otherwise (e.g. a busy port).
+// interrupted, 3 when no browser would start, 2 when a port given on the
+// command line is busy, 1 otherwise.
 func startFailed(ctx context.Context, err error) (int, error) {
 	switch {
 	case ctx.Err() != nil:
 		return 130, fmt.Errorf("interrupted while starting: %w", err)
 	case isNoBrowser(err):
 		return exitNoBrowser, err
+	case errors.Is(err, syscall.EADDRINUSE):
+		return exitUsage, usageError{err.Error() + " (choose another port, or 0 for a free one)"}
 	}
 	return exitMismatch, err
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -323,5 +324,24 @@ func TestWantColor(t *testing.T) {
 		if wantColor(tty, "", env("1")) {
 			t.Errorf("colour on a terminal despite NO_COLOR")
 		}
+	}
+}
+
+// A port given on the command line that is busy is bad usage (exit 2), and
+// the message names the origin and the address; no browser is started.
+func TestBusyPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	code, _, stderr := corslab(t, "run", "simple-get-exact-origin", "--bar-port", port)
+	if code != exitUsage || !strings.Contains(stderr, "bar: cannot listen on 127.0.0.1:"+port) || !strings.Contains(stderr, "address already in use") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	code, _, stderr = corslab(t, "run", "--foo-port", "70000")
+	if code != exitUsage || !strings.Contains(stderr, "--foo-port 70000") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 }
