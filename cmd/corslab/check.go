@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,12 +10,11 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/corslab/corslab/harness"
 	"github.com/corslab/corslab/policy"
+	"github.com/corslab/corslab/report"
 )
 
 // exitUnreachable is check's exit code when the target cannot be reached
@@ -30,7 +27,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	fs.SetOutput(stderr)
 	policyPath := fs.String("policy", "", "the policy file (YAML) stating what the server should allow")
 	target := fs.String("target", "", "the URL to probe, on loopback (default: the policy's target)")
-	format := fs.String("format", "text", "output format: text, json or junit")
+	format := fs.String("format", "text", "output format: text, json, junit or html")
 	out := fs.String("out", "", "write the report to this file instead of stdout")
 	browserPath := fs.String("browser", "", "Chromium binary (default: $CORSLAB_BROWSER, then the usual places)")
 	timeout := fs.Duration("timeout", 5*time.Second, "time limit for each probe")
@@ -45,9 +42,9 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		return exitUsage, usageError{"check needs --policy FILE"}
 	}
 	switch *format {
-	case "text", "json", "junit":
+	case "text", "json", "junit", "html":
 	default:
-		return exitUsage, usageError{fmt.Sprintf("unknown format %q (want text, json or junit)", *format)}
+		return exitUsage, usageError{fmt.Sprintf("unknown format %q (want text, json, junit or html)", *format)}
 	}
 	pol, err := policy.Load(*policyPath)
 	if err != nil {
@@ -103,7 +100,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		defer f.Close()
 		w = f
 	}
-	rep := checkReport{Policy: pol.File, Target: tgt, Browser: s.Browser.Version(), Results: results}
+	rep := report.PolicyCheck{Policy: pol.File, Target: tgt, Browser: s.Browser.Version(), Results: results}
 	for _, r := range results {
 		if r.Pass {
 			rep.Passed++
@@ -113,11 +110,13 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	}
 	switch *format {
 	case "json":
-		err = writeCheckJSON(w, rep)
+		err = report.CheckJSON(w, rep)
 	case "junit":
-		err = writeCheckJUnit(w, rep)
+		err = report.CheckJUnit(w, rep)
+	case "html":
+		err = report.CheckHTML(w, rep)
 	default:
-		err = writeCheckText(w, rep)
+		err = report.CheckText(w, rep)
 	}
 	if err != nil {
 		return exitMismatch, fmt.Errorf("writing the report: %w", err)
@@ -217,112 +216,4 @@ func (p *checkProgress) done() {
 	if p.on {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
-}
-
-// checkReport is the outcome of one check.
-type checkReport struct {
-	Policy  string          `json:"policy"`
-	Target  string          `json:"target"`
-	Browser string          `json:"browser"`
-	Passed  int             `json:"passed"`
-	Failed  int             `json:"failed"`
-	Results []policy.Result `json:"results"`
-}
-
-func writeCheckText(w io.Writer, rep checkReport) error {
-	fmt.Fprintf(w, "corslab check: %s against %s in %s\n\n", rep.Policy, rep.Target, rep.Browser)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\tPROBE\tEXPECTED\tOBSERVED\tWHY")
-	for _, r := range rep.Results {
-		mark := "ok  " // as wide as FAIL, so the columns do not move
-		if !r.Pass {
-			mark = "FAIL"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", mark, r.Probe.Name, r.Expected, r.Observed, oneLine(r.Why))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "\n%d probes: %d match the policy, %d do not.\n", len(rep.Results), rep.Passed, rep.Failed)
-	for _, r := range rep.Results {
-		if !r.Pass {
-			fmt.Fprintf(w, "\nFAIL %s\n  policy: %s\n  expected: %s\n  observed: %s\n  why: %s\n", r.Probe.Name, r.Probe.Because, r.Expected, r.Observed, r.Why)
-		}
-	}
-	_, err := fmt.Fprintln(w)
-	return err
-}
-
-func oneLine(s string) string {
-	s = strings.ReplaceAll(s, "\n", " ")
-	if len(s) > 160 {
-		s = s[:157] + "..."
-	}
-	return s
-}
-
-func writeCheckJSON(w io.Writer, rep checkReport) error {
-	// Full observations only for the probes that failed: they explain it.
-	cp := rep
-	cp.Results = make([]policy.Result, len(rep.Results))
-	for i, r := range rep.Results {
-		if r.Pass {
-			r.Observation = nil
-		}
-		cp.Results[i] = r
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(cp)
-}
-
-type checkJUnitSuite struct {
-	XMLName  xml.Name         `xml:"testsuite"`
-	Name     string           `xml:"name,attr"`
-	Tests    int              `xml:"tests,attr"`
-	Failures int              `xml:"failures,attr"`
-	Errors   int              `xml:"errors,attr"`
-	Time     string           `xml:"time,attr"`
-	Cases    []checkJUnitCase `xml:"testcase"`
-}
-
-type checkJUnitCase struct {
-	Name      string             `xml:"name,attr"`
-	Classname string             `xml:"classname,attr"`
-	Time      string             `xml:"time,attr"`
-	Failure   *checkJUnitProblem `xml:"failure,omitempty"`
-	Error     *checkJUnitProblem `xml:"error,omitempty"`
-}
-
-type checkJUnitProblem struct {
-	Message string `xml:"message,attr"`
-	Text    string `xml:",chardata"`
-}
-
-func writeCheckJUnit(w io.Writer, rep checkReport) error {
-	s := checkJUnitSuite{Name: "corslab check " + rep.Policy + " against " + rep.Target, Tests: len(rep.Results)}
-	var total time.Duration
-	for _, r := range rep.Results {
-		total += r.Duration
-		c := checkJUnitCase{Name: r.Probe.Name, Classname: "corslab.check." + r.Probe.Kind, Time: fmt.Sprintf("%.3f", r.Duration.Seconds())}
-		text := fmt.Sprintf("policy: %s\nexpected: %s\nobserved: %s\nwhy: %s", r.Probe.Because, r.Expected, r.Observed, r.Why)
-		switch {
-		case r.Error != "":
-			s.Errors++
-			c.Error = &checkJUnitProblem{Message: r.Error, Text: text}
-		case !r.Pass:
-			s.Failures++
-			c.Failure = &checkJUnitProblem{Message: "expected " + r.Expected + ", observed " + r.Observed, Text: text}
-		}
-		s.Cases = append(s.Cases, c)
-	}
-	s.Time = fmt.Sprintf("%.3f", total.Seconds())
-	io.WriteString(w, xml.Header)
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(s); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
 }

@@ -4,7 +4,7 @@
 //	corslab list [--group G] [--file F.yaml ...] [--format text|json]
 //	corslab run [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json|junit|html] [--out FILE] [--browser PATH] [--explain]
 //	corslab explain NAME|GLOB ... [--all-headers] [--file F.yaml ...]
-//	corslab check --policy FILE [--target URL] [--format text|json|junit] [--out FILE]
+//	corslab check --policy FILE [--target URL] [--format text|json|junit|html] [--out FILE]
 //
 // Exit codes: 0 every scenario passed, 1 a mismatch or a scenario error,
 // 2 bad usage or a bad scenario or policy file, 3 no usable browser (or, for
@@ -43,7 +43,7 @@ Usage:
   corslab run [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json|junit|html]
               [--out FILE] [--browser PATH] [--timeout 5s] [--quiet] [--explain [--all-headers]]
   corslab explain NAME|GLOB ... [--all-headers] [--group G] [--file F.yaml ...]
-  corslab check --policy FILE [--target URL] [--format text|json|junit] [--out FILE]   (probe a running server)
+  corslab check --policy FILE [--target URL] [--format text|json|junit|html] [--out FILE]   (probe a running server)
 
 Commands:
   list    list the scenarios (the built-in catalog, or the --file ones)
