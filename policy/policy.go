@@ -60,6 +60,7 @@ type Error struct {
 	Msg  string
 }
 
+// Error formats the problem as FILE:LINE: message.
 func (e *Error) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
@@ -70,6 +71,7 @@ func (e *Error) Error() string {
 // ErrorList is every problem found in a policy file, in file order.
 type ErrorList []*Error
 
+// Error lists every problem, one per line.
 func (l ErrorList) Error() string {
 	parts := make([]string, len(l))
 	for i, e := range l {
