@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/corslab/corslab/scenarios"
 )
 
 // Policy is the intended CORS policy of one server resource.
@@ -53,32 +55,12 @@ type Policy struct {
 	TargetLine int    `json:"-"`
 }
 
-// Error is a problem in a policy file, at a line.
-type Error struct {
-	File string
-	Line int
-	Msg  string
-}
-
-// Error formats the problem as FILE:LINE: message.
-func (e *Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", e.File, e.Msg)
-}
+// Error is a problem in a policy file, at a line: the same FILE:LINE error
+// as a scenario file's.
+type Error = scenarios.Error
 
 // ErrorList is every problem found in a policy file, in file order.
-type ErrorList []*Error
-
-// Error lists every problem, one per line.
-func (l ErrorList) Error() string {
-	parts := make([]string, len(l))
-	for i, e := range l {
-		parts[i] = e.Error()
-	}
-	return strings.Join(parts, "\n")
-}
+type ErrorList = scenarios.ErrorList
 
 // IsPolicyError reports whether err is a problem with a policy file (as
 // opposed to, say, a browser that would not start).
