@@ -1,10 +1,12 @@
 package harness
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/corslab/corslab/scenarios"
+	"github.com/corslab/corslab/servers"
 )
 
 func TestSafelistedHeader(t *testing.T) {
@@ -87,5 +89,38 @@ func TestCompareNamesEveryField(t *testing.T) {
 	}
 	if strings.Contains(got, "redirected") {
 		t.Errorf("redirected matched but was reported")
+	}
+}
+
+func TestCompareWhatTheServerReceived(t *testing.T) {
+	o := &Observation{Outcome: "allowed", CookiesSent: []string{"s=1"}, JSError: "", Requests: []servers.Entry{
+		{Method: "OPTIONS", Preflight: true, Headers: http.Header{"Access-Control-Request-Method": {"PUT"}, "Origin": {"http://foo.localhost:1"}}},
+		{Method: "PUT", Headers: http.Header{"Origin": {"http://foo.localhost:1"}, "Cookie": {"s=1"}}},
+	}}
+	tests := []struct {
+		name string
+		e    scenarios.Expect
+		want string // "" = no mismatch
+	}{
+		{"server_received ok", scenarios.Expect{ServerReceived: map[string]string{"origin": "*", "Cookie": "s=1"}}, ""},
+		{"server_received wrong value", scenarios.Expect{ServerReceived: map[string]string{"Origin": "null"}}, `server_received: expected Origin: "null", observed "http://foo.localhost:1"`},
+		{"server_received missing", scenarios.Expect{ServerReceived: map[string]string{"Api-Key": "*"}}, "server_received: expected Api-Key, the server did not receive it"},
+		{"server_not_received", scenarios.Expect{ServerNotReceived: []string{"Cookie"}}, `server_not_received: expected no Cookie on the actual request, the server received "s=1"`},
+		{"preflight_received ok", scenarios.Expect{PreflightReceived: map[string]string{"Access-Control-Request-Method": "PUT"}}, ""},
+		{"preflight_received wrong", scenarios.Expect{PreflightReceived: map[string]string{"Access-Control-Request-Method": "DELETE"}}, "preflight_received: expected Access-Control-Request-Method"},
+		{"preflight_not_received", scenarios.Expect{PreflightNotReceived: []string{"Origin"}}, "preflight_not_received: expected no Origin on the preflight"},
+		{"method_received", scenarios.Expect{MethodReceived: "GET"}, "method_received: expected GET, observed PUT"},
+		{"cookies_sent", scenarios.Expect{CookiesSent: &[]string{"t"}}, "cookies_sent: expected to include t"},
+		{"cookies_sent none", scenarios.Expect{CookiesSent: &[]string{}}, "cookies_sent: expected none"},
+		{"cookies_not_sent", scenarios.Expect{CookiesNotSent: []string{"s"}}, "cookies_not_sent: expected no s"},
+		{"js_error", scenarios.Expect{JSError: "Failed to fetch"}, "js_error: expected"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := strings.Join(Compare(tt.e, o), "\n")
+			if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
+				t.Fatalf("Compare = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/corslab/corslab/scenarios"
+	"github.com/corslab/corslab/servers"
 )
 
 // Compare checks an observation against an expectation, field by field, and
@@ -15,6 +16,11 @@ func Compare(e scenarios.Expect, o *Observation) []string {
 	var m []string
 	add := func(field string, want, got any) {
 		m = append(m, fmt.Sprintf("%s: expected %v, observed %v", field, show(want), show(got)))
+	}
+	// phrase is add for a wanted value that is already a phrase ("to
+	// contain X"): only the observed value is quoted.
+	phrase := func(field, want string, got any) {
+		m = append(m, fmt.Sprintf("%s: expected %s, observed %v", field, want, show(got)))
 	}
 	if e.Outcome != "" && e.Outcome != o.Outcome {
 		got := o.Outcome
@@ -71,16 +77,16 @@ func Compare(e scenarios.Expect, o *Observation) []string {
 	if e.CookiesSent != nil {
 		want := *e.CookiesSent
 		if len(want) == 0 && len(o.CookiesSent) > 0 {
-			add("cookies_sent", "none", strings.Join(o.CookiesSent, "; "))
+			phrase("cookies_sent", "none", strings.Join(o.CookiesSent, "; "))
 		}
 		for _, c := range want {
 			if !hasCookie(o.CookiesSent, c) {
-				add("cookies_sent", "to include "+c, strings.Join(o.CookiesSent, "; "))
+				phrase("cookies_sent", "to include "+c, strings.Join(o.CookiesSent, "; "))
 			}
 		}
 	}
 	if e.Console != "" && !strings.Contains(o.Console, e.Console) {
-		add("console", "to contain "+show(e.Console).(string), o.Console)
+		phrase("console", "to contain "+fmt.Sprintf("%q", e.Console), o.Console)
 	}
 	if e.MethodReceived != "" {
 		if a := o.ActualEntry(); a == nil {
@@ -89,65 +95,44 @@ func Compare(e scenarios.Expect, o *Observation) []string {
 			add("method_received", e.MethodReceived, a.Method)
 		}
 	}
-	if len(e.PreflightReceived) > 0 {
-		pf := o.PreflightEntry()
-		for _, name := range sortedKeys(e.PreflightReceived) {
-			want := e.PreflightReceived[name]
-			if pf == nil {
-				m = append(m, fmt.Sprintf("preflight_received: expected %s on a preflight, but no preflight reached the server", name))
-				continue
-			}
-			vals, ok := pf.Headers[canonical(name)]
-			got := strings.Join(vals, ", ")
-			switch {
-			case !ok:
-				m = append(m, fmt.Sprintf("preflight_received: expected %s, the preflight did not carry it", name))
-			case want != "*" && got != want:
-				m = append(m, fmt.Sprintf("preflight_received: expected %s: %q, observed %q", name, want, got))
-			}
-		}
-	}
-	if len(e.PreflightNotReceived) > 0 {
-		if pf := o.PreflightEntry(); pf != nil {
-			for _, name := range e.PreflightNotReceived {
-				if vals, ok := pf.Headers[canonical(name)]; ok {
-					m = append(m, fmt.Sprintf("preflight_not_received: expected no %s on the preflight, the server received %q", name, strings.Join(vals, ", ")))
-				}
-			}
-		}
-	}
+	m = append(m, receivedHeaders("preflight_received", "preflight_not_received", "the preflight", e.PreflightReceived, e.PreflightNotReceived, o.PreflightEntry())...)
 	for _, c := range e.CookiesNotSent {
 		if hasCookie(o.CookiesSent, c) {
-			add("cookies_not_sent", "no "+c, strings.Join(o.CookiesSent, "; "))
+			phrase("cookies_not_sent", "no "+c, strings.Join(o.CookiesSent, "; "))
 		}
 	}
 	if e.JSError != "" && !strings.Contains(o.JSError, e.JSError) {
-		add("js_error", "to contain "+show(e.JSError).(string), o.JSError)
+		phrase("js_error", "to contain "+fmt.Sprintf("%q", e.JSError), o.JSError)
 	}
-	if len(e.ServerReceived) > 0 || len(e.ServerNotReceived) > 0 {
-		actual := o.ActualEntry()
-		for _, name := range sortedKeys(e.ServerReceived) {
-			want := e.ServerReceived[name]
-			if actual == nil {
-				m = append(m, fmt.Sprintf("server_received: expected %s on the actual request, which never reached the server", name))
-				continue
-			}
-			vals, ok := actual.Headers[canonical(name)]
-			got := strings.Join(vals, ", ")
-			switch {
-			case !ok:
-				m = append(m, fmt.Sprintf("server_received: expected %s, the server did not receive it", name))
-			case want != "*" && got != want:
-				m = append(m, fmt.Sprintf("server_received: expected %s: %q, observed %q", name, want, got))
-			}
+	m = append(m, receivedHeaders("server_received", "server_not_received", "the actual request", e.ServerReceived, e.ServerNotReceived, o.ActualEntry())...)
+	return m
+}
+
+// receivedHeaders checks the headers a server received on one request
+// (entry nil: the request never reached it) against want (name -> value,
+// "*" for any) and unwanted (names that must be absent).
+func receivedHeaders(field, notField, what string, want map[string]string, unwanted []string, entry *servers.Entry) []string {
+	var m []string
+	for _, name := range sortedKeys(want) {
+		if entry == nil {
+			m = append(m, fmt.Sprintf("%s: expected %s on %s, which never reached the server", field, name, what))
+			continue
 		}
-		for _, name := range e.ServerNotReceived {
-			if actual == nil {
-				continue
-			}
-			if vals, ok := actual.Headers[canonical(name)]; ok {
-				m = append(m, fmt.Sprintf("server_not_received: expected no %s, the server received %q", name, strings.Join(vals, ", ")))
-			}
+		vals, ok := entry.Headers[canonical(name)]
+		got := strings.Join(vals, ", ")
+		switch {
+		case !ok:
+			m = append(m, fmt.Sprintf("%s: expected %s, the server did not receive it on %s", field, name, what))
+		case want[name] != "*" && got != want[name]:
+			m = append(m, fmt.Sprintf("%s: expected %s: %q, observed %q", field, name, want[name], got))
+		}
+	}
+	if entry == nil {
+		return m
+	}
+	for _, name := range unwanted {
+		if vals, ok := entry.Headers[canonical(name)]; ok {
+			m = append(m, fmt.Sprintf("%s: expected no %s on %s, the server received %q", notField, name, what, strings.Join(vals, ", ")))
 		}
 	}
 	return m
