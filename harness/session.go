@@ -101,41 +101,100 @@ func (s *Session) tabIn(ctx context.Context, label string, block bool) (*tab, er
 	if label == "" {
 		label = "foo"
 	}
+	key, b, err := s.browserFor(ctx, label, block)
+	if err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.tabs == nil {
-		return nil, errors.New("session is closed")
-	}
-	key := label
-	b := s.Browser
-	if block != s.opt.BlockThirdPartyCookies {
-		key = "3pc-block|" + label
-		if s.blocking == nil {
-			o := s.opt
-			o.BlockThirdPartyCookies = block
-			nb, err := Launch(ctx, o)
-			if err != nil {
-				return nil, fmt.Errorf("starting a browser with third-party cookies %s: %w", map[bool]string{true: "blocked", false: "allowed"}[block], err)
-			}
-			s.blocking = nb
-		}
-		b = s.blocking
-	}
-	if t, ok := s.tabs[key]; ok {
+	t, ok := s.tabs[key]
+	s.mu.Unlock()
+	if ok {
 		return t, nil
 	}
+	// Open without the lock, so tabs can open side by side (Prepare).
 	pageURL := s.Lab.Origin(label) + "/"
 	if label == "sandboxed" {
 		pageURL = s.Lab.Origin("foo") + "/__corslab/sandboxed"
 	}
 	tctx, cancel := chromedp.NewContext(b.Context())
-	t := &tab{ctx: tctx, cancel: cancel, rec: newRecorder(), label: label, origin: s.Lab.Origin(label)}
+	t = &tab{ctx: tctx, cancel: cancel, rec: newRecorder(), label: label, origin: s.Lab.Origin(label)}
 	if err := s.openTab(ctx, t, pageURL); err != nil {
 		cancel()
 		return nil, err
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tabs == nil {
+		cancel()
+		return nil, errors.New("session is closed")
+	}
+	if existing, ok := s.tabs[key]; ok {
+		cancel()
+		return existing, nil
+	}
 	s.tabs[key] = t
 	return t, nil
+}
+
+// browserFor returns the key of a label's tab and the browser it lives in,
+// starting the browser that blocks third-party cookies the first time one
+// is asked for.
+func (s *Session) browserFor(ctx context.Context, label string, block bool) (string, *Browser, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tabs == nil {
+		return "", nil, errors.New("session is closed")
+	}
+	if block == s.opt.BlockThirdPartyCookies {
+		return label, s.Browser, nil
+	}
+	if s.blocking == nil {
+		o := s.opt
+		o.BlockThirdPartyCookies = block
+		nb, err := Launch(ctx, o)
+		if err != nil {
+			return "", nil, fmt.Errorf("starting a browser with third-party cookies %s: %w", map[bool]string{true: "blocked", false: "allowed"}[block], err)
+		}
+		s.blocking = nb
+	}
+	return "3pc-block|" + label, s.blocking, nil
+}
+
+// Prepare opens, side by side, the tabs the scenarios will need, so that
+// the scenarios do not each pay for a page load. It is an optimisation
+// only: a tab that fails to open here is opened (and its error reported)
+// when its scenario runs.
+func (s *Session) Prepare(ctx context.Context, list []scenarios.Scenario) {
+	type need struct {
+		label string
+		block bool
+	}
+	seen := map[need]bool{}
+	var needs []need
+	for _, sc := range list {
+		for _, st := range sc.RequestSteps() {
+			n := need{st.Page, sc.ThirdPartyCookies == "block"}
+			if n.label == "" {
+				n.label = "foo"
+			}
+			if !seen[n] {
+				seen[n] = true
+				needs = append(needs, n)
+			}
+		}
+	}
+	sem := make(chan struct{}, 3)
+	var wg sync.WaitGroup
+	for _, n := range needs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			s.tabIn(ctx, n.label, n.block)
+		}()
+	}
+	wg.Wait()
 }
 
 func (s *Session) openTab(ctx context.Context, t *tab, pageURL string) error {
@@ -282,6 +341,7 @@ func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
 // RunAll runs scenarios in order, calling progress (if not nil) before each.
 // It stops early only when ctx ends; the scenarios not run are left out.
 func (s *Session) RunAll(ctx context.Context, list []scenarios.Scenario, progress func(i int, sc scenarios.Scenario)) []Result {
+	s.Prepare(ctx, list)
 	out := make([]Result, 0, len(list))
 	for i, sc := range list {
 		if ctx.Err() != nil {

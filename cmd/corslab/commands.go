@@ -296,6 +296,7 @@ func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stder
 		return startFailed(ctx, err)
 	}
 	defer sess.Close()
+	sess.Prepare(ctx, list)
 	progress := newProgress(stderr, o.quiet, len(list))
 	replay := o.explain || o.format == "html"
 	var results []harness.Result
