@@ -24,8 +24,9 @@ func TestCatalog(t *testing.T) {
 var session *harness.Session
 
 var _ = BeforeSuite(func(ctx SpecContext) {
-	var err error
-	session, err = harness.Start(ctx, harness.Options{})
+	all, err := catalog()
+	Expect(err).NotTo(HaveOccurred())
+	session, err = harness.StartFor(ctx, harness.Options{}, all)
 	Expect(err).NotTo(HaveOccurred(), "starting the lab (is Chromium installed? run `make setup`)")
 	DeferCleanup(func() { Expect(session.Close()).To(Succeed()) })
 }, NodeTimeout(60*time.Second))

@@ -28,7 +28,7 @@ func BenchmarkCatalog(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := Start(context.Background(), Options{})
+	s, err := StartFor(context.Background(), Options{}, all)
 	if err != nil {
 		b.Fatal(err)
 	}

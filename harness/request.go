@@ -81,6 +81,32 @@ func StartWithPages(ctx context.Context, opt Options, pages PageOptions) (*Sessi
 	return s, nil
 }
 
+// StartFor starts a session able to run the given scenarios: with Start,
+// or with StartWithPages when a scenario's page is a full origin such as
+// https://app.example.com.
+func StartFor(ctx context.Context, opt Options, list []scenarios.Scenario) (*Session, error) {
+	var origins []string
+	for _, sc := range list {
+		for _, st := range sc.RequestSteps() {
+			if strings.Contains(st.Page, "://") && !slices.Contains(origins, st.Page) {
+				origins = append(origins, st.Page)
+			}
+		}
+	}
+	if len(origins) == 0 {
+		return Start(ctx, opt)
+	}
+	s, err := StartWithPages(ctx, opt, PageOptions{Origins: origins})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.tab(ctx, "foo"); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
 // PageRules returns the --host-resolver-rules entries that send each page
 // origin to the loopback listener serving it: httpPort for http origins,
 // tlsPort for https ones.

@@ -101,6 +101,22 @@ func (s *Session) tabIn(ctx context.Context, label string, block bool) (*tab, er
 	if label == "" {
 		label = "foo"
 	}
+	if strings.Contains(label, "://") {
+		// A full origin (https://app.example.com), mapped when the session
+		// started (StartFor / StartWithPages).
+		if block != s.opt.BlockThirdPartyCookies {
+			return nil, fmt.Errorf("page %s: third_party_cookies can only be changed for label pages", label)
+		}
+		if err := s.originTab(ctx, label); err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if t, ok := s.tabs[label]; ok {
+			return t, nil
+		}
+		return nil, errors.New("session is closed")
+	}
 	key, b, err := s.browserFor(ctx, label, block)
 	if err != nil {
 		return nil, err

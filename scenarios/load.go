@@ -349,8 +349,18 @@ func (v *validator) page(at []string, p string) {
 	if p == "" || p == "sandboxed" {
 		return
 	}
+	if strings.Contains(p, "://") {
+		u, err := url.Parse(p)
+		switch {
+		case err != nil || !isOrigin(p) || (u.Scheme != "http" && u.Scheme != "https"):
+			v.errorf(at, "page %q is not an http(s) origin (scheme://host[:port], nothing after)", p)
+		case strings.HasSuffix(u.Hostname(), ".localhost") || u.Hostname() == "localhost":
+			v.errorf(at, "page %q: localhost names are the lab's own; write the label instead (page: foo)", p)
+		}
+		return
+	}
 	if !labelRe.MatchString(p) {
-		v.errorf(at, "page %q is not an origin label (foo, bar, baz, sandboxed or a host label such as evil)", p)
+		v.errorf(at, "page %q is neither an origin label (foo, bar, baz, sandboxed, evil...) nor an origin (https://app.example.com)", p)
 	}
 }
 

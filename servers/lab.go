@@ -121,13 +121,18 @@ func (l *Lab) Port(label string) int {
 }
 
 // Origin returns the serialized origin of a label, e.g.
-// http://foo.localhost:41001. "sandboxed" and "null" give "null".
+// http://foo.localhost:41001. "sandboxed" and "null" give "null"; a full
+// origin is returned as it is.
 func (l *Lab) Origin(label string) string {
 	if label == "" {
 		label = "foo"
 	}
 	if label == "sandboxed" || label == "null" {
 		return "null"
+	}
+	if strings.Contains(label, "://") {
+		// Already an origin (a page on https://app.example.com).
+		return label
 	}
 	return "http://" + label + ".localhost:" + strconv.Itoa(l.Port(label))
 }

@@ -287,11 +287,11 @@ func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stder
 	if err != nil {
 		return exitUsage, err
 	}
-	sess, err := harness.Start(ctx, harness.Options{
+	sess, err := harness.StartFor(ctx, harness.Options{
 		Browser: harness.BrowserOptions{ExecPath: o.browserPath, BlockThirdPartyCookies: o.block3p},
 		Servers: srvOpt,
 		Timeout: o.timeout,
-	})
+	}, list)
 	if err != nil {
 		return startFailed(ctx, err)
 	}
