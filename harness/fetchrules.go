@@ -115,8 +115,9 @@ func UnsafeHeaderNames(h scenarios.Headers) []string {
 
 // NeedsPreflight reports whether a cors-mode request with this method and
 // these headers needs a CORS preflight by the Fetch standard.
-func NeedsPreflight(method string, h scenarios.Headers, hasBody bool) bool {
-	_ = hasBody // a string body adds a safelisted text/plain Content-Type
+// (A string body adds a safelisted text/plain Content-Type, so it never
+// matters.)
+func NeedsPreflight(method string, h scenarios.Headers) bool {
 	return !IsSafelistedMethod(method) || len(UnsafeHeaderNames(h)) > 0
 }
 

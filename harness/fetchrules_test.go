@@ -62,7 +62,7 @@ func TestNeedsPreflight(t *testing.T) {
 		{"POST", h("Content-Type", "application/json"), true},
 	}
 	for _, tt := range tests {
-		if got := NeedsPreflight(tt.method, tt.h, false); got != tt.want {
+		if got := NeedsPreflight(tt.method, tt.h); got != tt.want {
 			t.Errorf("NeedsPreflight(%s, %v) = %v", tt.method, tt.h, got)
 		}
 	}

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -69,16 +68,7 @@ func StartWithPages(ctx context.Context, opt Options, pages PageOptions) (*Sessi
 	// A page meant for http://NAME must stay there: HTTPS-Upgrades would
 	// move it to https://NAME, served here too.
 	opt.Browser.DisableFeatures = append(append([]string(nil), opt.Browser.DisableFeatures...), "HttpsUpgrades")
-	b, err := Launch(ctx, opt.Browser)
-	if err != nil {
-		lab.Close()
-		return nil, err
-	}
-	s := &Session{Lab: lab, Browser: b, timeout: opt.Timeout, opt: opt.Browser, tabs: map[string]*tab{}}
-	if s.timeout <= 0 {
-		s.timeout = 5 * time.Second
-	}
-	return s, nil
+	return newSession(ctx, lab, opt)
 }
 
 // StartFor starts a session able to run the given scenarios: with Start,
@@ -100,8 +90,7 @@ func StartFor(ctx context.Context, opt Options, list []scenarios.Scenario) (*Ses
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.tab(ctx, "foo"); err != nil {
-		s.Close()
+	if err := s.openFoo(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -201,11 +190,7 @@ func (s *Session) DoAt(ctx context.Context, prefix, page string, req scenarios.R
 			}
 		}
 	}
-	s.mu.Lock()
-	for _, t := range s.tabs {
-		t.rec.forget(prefix + "/")
-	}
-	s.mu.Unlock()
+	s.forgetEvents(prefix + "/")
 	return obs, err
 }
 

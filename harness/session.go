@@ -57,6 +57,18 @@ func Start(ctx context.Context, opt Options) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting the lab's servers: %w", err)
 	}
+	s, err := newSession(ctx, lab, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.openFoo(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// newSession launches the browser for a lab; the lab is closed if it fails.
+func newSession(ctx context.Context, lab *servers.Lab, opt Options) (*Session, error) {
 	b, err := Launch(ctx, opt.Browser)
 	if err != nil {
 		lab.Close()
@@ -66,12 +78,17 @@ func Start(ctx context.Context, opt Options) (*Session, error) {
 	if s.timeout <= 0 {
 		s.timeout = 5 * time.Second
 	}
-	// Open foo's page now, so the first scenario does not pay for it.
+	return s, nil
+}
+
+// openFoo opens foo's page now, so the first scenario does not pay for it;
+// the session is closed if it fails.
+func (s *Session) openFoo(ctx context.Context) error {
 	if _, err := s.tab(ctx, "foo"); err != nil {
 		s.Close()
-		return nil, err
+		return err
 	}
-	return s, nil
+	return nil
 }
 
 // Close stops the browser (and every process it started) and the servers.
@@ -440,18 +457,11 @@ func (s *Session) clearJar(ctx context.Context, sc scenarios.Scenario) {
 
 // targetURL builds the URL of a step's request on the scenario's unique path.
 func (s *Session) targetURL(prefix string, r scenarios.Request) string {
-	target := r.Target
-	if target == "" {
-		target = "bar"
+	d := r.WithDefaults()
+	if strings.Contains(d.Target, "://") {
+		return externalURL(d.Target, prefix, d.Path)
 	}
-	p := r.Path
-	if p == "" {
-		p = "/"
-	}
-	if strings.Contains(target, "://") {
-		return externalURL(target, prefix, p)
-	}
-	return s.Lab.Origin(target) + prefix + p
+	return s.Lab.Origin(d.Target) + prefix + d.Path
 }
 
 func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scenario, st scenarios.Step, cookies bool) (*Observation, error) {
@@ -460,15 +470,9 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 		return nil, err
 	}
 	r := st.Request
-	method := r.Method
-	if method == "" {
-		method = "GET"
-	}
-	api := r.API
-	if api == "" {
-		api = "fetch"
-	}
-	preq := pageRequest{URL: s.targetURL(prefix, r), Method: method, Credentials: r.Credentials, Mode: r.Mode, Redirect: r.Redirect, API: api, Headers: [][2]string{}}
+	d := r.WithDefaults()
+	method := d.Method
+	preq := pageRequest{URL: s.targetURL(prefix, r), Method: method, Credentials: r.Credentials, Mode: r.Mode, Redirect: r.Redirect, API: d.API, Headers: [][2]string{}}
 	for _, h := range r.Headers {
 		for _, v := range h.Values {
 			preq.Headers = append(preq.Headers, [2]string{h.Name, v})
@@ -641,7 +645,7 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 			}
 		}
 	}
-	if !obs.Preflight && obs.ReachedServer && r.Mode != "no-cors" && !sameOrigin(t.origin, preq.URL) && NeedsPreflight(method, r.Headers, r.Body != "") {
+	if !obs.Preflight && obs.ReachedServer && r.Mode != "no-cors" && !sameOrigin(t.origin, preq.URL) && NeedsPreflight(method, r.Headers) {
 		obs.PreflightCached = true
 	}
 	obs.Duration = time.Since(start)

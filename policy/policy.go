@@ -307,22 +307,9 @@ func CheckOrigin(s string) error {
 	return nil
 }
 
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
-			return false
-		}
-	}
-	return true
-}
-
 func (v *validator) method(n *yaml.Node, s string) string {
 	switch {
-	case !isToken(s):
+	case !scenarios.IsToken(s):
 		v.add(n, "method %q is not a valid method name (letters, digits and !#$%%&'*+-.^_`|~ only)", s)
 	case s == "*":
 		v.add(n, "method \"*\": list the methods the policy allows")
@@ -352,7 +339,7 @@ func (v *validator) header(kind string) func(*yaml.Node, string) string {
 		switch {
 		case s == "*":
 			v.add(n, "%s \"*\": list the headers the policy allows", kind)
-		case !isToken(s):
+		case !scenarios.IsToken(s):
 			v.add(n, "%s %q is not a valid header name (letters, digits and !#$%%&'*+-.^_`|~ only)", kind, s)
 		case kind == "request header" && (forbiddenHeaders[l] || strings.HasPrefix(l, "proxy-") || strings.HasPrefix(l, "sec-")):
 			v.add(n, "request header %q is forbidden: browsers never let a page set it", s)

@@ -151,7 +151,7 @@ func Probes(p *Policy) []Probe {
 		for _, h := range p.RequestHeaders {
 			hs := scenarios.Headers{{Name: h, Values: []string{headerValue(h)}}}
 			e := Expect{Allowed: true}
-			if harness.NeedsPreflight(carrier, hs, false) {
+			if harness.NeedsPreflight(carrier, hs) {
 				e.Preflight = yes()
 			}
 			out = append(out, Probe{Name: carrier + " with " + h + " from " + o, Kind: KindHeader, Page: o, Method: carrier, Headers: hs, Expect: e, Because: because + " and request_headers lists " + h})
@@ -223,7 +223,7 @@ func Probes(p *Policy) []Probe {
 				hs = append(hs, scenarios.Header{Name: h, Values: []string{headerValue(h)}})
 			}
 			e := Expect{Allowed: true}
-			if harness.NeedsPreflight(carrier, hs, false) {
+			if harness.NeedsPreflight(carrier, hs) {
 				e.Preflight = yes()
 			}
 			out = append(out, Probe{Name: carrier + " with " + strings.Join(p.RequestHeaders, ", ") + " from " + o, Kind: KindHeader, Page: o, Method: carrier, Headers: hs, Credentials: cred, Expect: e, Because: "request_headers lists them all"})

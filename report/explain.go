@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -183,17 +185,7 @@ func journalMessage(e *servers.Entry) *harness.Message {
 		kind = "preflight request"
 	}
 	m := &harness.Message{Kind: kind, Line: e.Method + " " + e.Path + " HTTP/1.1", URL: "http://" + e.Host + e.Path}
-	m.Headers = append(m.Headers, [2]string{"Host", e.Host})
-	names := make([]string, 0, len(e.Headers))
-	for k := range e.Headers {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		for _, v := range e.Headers[k] {
-			m.Headers = append(m.Headers, [2]string{k, v})
-		}
-	}
+	m.Headers = append([][2]string{{"Host", e.Host}}, headerPairs(e.Headers)...)
 	return m
 }
 
@@ -585,13 +577,11 @@ func serverName(m *harness.Message) string {
 
 func statusLabel(m *harness.Message) string {
 	s := fmt.Sprint(m.Status)
-	if t := statusText(m.Status); t != "" {
+	if t := http.StatusText(m.Status); t != "" {
 		s += " " + t
 	}
 	return s
 }
-
-func statusText(code int) string { return http.StatusText(code) }
 
 // preflightReason says why a preflight went out, from the preflight request
 // on the wire (Access-Control-Request-Method and -Headers).
@@ -642,10 +632,10 @@ func noPreflightReason(o *harness.Observation, r scenarios.Request, method strin
 	case o.PreflightCached:
 		return "No preflight goes out, although the request needs one (" + needReasons(r, method) + "): Chromium answers it from its preflight cache, filled by an earlier preflight's Access-Control-Max-Age."
 	}
-	if harness.NeedsPreflight(method, r.Headers, r.Body != "") && o.Outcome == scenarios.OutcomeAllowed {
+	if harness.NeedsPreflight(method, r.Headers) && o.Outcome == scenarios.OutcomeAllowed {
 		return "No preflight was seen, although by the Fetch rules the request needs one (" + needReasons(r, method) + ")."
 	}
-	if harness.NeedsPreflight(method, r.Headers, r.Body != "") {
+	if harness.NeedsPreflight(method, r.Headers) {
 		return "No preflight goes out."
 	}
 	s := "No preflight: " + method + " is a CORS-safelisted method"
@@ -944,7 +934,7 @@ func exposeFix(o *harness.Observation, in WhyInput) []string {
 	var keep, invalid []string
 	for _, t := range tokens(existing) {
 		switch {
-		case !isToken(t):
+		case !scenarios.IsToken(t):
 			invalid = append(invalid, t)
 		case t == "*" && in.Credentials:
 			invalid = append(invalid, t)
@@ -973,20 +963,6 @@ func quoteAll(list []string) []string {
 		out[i] = fmt.Sprintf("%q", s)
 	}
 	return out
-}
-
-// isToken reports whether s is an HTTP token (a valid header name).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
-			return false
-		}
-	}
-	return true
 }
 
 // ExplainOptions says how an explanation is written.
@@ -1204,19 +1180,9 @@ func Replay(ctx context.Context, lab *servers.Lab, sc scenarios.Scenario, timeou
 	r := st.Request
 	prefix := lab.Register(sc.Name, sc.Server)
 	defer lab.Forget(prefix)
-	target := r.Target
-	if target == "" {
-		target = "bar"
-	}
-	p := r.Path
-	if p == "" {
-		p = "/"
-	}
-	method := harness.NormalizeMethod(r.Method)
-	if method == "" {
-		method = "GET"
-	}
-	out := &Outside{Method: method, URL: lab.Origin(target) + prefix + p, Body: r.Body}
+	d := r.WithDefaults()
+	method := harness.NormalizeMethod(d.Method)
+	out := &Outside{Method: method, URL: lab.Origin(d.Target) + prefix + d.Path, Body: r.Body}
 	if origin := lab.Origin(st.Page); origin != "" {
 		out.Headers = append(out.Headers, [2]string{"Origin", origin})
 	}
@@ -1262,14 +1228,17 @@ func Replay(ctx context.Context, lab *servers.Lab, sc scenarios.Scenario, timeou
 	out.Status = resp.StatusCode
 	out.Line = "HTTP/1.1 " + resp.Status
 	out.RespBody = string(data)
-	names := make([]string, 0, len(resp.Header))
-	for k := range resp.Header {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		for _, v := range resp.Header[k] {
-			out.RespHeaders = append(out.RespHeaders, [2]string{k, v})
+	out.RespHeaders = headerPairs(resp.Header)
+	return out
+}
+
+// headerPairs lists a header map as name/value pairs, names sorted, one pair
+// per line.
+func headerPairs(h http.Header) [][2]string {
+	var out [][2]string
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		for _, v := range h[k] {
+			out = append(out, [2]string{k, v})
 		}
 	}
 	return out

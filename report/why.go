@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 )
@@ -378,7 +379,7 @@ func credShort(p string) string {
 func showValue(v string) string { return fmt.Sprintf("%q", v) }
 
 func statusWord(code int) string {
-	if t := statusText(code); t != "" {
+	if t := http.StatusText(code); t != "" {
 		return t
 	}
 	return ""

@@ -285,6 +285,10 @@ var (
 	tokenRe = regexp.MustCompile("^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+$")
 )
 
+// IsToken reports whether s is an HTTP token (RFC 9110): a valid method or
+// header name.
+func IsToken(s string) bool { return tokenRe.MatchString(s) }
+
 func (v *validator) scenario(s *Scenario) {
 	switch {
 	case s.Name == "":

@@ -8,7 +8,8 @@
 package scenarios
 
 import (
-	"fmt"
+	"bytes"
+	"encoding/json"
 	"strings"
 	"time"
 )
@@ -88,6 +89,24 @@ type Request struct {
 	Body string `yaml:"body,omitempty" json:"body,omitempty"`
 	// API is fetch (default) or xhr.
 	API string `yaml:"api,omitempty" json:"api,omitempty"`
+}
+
+// WithDefaults returns the request with the format's defaults filled in:
+// method GET, path /, target bar, api fetch.
+func (r Request) WithDefaults() Request {
+	if r.Method == "" {
+		r.Method = "GET"
+	}
+	if r.Path == "" {
+		r.Path = "/"
+	}
+	if r.Target == "" {
+		r.Target = "bar"
+	}
+	if r.API == "" {
+		r.API = "fetch"
+	}
+	return r
 }
 
 // Server is bar's configuration for one scenario.
@@ -246,50 +265,45 @@ func (h Headers) Has(name string) bool {
 	return false
 }
 
-// MarshalJSON writes the headers as an object; a header with several lines
-// becomes an array.
+// MarshalJSON writes the headers as an object, in order; a header with
+// several lines becomes an array.
 func (h Headers) MarshalJSON() ([]byte, error) {
-	var b strings.Builder
+	var b bytes.Buffer
 	b.WriteByte('{')
 	for i, x := range h {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(jsonString(x.Name))
-		b.WriteByte(':')
+		name, err := marshalText(x.Name)
+		if err != nil {
+			return nil, err
+		}
+		var val any = x.Values
 		if len(x.Values) == 1 {
-			b.WriteString(jsonString(x.Values[0]))
-			continue
+			val = x.Values[0]
 		}
-		b.WriteByte('[')
-		for j, v := range x.Values {
-			if j > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(jsonString(v))
+		v, err := marshalText(val)
+		if err != nil {
+			return nil, err
 		}
-		b.WriteByte(']')
+		b.Write(name)
+		b.WriteByte(':')
+		b.Write(v)
 	}
 	b.WriteByte('}')
-	return []byte(b.String()), nil
+	return b.Bytes(), nil
 }
 
-func jsonString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r < 0x20:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
+// marshalText is json.Marshal without HTML escaping, so values such as
+// "a<b&c" read as written in reports.
+func marshalText(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
 	}
-	b.WriteByte('"')
-	return b.String()
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // Duration is a time.Duration written as "1.5s" or "200ms".
@@ -300,5 +314,5 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 
 // MarshalJSON writes the duration as a string such as "1.5s".
 func (d Duration) MarshalJSON() ([]byte, error) {
-	return []byte(jsonString(time.Duration(d).String())), nil
+	return marshalText(time.Duration(d).String())
 }

@@ -1,7 +1,6 @@
 package servers
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"log"
@@ -212,8 +211,7 @@ func writeRaw(w http.ResponseWriter, a answer) error {
 		return fmt.Errorf("hijacking the connection: %w", err)
 	}
 	defer conn.Close()
-	bw := bufio.NewWriter(conn)
-	_ = buf
+	bw := buf.Writer
 	fmt.Fprintf(bw, "HTTP/1.1 %d %s\r\n", a.status, http.StatusText(a.status))
 	for _, x := range a.headers {
 		for _, v := range x.Values {
