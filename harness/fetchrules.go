@@ -4,6 +4,7 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/corslab/corslab/scenarios"
@@ -125,5 +126,5 @@ func statusText(code int) string {
 	if t := http.StatusText(code); t != "" {
 		return t
 	}
-	return "status " + http.StatusText(code)
+	return "status " + strconv.Itoa(code)
 }

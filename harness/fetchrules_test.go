@@ -124,3 +124,12 @@ func TestCompareWhatTheServerReceived(t *testing.T) {
 		})
 	}
 }
+
+func TestStatusTextNamesUnknownCodes(t *testing.T) {
+	if got := statusText(299); got != "status 299" {
+		t.Fatalf("statusText(299) = %q", got)
+	}
+	if got := statusText(204); got != "No Content" {
+		t.Fatalf("statusText(204) = %q", got)
+	}
+}

@@ -1,6 +1,10 @@
 package harness
 
 import (
+	"context"
+	"github.com/corslab/corslab/scenarios"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -49,5 +53,41 @@ func TestExternalURL(t *testing.T) {
 		if got := externalURL(tt.origin, "/r/probe-1", tt.path); got != tt.want {
 			t.Errorf("externalURL(%q, %q) = %q, want %q", tt.origin, tt.path, got, tt.want)
 		}
+	}
+}
+
+// For a server outside the lab there is no journal: the cookies sent come
+// from the browser's own account (CDP), and match what the server got.
+func TestCookiesSentToAnExternalServer(t *testing.T) {
+	got := make(chan string, 1)
+	ext := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case got <- r.Header.Get("Cookie"):
+		default:
+		}
+		w.Header().Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
+		w.Header().Set("Access-Control-Allow-Credentials", "true")
+	}))
+	defer ext.Close()
+	s := startSession(t, Options{})
+	defer s.Close()
+	ctx := context.Background()
+	foo, err := s.tab(ctx, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := setCookie(ctx, foo, ext.URL+"/", "ext=1; SameSite=None; Secure; Path=/"); err != nil {
+		t.Fatal(err)
+	}
+	defer clearCookies(ctx, foo)
+	obs, err := s.Do(ctx, "foo", scenarios.Request{Target: ext.URL, Path: "/api", Credentials: "include"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := <-got; c != "ext=1" {
+		t.Fatalf("the server got Cookie %q", c)
+	}
+	if len(obs.CookiesSent) != 1 || obs.CookiesSent[0] != "ext=1" {
+		t.Fatalf("CookiesSent = %q, want [ext=1] as the browser reported it", obs.CookiesSent)
 	}
 }

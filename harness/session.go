@@ -625,7 +625,8 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 		// reports a disk-cache hit of a blocked response with no event.
 		obs.FromCache = true
 	}
-	obs.CookiesSent = nil
+	// What the server received wins; the browser's own account (CDP) stays
+	// only for a server outside the lab, which has no journal.
 	if a := obs.ActualEntry(); a != nil {
 		obs.CookiesSent = cookiesOf(a.Headers.Get("Cookie"))
 	}

@@ -104,7 +104,8 @@ func (l *Lab) Close() error {
 	for _, s := range l.servers {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		if err := s.Shutdown(ctx); err != nil {
-			s.Close()
+			// Connections still busy after 2 s are cut.
+			errs = append(errs, s.Close())
 		}
 		cancel()
 	}
