@@ -312,6 +312,14 @@ func (v *validator) scenario(s *Scenario) {
 	if !oneOf(s.ThirdPartyCookies, "", "allow", "block") {
 		v.errorf([]string{"third_party_cookies"}, "third_party_cookies %q is not allow or block", s.ThirdPartyCookies)
 	}
+	if s.ThirdPartyCookies == "block" {
+		for _, st := range s.RequestSteps() {
+			if strings.Contains(st.Page, "://") {
+				v.errorf([]string{"third_party_cookies"}, "third_party_cookies: block works with label pages only (foo, evil...), not page %q", st.Page)
+				break
+			}
+		}
+	}
 	for i, c := range s.Cookies {
 		at := []string{"cookies", "#" + strconv.Itoa(i)}
 		name, _, ok := strings.Cut(strings.SplitN(c, ";", 2)[0], "=")

@@ -73,6 +73,7 @@ func TestParseErrors(t *testing.T) {
 		{"header list of maps", "scenarios:\n  - name: a\n    group: g\n    server:\n      response:\n        headers:\n          X-A: [{b: c}]\n    expect: {outcome: allowed}\n", `bad.yaml:7: header X-A: list items must be plain values`},
 		{"allowed with cors error", "scenarios:\n  - name: a\n    group: g\n    expect: {outcome: allowed, cors_error: MissingAllowOriginHeader}\n", `a CORS error always blocks`},
 		{"redirect not 3xx", "scenarios:\n  - name: a\n    group: g\n    server: {redirects: [{status: 200}]}\n    expect: {outcome: allowed}\n", `redirect status 200 is not 3xx`},
+		{"3pc block with origin page", "scenarios:\n  - name: a\n    group: g\n    page: \"https://app.test\"\n    third_party_cookies: block\n    expect: {outcome: allowed}\n", `bad.yaml:5: third_party_cookies: block works with label pages only`},
 		{"bad cookie", "scenarios:\n  - name: a\n    group: g\n    cookies: [\"novalue\"]\n    expect: {outcome: allowed}\n", `cookie "novalue" is not name=value`},
 	}
 	for _, tt := range tests {
