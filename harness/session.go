@@ -318,7 +318,8 @@ func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
 	prefix := s.Lab.Register(sc.Name, sc.Server)
 	defer s.Lab.Forget(prefix)
 	defer s.forgetEvents(prefix + "/")
-	if usesCookies(sc) {
+	cookies := usesCookies(sc)
+	if cookies {
 		if err := s.prepareCookies(ctx, sc, prefix); err != nil {
 			res.Verdict, res.Error = Error, err.Error()
 			return res
@@ -333,7 +334,7 @@ func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
 			}
 		}
 		sr := StepResult{Expect: st.Expect}
-		obs, err := s.runStep(ctx, prefix, sc, st, usesCookies(sc))
+		obs, err := s.runStep(ctx, prefix, sc, st, cookies)
 		if err != nil {
 			sr.Error = err.Error()
 			if len(sc.Steps) > 0 {
