@@ -229,8 +229,11 @@ type Entry struct {
 	// Preflight is true for an OPTIONS request with
 	// Access-Control-Request-Method: a CORS preflight.
 	Preflight bool `json:"preflight"`
-	// Answer is the status bar answered with (0 when it never answered).
+	// Status is the status bar answered with (0 when it never answered).
 	Status int `json:"status,omitempty"`
+	// Answer says which part of the scenario's server configuration
+	// answered (scenarios.Answer* constants); empty for other handlers.
+	Answer string `json:"answer,omitempty"`
 }
 
 // IsPreflight reports whether r is a CORS preflight request.

@@ -5,7 +5,6 @@ import (
 	"io"
 	"log"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,14 +13,6 @@ import (
 )
 
 func nilLogger() *log.Logger { return log.New(io.Discard, "", 0) }
-
-// answer is what bar sends for one request, placeholders already expanded.
-type answer struct {
-	status  int
-	headers scenarios.Headers
-	body    string
-	delay   time.Duration
-}
 
 func (l *Lab) serveScenario(w http.ResponseWriter, r *http.Request) {
 	id, hop, rest, ok := splitID(r.URL.Path)
@@ -36,11 +27,12 @@ func (l *Lab) serveScenario(w http.ResponseWriter, r *http.Request) {
 	}
 	io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
 	a := l.answerFor(cfg, r, id, hop, rest)
-	e.Status = a.status
+	e.Status = a.Status
+	e.Answer = a.Kind
 	// Journal first: a request counts as received even if the answer is held back.
 	l.record(id, e)
-	if a.delay > 0 {
-		t := time.NewTimer(a.delay)
+	if a.Delay > 0 {
+		t := time.NewTimer(a.Delay)
 		defer t.Stop()
 		select {
 		case <-t.C:
@@ -55,9 +47,9 @@ func (l *Lab) serveScenario(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if r.Method == http.MethodHead {
-		a.body = ""
+		a.Body = ""
 	}
-	if needsRaw(a.headers) {
+	if needsRaw(a.Headers) {
 		if err := writeRaw(w, a); err == nil {
 			return
 		}
@@ -66,128 +58,36 @@ func (l *Lab) serveScenario(w http.ResponseWriter, r *http.Request) {
 	// net/http would add Date and a sniffed Content-Type; a present key with no
 	// values suppresses them, so only the scenario's headers go out.
 	h["Date"] = nil
-	if !a.headers.Has("Content-Type") {
+	if !a.Headers.Has("Content-Type") {
 		h["Content-Type"] = nil
 	}
-	for _, x := range a.headers {
+	for _, x := range a.Headers {
 		// Assigning the map keeps the name's case as written.
 		h[x.Name] = append(h[x.Name], x.Values...)
 	}
-	w.WriteHeader(a.status)
-	io.WriteString(w, a.body)
+	w.WriteHeader(a.Status)
+	io.WriteString(w, a.Body)
 }
 
-// answerFor picks the hop's redirect, the preflight answer or the response.
-func (l *Lab) answerFor(cfg scenarios.Server, r *http.Request, id string, hop int, rest string) answer {
-	pre := IsPreflight(r)
-	origin := r.Header.Get("Origin")
-	var a answer
-	switch {
-	case hop < len(cfg.Redirects):
-		rd := cfg.Redirects[hop]
-		if pre && rd.Preflight != nil {
-			a = l.fromResponse(*rd.Preflight, origin)
-			break
-		}
-		a.status = rd.Status
-		if a.status == 0 {
-			a.status = http.StatusFound
-		}
-		loc := rd.Location
-		if loc == "" {
-			to := rd.To
-			if to == "" {
-				to = "bar"
-			}
-			loc = l.Origin(to) + "/r/" + id + "/_h" + strconv.Itoa(hop+1) + rest
+// answerFor asks the scenario's server configuration what to send.
+func (l *Lab) answerFor(cfg scenarios.Server, r *http.Request, id string, hop int, rest string) scenarios.Answer {
+	return cfg.Answer(scenarios.Incoming{
+		Preflight: IsPreflight(r),
+		Origin:    r.Header.Get("Origin"),
+		Hop:       hop,
+		NextHop: func(to string) string {
+			loc := l.Origin(to) + "/r/" + id + "/_h" + strconv.Itoa(hop+1) + rest
 			if r.URL.RawQuery != "" {
 				loc += "?" + r.URL.RawQuery
 			}
-		} else {
-			loc = l.expand(loc, origin)
-		}
-		a.headers = append(a.headers, scenarios.Header{Name: "Location", Values: []string{loc}})
-		for _, x := range rd.Headers {
-			a.headers = append(a.headers, l.expandHeader(x, origin))
-		}
-	case pre && cfg.Preflight != nil:
-		a = l.fromResponse(*cfg.Preflight, origin)
-	default:
-		a = l.fromResponse(cfg.Response, origin)
-	}
-	if len(cfg.AllowOrigins) > 0 {
-		extra := scenarios.Headers{{Name: "Vary", Values: []string{"Origin"}}}
-		if origin != "" && l.allowed(cfg.AllowOrigins, origin) {
-			extra = append(scenarios.Headers{{Name: "Access-Control-Allow-Origin", Values: []string{origin}}}, extra...)
-		}
-		a.headers = append(extra, a.headers...)
-	}
-	return a
-}
-
-func (l *Lab) fromResponse(resp scenarios.Response, origin string) answer {
-	a := answer{status: resp.Status, body: l.expand(resp.Body, origin), delay: resp.Delay.D()}
-	if a.status == 0 {
-		a.status = http.StatusOK
-	}
-	for _, x := range resp.Headers {
-		a.headers = append(a.headers, l.expandHeader(x, origin))
-	}
-	return a
-}
-
-func (l *Lab) allowed(list []string, origin string) bool {
-	return slices.ContainsFunc(list, func(o string) bool {
-		if strings.Contains(o, "://") || o == "null" {
-			return o == origin
-		}
-		return l.Origin(o) == origin
-	})
-}
-
-func (l *Lab) expandHeader(x scenarios.Header, origin string) scenarios.Header {
-	out := scenarios.Header{Name: x.Name, Values: make([]string, len(x.Values))}
-	for i, v := range x.Values {
-		out.Values[i] = l.expand(v, origin)
-	}
-	return out
+			return loc
+		},
+	}, l)
 }
 
 // Expand replaces {origin} (with origin), {foo}, {bar}, {baz} and
 // {label:NAME} (with the lab's origins) in s; other braces are kept.
-func (l *Lab) Expand(s, origin string) string { return l.expand(s, origin) }
-
-func (l *Lab) expand(s, origin string) string {
-	if !strings.Contains(s, "{") {
-		return s
-	}
-	var b strings.Builder
-	for {
-		i := strings.IndexByte(s, '{')
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		j := strings.IndexByte(s[i:], '}')
-		if j < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		key := s[i+1 : i+j]
-		b.WriteString(s[:i])
-		switch {
-		case key == "origin":
-			b.WriteString(origin)
-		case key == "foo" || key == "bar" || key == "baz":
-			b.WriteString(l.Origin(key))
-		case strings.HasPrefix(key, "label:"):
-			b.WriteString(l.Origin(strings.TrimPrefix(key, "label:")))
-		default:
-			b.WriteString(s[i : i+j+1])
-		}
-		s = s[i+j+1:]
-	}
-}
+func (l *Lab) Expand(s, origin string) string { return scenarios.Expand(s, origin, l) }
 
 // needsRaw reports whether net/http would change a value: it trims leading
 // and trailing spaces and tabs.
@@ -204,7 +104,7 @@ func needsRaw(h scenarios.Headers) bool {
 
 // writeRaw writes the answer byte for byte on the hijacked connection and
 // closes it, since the server cannot reuse a hijacked connection.
-func writeRaw(w http.ResponseWriter, a answer) error {
+func writeRaw(w http.ResponseWriter, a scenarios.Answer) error {
 	rc := http.NewResponseController(w)
 	conn, buf, err := rc.Hijack()
 	if err != nil {
@@ -212,16 +112,16 @@ func writeRaw(w http.ResponseWriter, a answer) error {
 	}
 	defer conn.Close()
 	bw := buf.Writer
-	fmt.Fprintf(bw, "HTTP/1.1 %d %s\r\n", a.status, http.StatusText(a.status))
-	for _, x := range a.headers {
+	fmt.Fprintf(bw, "HTTP/1.1 %d %s\r\n", a.Status, http.StatusText(a.Status))
+	for _, x := range a.Headers {
 		for _, v := range x.Values {
 			fmt.Fprintf(bw, "%s: %s\r\n", x.Name, v)
 		}
 	}
-	if !a.headers.Has("Content-Length") {
-		fmt.Fprintf(bw, "Content-Length: %d\r\n", len(a.body))
+	if !a.Headers.Has("Content-Length") {
+		fmt.Fprintf(bw, "Content-Length: %d\r\n", len(a.Body))
 	}
 	bw.WriteString("Connection: close\r\n\r\n")
-	bw.WriteString(a.body)
+	bw.WriteString(a.Body)
 	return bw.Flush()
 }
