@@ -334,6 +334,7 @@ func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
 			}
 		}
 		sr := StepResult{Expect: st.Expect}
+		s.Lab.Configure(prefix, sc.StepServer(st))
 		obs, err := s.runStep(ctx, prefix, sc, st, cookies)
 		if err != nil {
 			sr.Error = err.Error()
@@ -511,6 +512,9 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 	if err != nil {
 		obs.Requests = s.Lab.Journal(prefix)[journalBefore:]
 		obs.ReachedServer = reached(obs.Requests)
+		if lerr := servers.ServerLayerError(obs.Requests); lerr != nil {
+			return obs, lerr
+		}
 		switch {
 		case ctx.Err() != nil:
 			return obs, fmt.Errorf("interrupted: %w", ctx.Err())
@@ -612,6 +616,10 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 		}
 	}
 	obs.Requests = s.Lab.Journal(prefix)[journalBefore:]
+	if err := servers.ServerLayerError(obs.Requests); err != nil {
+		// bar's server layer answered on its own: nothing here is CORS.
+		return obs, err
+	}
 	fillFromPage(obs, res)
 	fillFromBrowser(obs, fresh, newConsole, snap.issues)
 	obs.ReachedServer = reached(obs.Requests)
@@ -727,6 +735,7 @@ func fillFromPage(o *Observation, r pageResult) {
 	}
 	o.Outcome = scenarios.OutcomeAllowed
 	o.Status = r.Status
+	o.StatusText = r.StatusText
 	o.ResponseType = r.Type
 	o.Body = r.Body
 	o.Redirected = r.Redirected

@@ -49,6 +49,9 @@ func Compare(e scenarios.Expect, o *Observation) []string {
 	if e.Status != nil && *e.Status != o.Status {
 		add("status", *e.Status, o.Status)
 	}
+	if e.StatusText != nil && *e.StatusText != o.StatusText {
+		add("status_text", *e.StatusText, o.StatusText)
+	}
 	if e.ResponseType != "" && e.ResponseType != o.ResponseType {
 		add("response_type", e.ResponseType, o.ResponseType)
 	}
