@@ -303,7 +303,8 @@ func (p *StepPrediction) HeaderReadable(name string) (readable, known bool) {
 }
 
 // markAbsent lists, on each wire request, the headers the standard decides
-// are not sent: the page's headers it dropped, Origin, Content-Type,
+// are not sent: the page's headers it dropped (but those the user agent may
+// add itself), Origin, Content-Type,
 // Access-Control-Request-*, and cookies when no credentials go (or the jar
 // is empty).
 func markAbsent(reqs []WireRequest, page []Header, jarEmpty bool) {
@@ -311,7 +312,9 @@ func markAbsent(reqs []WireRequest, page []Header, jarEmpty bool) {
 		w := &reqs[i]
 		names := []string{"Origin", "Content-Type", "Access-Control-Request-Method", "Access-Control-Request-Headers", "Range"}
 		for _, h := range page {
-			names = append(names, h.Name)
+			if !slices.ContainsFunc(userAgentHeaders, func(n string) bool { return byteCaseInsensitiveMatch(n, h.Name) }) {
+				names = append(names, h.Name)
+			}
 		}
 		if !w.IncludeCredentials || jarEmpty {
 			names = append(names, "Cookie")
@@ -326,6 +329,11 @@ func markAbsent(reqs []WireRequest, page []Header, jarEmpty bool) {
 		}
 	}
 }
+
+// userAgentHeaders are headers the user agent may add on its own (fetch
+// step 14 for Accept-Language, "per HTTP" for the others), so the page not
+// sending one does not mean none goes out.
+var userAgentHeaders = []string{"Accept-Language", "User-Agent", "Cache-Control", "Pragma"}
 
 // Decided says what the standard decides about a request header on a wire
 // request: its value when sent, or that it is not sent; known is false when
