@@ -117,27 +117,40 @@ func newFetchRequest(in APIRequest, origin Origin, t *Trace) (*Request, error) {
 			tt.add(alg, anchor, "25.3", Done, in.Method, "the method is normalised to %s", r.Method)
 		}
 	}
+	// 32.-37. The headers and the body.
+	if err := requestHeadersAndBody(r, in, tt); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// requestHeadersAndBody is the Request constructor's steps 32 to 37: the
+// headers guard (request-no-cors refuses methods other than GET, HEAD and
+// POST), the page's headers, and the body with its Content-Type.
+// https://fetch.spec.whatwg.org/#dom-request
+func requestHeadersAndBody(r *Request, in APIRequest, t *Trace) error {
+	const alg, anchor = "new Request(input, init)", "dom-request"
 	guard := "request"
 	// 32. If this's request's mode is "no-cors", then:
 	if r.Mode == ModeNoCORS {
 		// 32.1. If this's request's method is not a CORS-safelisted method, then
 		// throw a TypeError.
-		if !tt.check(IsCORSSafelistedMethod(r.Method), alg, anchor, "32.1", r.Method, "a no-cors request may only use GET, HEAD or POST") {
-			return nil, &APIError{Name: "TypeError", At: *tt.last()}
+		if !t.check(IsCORSSafelistedMethod(r.Method), alg, anchor, "32.1", r.Method, "a no-cors request may only use GET, HEAD or POST") {
+			return &APIError{Name: "TypeError", At: *t.last()}
 		}
 		// 32.2. Set this's headers's guard to "request-no-cors".
 		guard = "request-no-cors"
 	}
 	// 33. If init is not empty: fill this's headers with init["headers"].
 	for _, h := range in.Headers {
-		if err := headersAppend(&r.HeaderList, guard, h.Name, h.Value, tt); err != nil {
-			return nil, err
+		if err := headersAppend(&r.HeaderList, guard, h.Name, h.Value, t); err != nil {
+			return err
 		}
 	}
 	// 35. If either init["body"] exists and is non-null or inputBody is
 	// non-null, and request's method is `GET` or `HEAD`, then throw a TypeError.
 	if in.Body != nil && (r.Method == "GET" || r.Method == "HEAD") {
-		return nil, throw(tt, "TypeError", alg, anchor, "35", r.Method, "a %s request cannot have a body", r.Method)
+		return throw(t, "TypeError", alg, anchor, "35", r.Method, "a %s request cannot have a body", r.Method)
 	}
 	// 37. If init["body"] exists and is non-null, then:
 	if in.Body != nil {
@@ -147,13 +160,13 @@ func newFetchRequest(in APIRequest, origin Origin, t *Trace) (*Request, error) {
 		// 37.4. If type is non-null and this's headers's header list does not
 		// contain `Content-Type`, then append (`Content-Type`, type) to this's headers.
 		if !r.HeaderList.Contains("Content-Type") {
-			if err := headersAppend(&r.HeaderList, guard, "Content-Type", "text/plain;charset=UTF-8", tt); err != nil {
-				return nil, err
+			if err := headersAppend(&r.HeaderList, guard, "Content-Type", "text/plain;charset=UTF-8", t); err != nil {
+				return err
 			}
-			tt.add(alg, anchor, "37.4", Done, line("Content-Type", "text/plain;charset=UTF-8"), "a string body brings its own Content-Type")
+			t.add(alg, anchor, "37.4", Done, line("Content-Type", "text/plain;charset=UTF-8"), "a string body brings its own Content-Type")
 		}
 	}
-	return r, nil
+	return nil
 }
 
 // headersAppend appends a header to a Headers object with guard "request"

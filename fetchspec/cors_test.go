@@ -158,6 +158,11 @@ func TestCORSPreflightFetch(t *testing.T) {
 		if !tt.pass && len(f.Cache.Entries) > 0 {
 			t.Errorf("%s: a failed preflight filled the cache", tt.name)
 		}
+		// Without a trace the verdict is the same: tracing decides nothing.
+		untraced := &fetchspec.Fetcher{Network: n, Cache: &fetchspec.PreflightCache{}}
+		if got := untraced.CORSPreflightFetch(request(tt.method, "https://bar.invalid/", o, tt.credentials, tt.headers)); got.IsNetworkError() == tt.pass {
+			t.Errorf("%s, untraced: network error %v, want %v", tt.name, got.IsNetworkError(), !tt.pass)
+		}
 	}
 }
 

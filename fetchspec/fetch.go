@@ -53,43 +53,52 @@ type Fetcher struct {
 // safelisted), fetches, and returns the filtered response a page sees.
 // https://fetch.spec.whatwg.org/#concept-main-fetch
 func (f *Fetcher) MainFetch(request *Request, recursive bool) *Response {
+	// 12. If response is null, then set response to the result of running the
+	// steps corresponding to the first matching statement.
+	response := f.mainFetchByTainting(request)
+	// 13. If recursive is true, then return response.
+	if recursive {
+		return response
+	}
+	return f.mainFetchFilter(request, response)
+}
+
+// mainFetchByTainting is main fetch step 12: the first matching statement
+// picks the response tainting and how to fetch.
+// https://fetch.spec.whatwg.org/#concept-main-fetch
+func (f *Fetcher) mainFetchByTainting(request *Request) *Response {
 	const alg, anchor = "main fetch", "concept-main-fetch"
 	t := f.Trace
-	current := URLOrigin(request.CurrentURL())
-	var response *Response
-	// 12. If response is null, then set response to the result of running the
-	// steps corresponding to the first matching statement:
 	switch {
-	case SameOrigin(current, request.Origin) && request.ResponseTainting == TaintingBasic:
+	case SameOrigin(URLOrigin(request.CurrentURL()), request.Origin) && request.ResponseTainting == TaintingBasic:
 		// request's current URL's origin is same origin with request's origin,
 		// and request's response tainting is "basic":
 		// 12.1. Set request's response tainting to "basic".
 		t.add(alg, anchor, "12", Done, request.CurrentURL().String(), "same origin as the page: response tainting basic, no CORS")
 		// 12.2. Return the result of running override fetch given
 		// "scheme-fetch" (for http(s): HTTP fetch).
-		response = f.httpFetch(request, false)
+		return f.httpFetch(request, false)
 	case request.Mode == ModeSameOrigin:
 		// request's mode is "same-origin": Return a network error.
 		t.add(alg, anchor, "12", Failed, "mode: same-origin", "a same-origin request may not go to another origin")
-		response = NetworkError(t.last())
+		return NetworkError(t.last())
 	case request.Mode == ModeNoCORS:
 		// request's mode is "no-cors":
 		// 12.1. If request's redirect mode is not "follow", then return a
 		// network error.
 		if !t.check(request.RedirectMode == RedirectFollow, alg, anchor, "12.1", "redirect: "+request.RedirectMode, "a no-cors request must follow redirects") {
-			response = NetworkError(t.last())
-			break
+			return NetworkError(t.last())
 		}
 		// 12.2. Set request's response tainting to "opaque".
 		request.ResponseTainting = TaintingOpaque
 		t.add(alg, anchor, "12.2", Done, "", "mode no-cors: response tainting opaque, no CORS check, nothing readable")
 		// 12.3. Return the result of running override fetch given "scheme-fetch".
-		response = f.httpFetch(request, false)
+		return f.httpFetch(request, false)
 	case !isHTTPScheme(request.CurrentURL().Scheme):
 		// request's current URL's scheme is not an HTTP(S) scheme: Return a
 		// network error.
 		t.add(alg, anchor, "12", Failed, request.CurrentURL().String(), "a CORS request must go to an http(s) URL")
-		response = NetworkError(t.last())
+		return NetworkError(t.last())
 	case request.UseCORSPreflight || request.UnsafeRequest && (!IsCORSSafelistedMethod(request.Method) || len(CORSUnsafeRequestHeaderNames(request.HeaderList)) > 0):
 		// request's use-CORS-preflight flag is set, or its unsafe-request flag
 		// is set and either its method is not a CORS-safelisted method or
@@ -99,23 +108,29 @@ func (f *Fetcher) MainFetch(request *Request, recursive bool) *Response {
 		request.ResponseTainting = TaintingCORS
 		// 12.2. Let corsWithPreflightResponse be the result of running override
 		// fetch given "http-fetch", fetchParams, and true.
-		response = f.httpFetch(request, true)
+		response := f.httpFetch(request, true)
 		// 12.3. If corsWithPreflightResponse is a network error, then clear
 		// cache entries using request.
 		if response.IsNetworkError() && response.Unknown == "" {
 			f.Cache.ClearEntries(request)
 		}
+		// 12.4. Return corsWithPreflightResponse.
+		return response
 	default:
 		// Otherwise: 12.1. Set request's response tainting to "cors".
 		request.ResponseTainting = TaintingCORS
 		t.add(alg, anchor, "12", Done, "", "a CORS request with a safelisted method and headers: no preflight")
 		// 12.2. Return the result of running override fetch given "http-fetch".
-		response = f.httpFetch(request, false)
+		return f.httpFetch(request, false)
 	}
-	// 13. If recursive is true, then return response.
-	if recursive {
-		return response
-	}
+}
+
+// mainFetchFilter is main fetch steps 14 to 22: the filtered response the
+// page sees, its URL list and its body.
+// https://fetch.spec.whatwg.org/#concept-main-fetch
+func (f *Fetcher) mainFetchFilter(request *Request, response *Response) *Response {
+	const alg, anchor = "main fetch", "concept-main-fetch"
+	t := f.Trace
 	// 14. If response is not a network error and response is not a filtered
 	// response, then:
 	if !response.IsNetworkError() && !response.IsFiltered() {
@@ -268,6 +283,17 @@ func (f *Fetcher) needsPreflight(request *Request) (bool, string) {
 	return false, ""
 }
 
+// IncludeCredentials reports whether credentials (cookies, HTTP
+// authentication) go with a request: with credentials mode "include", or
+// "same-origin" while the response tainting is basic (a same-origin request
+// before any redirect left the origin). A preflight never includes them.
+// This is HTTP-network-or-cache fetch step 8.3.
+// https://fetch.spec.whatwg.org/#concept-http-network-or-cache-fetch
+func IncludeCredentials(request *Request) bool {
+	return request.CredentialsMode == CredentialsInclude ||
+		request.CredentialsMode == CredentialsSameOrigin && request.ResponseTainting == TaintingBasic
+}
+
 // httpNetworkOrCacheFetch is HTTP-network-or-cache fetch as far as the
 // standard decides the request: credentials, Content-Length, Origin and
 // cookies; then the network. (The HTTP cache is left to the Network, which
@@ -281,8 +307,7 @@ func (f *Fetcher) httpNetworkOrCacheFetch(request *Request, preflight bool) *Res
 	// 8.3. Let includeCredentials be true if request's credentials mode is
 	// "include", or it is "same-origin" and request's response tainting is
 	// "basic"; otherwise false.
-	includeCredentials := request.CredentialsMode == CredentialsInclude ||
-		request.CredentialsMode == CredentialsSameOrigin && request.ResponseTainting == TaintingBasic
+	includeCredentials := IncludeCredentials(request)
 	t.add(alg, anchor, "8.3", Done, "credentials: "+request.CredentialsMode+", tainting: "+request.ResponseTainting,
 		"%s", map[bool]string{true: "credentials (cookies) go with the request", false: "no credentials: no cookies go with the request"}[includeCredentials])
 	// 8.5. Let contentLength be httpRequest's body's length, if non-null.

@@ -89,13 +89,40 @@ func (f *Fetcher) CORSPreflightFetch(request *Request) *Response {
 	if methods.Null && request.UseCORSPreflight {
 		methods = ListValues{Values: []string{request.Method}}
 	}
+	// 7.5.-7.7. The method and the request's headers must be allowed.
+	if !preflightAllows(request, methods, headerNames, h, t) {
+		return NetworkError(t.last())
+	}
+	// 7.8.-7.10. max-age.
+	maxAge := f.Cache.parseMaxAge(h, t)
+	// 7.11. If the user agent does not provide for a cache, then return response.
+	// 7.12.-7.13. For each method in methods, update the matching entry's
+	// max-age or create a new cache entry with request, max-age, method, null.
+	for _, m := range methods.Values {
+		f.Cache.store(request, maxAge, m, "")
+	}
+	// 7.14.-7.15. For each headerName in headerNames, the same with a header
+	// name.
+	for _, n := range headerNames.Values {
+		f.Cache.store(request, maxAge, "", n)
+	}
+	// 7.16. Return response.
+	t.add(alg, anchor, "7.16", Passed, "", "the preflight succeeded; the actual request may go")
+	return response
+}
+
+// preflightAllows is CORS-preflight fetch steps 7.5 to 7.7: the method
+// and the request's headers must be allowed by the answer.
+// https://fetch.spec.whatwg.org/#cors-preflight-fetch-0
+func preflightAllows(request *Request, methods, headerNames ListValues, h HeaderList, t *Trace) bool {
+	const alg, anchor = "CORS-preflight fetch", "cors-preflight-fetch-0"
 	include := request.CredentialsMode == CredentialsInclude
 	// 7.5. If request's method is not in methods, request's method is not a
 	// CORS-safelisted method, and request's credentials mode is "include" or
 	// methods does not contain `*`, then return a network error.
 	methodOK := slices.Contains(methods.Values, request.Method) || IsCORSSafelistedMethod(request.Method) || !include && slices.Contains(methods.Values, "*")
 	if !t.check(methodOK, alg, anchor, "7.5", lines(h, "Access-Control-Allow-Methods"), "%s", methodSays(request, methods.Values)) {
-		return NetworkError(t.last())
+		return false
 	}
 	listed := func(name string) bool {
 		return slices.ContainsFunc(headerNames.Values, func(item string) bool { return byteCaseInsensitiveMatch(item, name) })
@@ -106,7 +133,7 @@ func (f *Fetcher) CORSPreflightFetch(request *Request) *Response {
 	for _, hd := range request.HeaderList {
 		if IsCORSNonWildcardRequestHeaderName(hd.Name) {
 			if !t.check(listed(hd.Name), alg, anchor, "7.6", lines(h, "Access-Control-Allow-Headers"), "%s must be listed by name: `*` never covers it", hd.Name) {
-				return NetworkError(t.last())
+				return false
 			}
 		}
 	}
@@ -127,25 +154,10 @@ func (f *Fetcher) CORSPreflightFetch(request *Request) *Response {
 			says = unsafeName + " must be listed in Access-Control-Allow-Headers"
 		}
 		if !t.check(ok, alg, anchor, "7.7", lines(h, "Access-Control-Allow-Headers"), "%s", says) {
-			return NetworkError(t.last())
+			return false
 		}
 	}
-	// 7.8.-7.10. max-age.
-	maxAge := f.Cache.parseMaxAge(h, t)
-	// 7.11. If the user agent does not provide for a cache, then return response.
-	// 7.12.-7.13. For each method in methods, update the matching entry's
-	// max-age or create a new cache entry with request, max-age, method, null.
-	for _, m := range methods.Values {
-		f.Cache.store(request, maxAge, m, "")
-	}
-	// 7.14.-7.15. For each headerName in headerNames, the same with a header
-	// name.
-	for _, n := range headerNames.Values {
-		f.Cache.store(request, maxAge, "", n)
-	}
-	// 7.16. Return response.
-	t.add(alg, anchor, "7.16", Passed, "", "the preflight succeeded; the actual request may go")
-	return response
+	return true
 }
 
 // methodSays words step 7.5 for the request's method.
