@@ -5,6 +5,8 @@
 //	corslab run [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json|junit|html] [--out FILE] [--browser PATH] [--explain]
 //	corslab explain NAME|GLOB ... [--all-headers] [--file F.yaml ...]
 //	corslab check --policy FILE [--target URL] [--format text|json|junit|html] [--out FILE]
+//	corslab predict [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json]
+//	corslab lint --policy FILE [--format text|json]
 //
 // Exit codes: 0 every scenario passed, 1 a mismatch or a scenario error,
 // 2 bad usage or a bad scenario or policy file, 3 no usable browser (or, for
@@ -44,6 +46,9 @@ Usage:
               [--out FILE] [--browser PATH] [--timeout 5s] [--quiet] [--explain [--all-headers]]
   corslab explain NAME|GLOB ... [--all-headers] [--group G] [--file F.yaml ...]
   corslab check --policy FILE [--target URL] [--format text|json|junit|html] [--out FILE]   (probe a running server)
+  corslab predict [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json]
+              [--foo-port N] [--bar-port N] [--baz-port N] [--max-age-cap SECONDS]
+  corslab lint --policy FILE [--format text|json]
 
 Commands:
   list    list the scenarios (the built-in catalog, or the --file ones)
@@ -53,6 +58,11 @@ Commands:
           sent from outside a browser
   check   derive probes from a CORS policy file and run them in Chromium
           against a running server
+  predict what a browser that follows the Fetch standard does with each
+          scenario, step by step with links into the standard; no browser
+          (exit 1 when an expectation departs from the standard unmarked)
+  lint    review a CORS policy file without a browser: findings with a
+          severity, why and the standard's section (exit 1 on critical)
 
 Exit codes: 0 all passed, 1 a mismatch or a scenario error, 2 bad usage or
 a bad scenario or policy file, 3 no usable browser (check: target not
@@ -80,11 +90,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = cmdCheck(ctx, args[1:], stdout, stderr)
 	case "explain":
 		code, err = cmdExplain(ctx, args[1:], stdout, stderr)
+	case "predict":
+		code, err = cmdPredict(args[1:], stdout)
+	case "lint":
+		code, err = cmdLint(args[1:], stdout)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = usageError{fmt.Sprintf("unknown command %q (want list, run, explain or check)", args[0])}
+		err = usageError{fmt.Sprintf("unknown command %q (want list, run, explain, check, predict or lint)", args[0])}
 	}
 	if err == nil {
 		return code

@@ -1,0 +1,51 @@
+package fetchspec_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/corslab/corslab/fetchspec"
+	"github.com/corslab/corslab/scenarios"
+)
+
+// testOrigins are fixed ports for predictions that need no servers.
+var testOrigins = fetchspec.LabOrigins{Foo: 41001, Bar: 41002, Baz: 41003}
+
+func testEnv() fetchspec.Env {
+	return fetchspec.Env{Origins: testOrigins, MaxAgeCap: fetchspec.ChromiumMaxAgeCap}
+}
+
+// disagreements predicts a scenario and compares each step's expectation.
+func disagreements(sc scenarios.Scenario) []string {
+	var out []string
+	steps := sc.RequestSteps()
+	for i, p := range fetchspec.Predict(sc, testEnv()) {
+		for _, d := range p.Disagreements(steps[i].Expect, testOrigins) {
+			if len(steps) > 1 {
+				d = fmt.Sprintf("step %d: %s", i+1, d)
+			}
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// TestCatalogAgreesWithTheStandard: every scenario's expectation is what
+// Chromium 156 did; the model must agree with each, except exactly the
+// scenarios marked divergence, where Chromium departs from the standard.
+func TestCatalogAgreesWithTheStandard(t *testing.T) {
+	all, err := scenarios.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range all {
+		d := disagreements(sc)
+		switch {
+		case sc.Divergence && len(d) == 0:
+			t.Errorf("%s is marked divergence, yet the standard agrees with its expectation", sc.Name)
+		case !sc.Divergence && len(d) > 0:
+			t.Errorf("%s (%s): the standard disagrees with Chromium:\n    %s", sc.Name, sc.Source, strings.Join(d, "\n    "))
+		}
+	}
+}
