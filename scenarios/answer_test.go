@@ -131,3 +131,26 @@ func TestIsomorphic(t *testing.T) {
 		t.Errorf("above U+00FF: %q, want UTF-8", got)
 	}
 }
+
+// A raw answer's status is its final one: interim 1xx answers before it
+// are skipped, as a browser skips them.
+func TestRawStatus(t *testing.T) {
+	for _, c := range []struct {
+		raw  RawAnswer
+		want int
+	}{
+		{"HTTP/1.1 204 No Content\r\n\r\n", 204},
+		{"HTTP/1.0 680\n\nbody", 680},
+		{"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\nX: 1\r\n\r\n", 204},
+		{"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\n", 200},
+		{"HTTP/1.1 200 OK\r\nHTTP/1.1 404 Not Found\r\n\r\n", 200},
+		{"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n", 103},
+		{"HTTP/1.1 100 Continue\r\n\r\n", 100},
+		{"HTTP/1.1 100 Continue\r\n\r\nnot a status line\r\n\r\n", 0},
+		{"Access-Control-Allow-Origin: *\r\n", 0},
+	} {
+		if got := c.raw.Status(); got != c.want {
+			t.Errorf("%q: status %d, want %d", c.raw, got, c.want)
+		}
+	}
+}

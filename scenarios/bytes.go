@@ -90,10 +90,36 @@ func (r RawAnswer) StatusLine() string {
 	return strings.TrimSuffix(line, "\r")
 }
 
-// Status returns the status code of the answer's first status line, or 0
-// when it has none that parses.
+// Status returns the status code of the final answer: that of the first
+// status line, or, while that is an interim (1xx) answer, of the status line
+// after its empty line, as a browser reads them (the Fetch standard's
+// HTTP-network fetch waits past 1xx answers). It is 0 when there is none
+// that parses.
 func (r RawAnswer) Status() int {
-	f := strings.Fields(r.StatusLine())
+	rest := string(r)
+	for {
+		line, after, _ := strings.Cut(rest, "\n")
+		n := statusCode(strings.TrimSuffix(line, "\r"))
+		if n < 100 || n > 199 {
+			return n
+		}
+		// Skip the interim answer's header lines up to its empty line.
+		for {
+			line, after, _ = strings.Cut(after, "\n")
+			if strings.TrimSuffix(line, "\r") == "" {
+				break
+			}
+		}
+		if after == "" {
+			return n
+		}
+		rest = after
+	}
+}
+
+// statusCode reads the three-digit code of a status line, or 0.
+func statusCode(line string) int {
+	f := strings.Fields(line)
 	if len(f) < 2 || !strings.HasPrefix(f[0], "HTTP/") || len(f[1]) != 3 {
 		return 0
 	}
