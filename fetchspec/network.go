@@ -120,6 +120,11 @@ func (n *scenarioNetwork) Send(r *Request, includeCredentials bool) *Response {
 			return next
 		},
 	}, n.origins)
+	if a.Raw != "" {
+		// Whole answer bytes, malformed ones among them: how the browser's
+		// HTTP parser reads them is HTTP's to say, not the Fetch standard's.
+		return unknownResponse("the server's answer is raw bytes (" + a.Describe() + "); how the browser's HTTP parser reads them is not the Fetch standard's to decide")
+	}
 	if a.Delay >= n.timeout {
 		return unknownResponse(fmt.Sprintf("the server holds its answer %s, at least the %s timeout: the run stops waiting", a.Delay, n.timeout))
 	}
