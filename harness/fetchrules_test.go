@@ -149,3 +149,13 @@ func TestCompareStatusText(t *testing.T) {
 		}
 	}
 }
+
+// A control byte in a mismatch is shown quoted, so it cannot hide.
+func TestMismatchQuotesControlBytes(t *testing.T) {
+	o := &Observation{Outcome: "blocked", FailedParameter: "*\x0b"}
+	want := "*"
+	m := strings.Join(Compare(scenarios.Expect{Outcome: "blocked", FailedParameter: &want}, o), "\n")
+	if !strings.Contains(m, `observed "*\v"`) {
+		t.Errorf("mismatch %q", m)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/corslab/corslab/scenarios"
 	"github.com/corslab/corslab/servers"
@@ -147,7 +148,8 @@ func show(v any) any {
 		if x == "" {
 			return `""`
 		}
-		if strings.ContainsAny(x, " ,\"") {
+		// Quoted when a separator or a control byte would hide what it is.
+		if strings.ContainsAny(x, " ,\"") || strings.ContainsFunc(x, func(r rune) bool { return !unicode.IsPrint(r) }) {
 			return fmt.Sprintf("%q", x)
 		}
 		return x
