@@ -266,3 +266,19 @@ func TestPredictRawAndStepServers(t *testing.T) {
 		}
 	}
 }
+
+// A Location written with {scenario_path} on another origin is the next hop
+// of the scenario's server, as the lab serves it.
+func TestPredictWrittenLocation(t *testing.T) {
+	star := scenarios.Headers{{Name: "Access-Control-Allow-Origin", Values: []string{"*"}}}
+	sc := scenarios.Scenario{Name: "loc", Server: scenarios.Server{
+		Redirects: []scenarios.Redirect{{Status: 307, Location: "{baz}{scenario_path}/final", Headers: star}},
+		Response:  scenarios.Response{Headers: star, Body: "final"}}}
+	p := fetchspec.Predict(sc, testEnv())[0]
+	if p.Outcome != "allowed" || *p.Body != "final" || !*p.Redirected || *p.OriginSent != "null" {
+		t.Fatalf("prediction %s", p.Summary())
+	}
+	if last := p.Requests[len(p.Requests)-1]; last.URL != "http://baz.localhost:41003/r/loc/_h1/final" {
+		t.Errorf("last request to %s", last.URL)
+	}
+}
