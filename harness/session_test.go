@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corslab/corslab/engine/chromium"
 	"github.com/corslab/corslab/scenarios"
 )
 
@@ -79,9 +80,19 @@ func TestTimeoutGivesErrorVerdictAndSessionGoesOn(t *testing.T) {
 	}
 }
 
+// chromiumOf is the session's Chromium, for what only its driver knows.
+func chromiumOf(t *testing.T, s *Session) *chromium.Browser {
+	t.Helper()
+	b, ok := s.Browser.(*chromium.Browser)
+	if !ok {
+		t.Skipf("the session's browser is %T, not Chromium", s.Browser)
+	}
+	return b
+}
+
 func TestCloseLeavesNoProcessAndNoProfile(t *testing.T) {
 	s := startSession(t, Options{})
-	dir := s.Browser.dir
+	dir := chromiumOf(t, s).ProfileDir()
 	if processesUsing(dir) == 0 {
 		t.Fatal("no browser process found for the profile")
 	}
@@ -102,7 +113,7 @@ func TestCloseLeavesNoProcessAndNoProfile(t *testing.T) {
 func TestDeadBrowserGivesErrorNotHang(t *testing.T) {
 	s := startSession(t, Options{Timeout: 2 * time.Second})
 	defer s.Close()
-	pid := s.Browser.PID()
+	pid := chromiumOf(t, s).PID()
 	if pid == 0 {
 		t.Fatal("no browser pid")
 	}
@@ -130,7 +141,7 @@ func TestFindBrowserExplicitMissing(t *testing.T) {
 
 func TestInterruptedRunStops(t *testing.T) {
 	s := startSession(t, Options{})
-	dir := s.Browser.dir
+	dir := chromiumOf(t, s).ProfileDir()
 	defer func() {
 		if err := s.Close(); err != nil {
 			t.Error(err)
