@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -83,13 +84,18 @@ func (r *Result) judge() {
 	}
 }
 
-// RunAll runs scenarios in order, calling progress (if not nil) before each.
-// It stops early only when ctx ends; the scenarios not run are left out.
+// RunAll runs scenarios in order, calling progress (if not nil) before each,
+// and returns a result for every scenario: those not run because ctx ended
+// get the verdict error with the reason (NotRun).
 func (s *Session) RunAll(ctx context.Context, list []scenarios.Scenario, progress func(i int, sc scenarios.Scenario)) []Result {
 	s.Prepare(ctx, list)
 	out := make([]Result, 0, len(list))
 	for i, sc := range list {
 		if ctx.Err() != nil {
+			reason := notRunReason(ctx)
+			for _, rest := range list[i:] {
+				out = append(out, NotRun(rest, reason))
+			}
 			break
 		}
 		if progress != nil {
@@ -98,4 +104,22 @@ func (s *Session) RunAll(ctx context.Context, list []scenarios.Scenario, progres
 		out = append(out, s.Run(ctx, sc))
 	}
 	return out
+}
+
+// NotRun is the result of a scenario that was not run: verdict error, the
+// reason, and each step's expectation with no observation.
+func NotRun(sc scenarios.Scenario, reason string) Result {
+	res := Result{Scenario: sc, Verdict: Error, Error: reason}
+	for _, st := range sc.RequestSteps() {
+		res.Steps = append(res.Steps, StepResult{Expect: st.Expect})
+	}
+	return res
+}
+
+// notRunReason says why the rest of a run did not run once ctx ended.
+func notRunReason(ctx context.Context) string {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return "not run: the run's deadline passed"
+	}
+	return "not run: interrupted"
 }

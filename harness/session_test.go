@@ -159,7 +159,28 @@ func TestInterruptedRunStops(t *testing.T) {
 	if time.Since(start) > 10*time.Second {
 		t.Fatalf("cancel took %s", time.Since(start))
 	}
-	if len(results) != 1 || results[0].Verdict != Error || !strings.Contains(results[0].Error, "interrupted") {
+	if len(results) != 2 || results[0].Verdict != Error || !strings.Contains(results[0].Error, "interrupted") {
 		t.Fatalf("results %+v", results)
+	}
+	if r := results[1]; r.Verdict != Error || r.Error != "not run: interrupted" || len(r.Steps) != 1 || r.Steps[0].Observed != nil || r.Scenario.Name != "never" {
+		t.Fatalf("the scenario not run: %+v", r)
+	}
+}
+
+// Every scenario gets a result: once the run's deadline passed, the rest
+// are errors that say so.
+func TestRunAllAfterTheDeadline(t *testing.T) {
+	s := startSession(t, Options{})
+	defer s.Close()
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	results := s.RunAll(ctx, []scenarios.Scenario{allowed("a"), allowed("b")}, nil)
+	if len(results) != 2 {
+		t.Fatalf("%d results for 2 scenarios", len(results))
+	}
+	for _, r := range results {
+		if r.Verdict != Error || r.Error != "not run: the run's deadline passed" {
+			t.Errorf("%s: %s %q", r.Scenario.Name, r.Verdict, r.Error)
+		}
 	}
 }
