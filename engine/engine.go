@@ -42,9 +42,10 @@ type LaunchOptions struct {
 	// (e.g. CORSLAB_BROWSER, then the usual places).
 	ExecPath string
 	// Dir is an existing, empty directory that the browser's every file
-	// goes in: profile, temporary files, HOME and XDG directories. Close
-	// empties it. Empty means the driver makes its own run directory
-	// (NewRunDir) and removes it at Close.
+	// goes in: profile, temporary files, HOME and XDG directories; Close
+	// removes it. The harness gives each browser one inside its run
+	// directory. Empty means the driver makes its own run directory
+	// (NewRunDir).
 	Dir string
 	// BlockThirdPartyCookies keeps the browser's blocking of cookies on
 	// cross-site requests. By default corslab allows them, so credentialed

@@ -33,6 +33,8 @@ type Session struct {
 	// blocking is a second browser that keeps the browser's third-party
 	// cookie blocking, started when a scenario asks for it.
 	blocking engine.Browser
+	// run holds every file the browsers write; removed at Close.
+	run *engine.RunDir
 
 	mu   sync.Mutex
 	tabs map[string]*tab // nil once closed
@@ -63,9 +65,16 @@ func newSession(ctx context.Context, lab *servers.Lab, opt Options) (*Session, e
 	if s.timeout <= 0 {
 		s.timeout = 5 * time.Second
 	}
+	run, err := engine.NewRunDir()
+	if err != nil {
+		lab.Close()
+		return nil, err
+	}
+	s.run = run
 	b, err := s.launch(ctx, s.opt)
 	if err != nil {
 		lab.Close()
+		run.Remove()
 		return nil, err
 	}
 	s.Browser = b
@@ -75,8 +84,14 @@ func newSession(ctx context.Context, lab *servers.Lab, opt Options) (*Session, e
 // launchWithin is how long a browser may take to start.
 const launchWithin = 30 * time.Second
 
-// launch starts one browser of the session's engine.
+// launch starts one browser of the session's engine, its files in a
+// directory of its own inside the run directory.
 func (s *Session) launch(ctx context.Context, opt BrowserOptions) (engine.Browser, error) {
+	dir, err := s.run.Sub(s.eng.Name())
+	if err != nil {
+		return nil, err
+	}
+	opt.Dir = dir
 	lctx, cancel := context.WithTimeout(ctx, launchWithin)
 	defer cancel()
 	b, err := s.eng.Launch(lctx, opt)
@@ -110,5 +125,5 @@ func (s *Session) Close() error {
 	if blocking != nil {
 		err = errors.Join(err, blocking.Close())
 	}
-	return errors.Join(err, s.Lab.Close())
+	return errors.Join(err, s.run.Remove(), s.Lab.Close())
 }

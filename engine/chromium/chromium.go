@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/chromedp/cdproto/browser"
@@ -73,34 +74,49 @@ type Browser struct {
 	ctx         context.Context // browser-level chromedp context
 	cancel      context.CancelFunc
 	cancelAlloc context.CancelFunc
-	dir         string // the profile
+	files       files
 	execPath    string
 	version     string
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// files are the directories a browser writes in, all under dir: its
+// profile, and its TMPDIR and HOME, so nothing lands outside (Chromium
+// makes org.chromium.Chromium.* in TMPDIR, ~/.config/chromium/Crash
+// Reports and ~/.cache/dconf in HOME).
+type files struct {
+	dir, profile, tmp, home string
+	// run is the run directory the driver made itself (LaunchOptions.Dir
+	// empty), removed at Close.
+	run *engine.RunDir
 }
 
 // Launch starts Chromium with real web security, a private profile and the
 // lab's host names mapped to loopback. Close it to stop every process and
-// remove the profile. ctx bounds the start only.
+// remove its files. ctx bounds the start only.
 func Launch(ctx context.Context, opt engine.LaunchOptions) (*Browser, error) {
 	execPath, err := FindBrowser(opt.ExecPath)
 	if err != nil {
 		return nil, err
 	}
-	dir, err := profileDir(opt.Dir)
+	f, err := makeFiles(opt.Dir)
 	if err != nil {
 		return nil, err
 	}
 	if !opt.BlockThirdPartyCookies {
 		// CDP cookie controls do not lift Chromium's third-party cookie
 		// blocking; this profile preference, read at start, does.
-		if err := os.MkdirAll(filepath.Join(dir, "Default"), 0o700); err == nil {
-			os.WriteFile(filepath.Join(dir, "Default", "Preferences"), []byte(`{"profile":{"cookie_controls_mode":0}}`), 0o600)
+		if err := os.MkdirAll(filepath.Join(f.profile, "Default"), 0o700); err == nil {
+			os.WriteFile(filepath.Join(f.profile, "Default", "Preferences"), []byte(`{"profile":{"cookie_controls_mode":0}}`), 0o600)
 		}
 	}
+	var cmd *exec.Cmd
 	// The browser lives as long as this context: never a timeout context.
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), allocatorOptions(execPath, dir, opt)...)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), allocatorOptions(execPath, f, opt, &cmd)...)
 	bctx, cancel := chromedp.NewContext(allocCtx)
-	b := &Browser{ctx: bctx, cancel: cancel, cancelAlloc: cancelAlloc, dir: dir, execPath: execPath}
+	b := &Browser{ctx: bctx, cancel: cancel, cancelAlloc: cancelAlloc, files: f, execPath: execPath}
 
 	started := make(chan error, 1)
 	go func() {
@@ -113,8 +129,9 @@ func Launch(ctx context.Context, opt engine.LaunchOptions) (*Browser, error) {
 	select {
 	case err := <-started:
 		if err != nil {
+			why := startFailure(execPath, cmd, err)
 			b.Close()
-			return nil, fmt.Errorf("%w: starting %s: %v; %s", engine.ErrNoBrowser, execPath, err, InstallHint)
+			return nil, fmt.Errorf("%w: %s; %s", engine.ErrNoBrowser, why, InstallHint)
 		}
 	case <-ctx.Done():
 		b.Close()
@@ -123,32 +140,73 @@ func Launch(ctx context.Context, opt engine.LaunchOptions) (*Browser, error) {
 	return b, nil
 }
 
-// profileDir is the profile directory under dir, or a fresh temporary one.
-func profileDir(dir string) (string, error) {
+// startFailure says why the browser did not start. A binary that exits at
+// once (not a browser: --browser /bin/true) makes chromedp say only
+// "chrome failed to start:" and what it printed, which may be nothing.
+func startFailure(execPath string, cmd *exec.Cmd, err error) string {
+	msg := err.Error()
+	if !strings.Contains(msg, "chrome failed to start") {
+		return fmt.Sprintf("starting %s: %v", execPath, err)
+	}
+	// chromedp says so only after the process was reaped, so its state is
+	// there to read.
+	status := "it ended"
+	if cmd != nil && cmd.ProcessState != nil {
+		status = cmd.ProcessState.String()
+	}
+	_, out, _ := strings.Cut(msg, "chrome failed to start:")
+	out = strings.TrimSpace(out)
+	if out == "" {
+		return fmt.Sprintf("%s exited at once (%s) without starting a browser and printed nothing: is it a Chromium or Chrome binary?", execPath, status)
+	}
+	lines := strings.Split(out, "\n")
+	return fmt.Sprintf("%s exited at once (%s) without starting a browser; it printed: %s", execPath, status, strings.Join(lines[max(0, len(lines)-3):], " | "))
+}
+
+// makeFiles lays out the browser's directories under dir, or under a run
+// directory of its own when dir is empty.
+func makeFiles(dir string) (files, error) {
+	var f files
 	if dir == "" {
-		d, err := os.MkdirTemp("", "corslab-profile-")
+		run, err := engine.NewRunDir()
 		if err != nil {
-			return "", fmt.Errorf("creating the browser profile: %w", err)
+			return f, err
 		}
-		return d, nil
+		f.run, dir = run, run.Path
 	}
-	d := filepath.Join(dir, "profile")
-	if err := os.MkdirAll(d, 0o700); err != nil {
-		return "", fmt.Errorf("creating the browser profile: %w", err)
+	f.dir = dir
+	f.profile, f.tmp, f.home = filepath.Join(dir, "profile"), filepath.Join(dir, "tmp"), filepath.Join(dir, "home")
+	for _, d := range []string{f.profile, f.tmp, f.home} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			if f.run != nil {
+				f.run.Remove()
+			}
+			return f, fmt.Errorf("creating the browser's directories: %w", err)
+		}
 	}
-	return d, nil
+	return f, nil
+}
+
+// env points every place Chromium writes outside its profile into the
+// browser's own directories.
+func (f files) env() []string {
+	return []string{"TMPDIR=" + f.tmp, "HOME=" + f.home,
+		"XDG_CONFIG_HOME=" + filepath.Join(f.home, ".config"), "XDG_CACHE_HOME=" + filepath.Join(f.home, ".cache"),
+		"XDG_DATA_HOME=" + filepath.Join(f.home, ".local", "share"), "XDG_STATE_HOME=" + filepath.Join(f.home, ".local", "state")}
 }
 
 // allocatorOptions are the command line: headless, real web security, no
 // background traffic, the host mapping and the trusted certificate.
-func allocatorOptions(execPath, dir string, opt engine.LaunchOptions) []chromedp.ExecAllocatorOption {
+// cmd receives the browser's command when it starts.
+func allocatorOptions(execPath string, f files, opt engine.LaunchOptions, cmd **exec.Cmd) []chromedp.ExecAllocatorOption {
 	out := opt.Output
 	if out == nil {
 		out = io.Discard
 	}
 	o := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(execPath),
-		chromedp.UserDataDir(dir),
+		chromedp.UserDataDir(f.profile),
+		chromedp.Env(f.env()...),
 		chromedp.Headless,
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -164,13 +222,18 @@ func allocatorOptions(execPath, dir string, opt engine.LaunchOptions) []chromedp
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("host-resolver-rules", strings.Join(HostRules(opt.HostMap), ", ")),
 		chromedp.CombinedOutput(out),
-		// Its own process group: a terminal's Ctrl-C then reaches corslab
-		// only, which closes the browser itself instead of racing its shutdown.
-		chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
-			if cmd.SysProcAttr == nil {
-				cmd.SysProcAttr = &syscall.SysProcAttr{}
+		chromedp.ModifyCmdFunc(func(c *exec.Cmd) {
+			if c.SysProcAttr == nil {
+				c.SysProcAttr = &syscall.SysProcAttr{}
 			}
-			cmd.SysProcAttr.Setpgid = true
+			// Its own process group: a terminal's Ctrl-C then reaches
+			// corslab only, which closes the browser itself instead of
+			// racing its shutdown; and Close can end the whole group.
+			c.SysProcAttr.Setpgid = true
+			// Killed with corslab (chromedp's default, which a
+			// ModifyCmdFunc replaces): a SIGKILLed run leaves no browser.
+			c.SysProcAttr.Pdeathsig = syscall.SIGKILL
+			*cmd = c
 		}),
 	}
 	if opt.NoHTTPSUpgrades {
@@ -220,7 +283,10 @@ func (b *Browser) ExecPath() string { return b.execPath }
 func (b *Browser) Context() context.Context { return b.ctx }
 
 // ProfileDir is the browser's profile directory.
-func (b *Browser) ProfileDir() string { return b.dir }
+func (b *Browser) ProfileDir() string { return b.files.profile }
+
+// Dir is the directory all the browser's files are in.
+func (b *Browser) Dir() string { return b.files.dir }
 
 // PID returns the browser's process id, or 0.
 func (b *Browser) PID() int {

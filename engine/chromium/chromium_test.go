@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -180,20 +181,68 @@ func TestOpenPageChecksTheOrigin(t *testing.T) {
 	}
 }
 
-func TestCloseLeavesNoProfile(t *testing.T) {
-	b := launch(t, engine.LaunchOptions{})
-	dir := b.ProfileDir()
-	if !anyUsing(dir) {
-		t.Fatal("no browser process found for the profile")
-	}
-	if err := b.Close(); err != nil {
+// leftovers lists what is in dir.
+func leftovers(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if anyUsing(dir) {
-		t.Fatal("browser processes outlived Close")
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
 	}
-	if _, err := os.Stat(dir); !os.IsNotExist(err) {
-		t.Fatalf("profile %s still exists", dir)
+	return names
+}
+
+// Closed gracefully or after its process was killed, the browser leaves
+// nothing in the temporary directory: not its profile, not Chromium's own
+// org.chromium.Chromium.* (its TMPDIR is inside the run directory), no
+// process.
+func TestCloseLeavesNothing(t *testing.T) {
+	for _, kill := range []bool{false, true} {
+		t.Run(map[bool]string{false: "graceful", true: "killed browser"}[kill], func(t *testing.T) {
+			tmp := shortTempDir(t)
+			t.Setenv("TMPDIR", tmp)
+			b := launch(t, engine.LaunchOptions{})
+			arg := "--user-data-dir=" + b.ProfileDir()
+			if !engine.ProcessUses(arg) {
+				t.Fatal("no browser process found for the profile")
+			}
+			if !strings.HasPrefix(b.Dir(), tmp+"/"+engine.RunDirPrefix) {
+				t.Fatalf("the browser's files are in %s, not in a run directory in %s", b.Dir(), tmp)
+			}
+			if kill {
+				syscall.Kill(b.PID(), syscall.SIGKILL)
+				time.Sleep(300 * time.Millisecond)
+			}
+			if err := b.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if engine.ProcessUses(arg) {
+				t.Fatal("browser processes outlived Close")
+			}
+			if left := leftovers(t, tmp); len(left) > 0 {
+				t.Fatalf("left in TMPDIR: %v", left)
+			}
+			if err := b.Close(); err != nil {
+				t.Fatalf("a second Close: %v", err)
+			}
+		})
+	}
+}
+
+// A binary that is not a browser and exits at once is named as such.
+func TestNotABrowser(t *testing.T) {
+	t.Setenv("TMPDIR", shortTempDir(t))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := Launch(ctx, engine.LaunchOptions{ExecPath: "/bin/true"})
+	if !errors.Is(err, engine.ErrNoBrowser) || !strings.Contains(err.Error(), "/bin/true exited at once (exit status 0) without starting a browser and printed nothing") {
+		t.Fatalf("err %v", err)
+	}
+	if left := leftovers(t, os.Getenv("TMPDIR")); len(left) > 0 {
+		t.Fatalf("left in TMPDIR: %v", left)
 	}
 }
 
@@ -203,4 +252,17 @@ func TestHostRules(t *testing.T) {
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
+}
+
+// shortTempDir is a fresh directory in /tmp with a short path, to stand for
+// $TMPDIR (t.TempDir's paths are too long for a browser's sockets: see
+// engine.Base).
+func shortTempDir(t *testing.T) string {
+	t.Helper()
+	d, err := os.MkdirTemp("/tmp", "cl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
 }

@@ -1,39 +1,70 @@
 package chromium
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/corslab/corslab/engine"
 )
+
+// closeWithin is how long Chromium may take to close itself before its
+// processes are killed.
+const closeWithin = 10 * time.Second
 
 var errKeptWriting = errors.New("browser processes kept writing to it")
 
-// Close stops the browser and every child process, then removes the profile.
+// Close ends the browser gracefully (CDP Browser.close, so Chromium shuts
+// down and removes its own files), waits for it, then kills whatever is
+// left of its process group and of the processes using its profile, and
+// removes its directories. It is safe to call more than once.
 func (b *Browser) Close() error {
-	if b.cancel != nil {
-		b.cancel()
+	b.closeOnce.Do(func() { b.closeErr = b.close() })
+	return b.closeErr
+}
+
+func (b *Browser) close() error {
+	pid := b.PID()
+	if b.ctx.Err() == nil && pid != 0 {
+		ctx, cancel := context.WithTimeout(b.ctx, closeWithin)
+		// Sends Browser.close and waits until the process has exited (or
+		// ctx ended), then cancels the browser's context.
+		chromedp.Cancel(ctx)
+		cancel()
 	}
-	if b.cancelAlloc != nil {
-		b.cancelAlloc()
+	b.cancel()
+	b.cancelAlloc()
+	if pid != 0 {
+		// Children a graceful exit left behind (or all of them, after a
+		// timeout): the group is the browser's own (Setpgid).
+		syscall.Kill(-pid, syscall.SIGKILL)
 	}
-	if b.dir == "" {
-		return nil
+	err := b.removeFiles()
+	if b.files.run != nil {
+		err = errors.Join(err, b.files.run.Remove())
 	}
-	// chromedp only sweeps children for profiles it made itself; ours carry
-	// --user-data-dir=dir on their command line, so find them by it. A child
-	// that was still exiting can write into the profile after a first removal,
-	// so look again until both the processes and the directory are gone.
+	return err
+}
+
+// removeFiles kills any process still using the profile (a child outside
+// the group) and removes the browser's directory. A child that was still
+// exiting can write into it after a first removal, so look again until
+// both the processes and the directory are gone.
+func (b *Browser) removeFiles() error {
+	dir := b.files.dir
+	arg := "--user-data-dir=" + b.files.profile
 	var err error
 	for i := 0; i < 20; i++ {
-		killUsing(b.dir)
-		err = os.RemoveAll(b.dir)
+		killUsing(arg)
+		err = os.RemoveAll(dir)
 		if err == nil {
 			time.Sleep(20 * time.Millisecond)
-			if _, statErr := os.Stat(b.dir); os.IsNotExist(statErr) && !anyUsing(b.dir) {
+			if _, statErr := os.Stat(dir); os.IsNotExist(statErr) && !engine.ProcessUses(arg) {
 				return nil
 			}
 		}
@@ -42,58 +73,19 @@ func (b *Browser) Close() error {
 	if err == nil {
 		err = errKeptWriting
 	}
-	return fmt.Errorf("removing the browser profile %s: %w", b.dir, err)
+	return fmt.Errorf("removing the browser's files %s: %w", dir, err)
 }
 
-// anyUsing reports whether a live process has dir as its profile.
-func anyUsing(dir string) bool {
-	want := []byte("--user-data-dir=" + dir)
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return false
-	}
-	for _, e := range entries {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
-			continue
-		}
-		cmd, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err == nil && bytes.Contains(cmd, want) {
-			return true
-		}
-	}
-	return false
-}
-
-func killUsing(dir string) {
-	if dir == "" {
-		return
-	}
-	want := []byte("--user-data-dir=" + dir)
+// killUsing kills the processes with arg on their command line until none
+// shows up for a few looks in a row (a child may fork as its parent dies).
+func killUsing(arg string) {
 	deadline := time.Now().Add(2 * time.Second)
 	for quiet := 0; quiet < 3 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		entries, err := os.ReadDir("/proc")
-		if err != nil {
-			return
+		pids := engine.ProcessesWith(arg)
+		for _, pid := range pids {
+			syscall.Kill(pid, syscall.SIGKILL)
 		}
-		n := 0
-		for _, e := range entries {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil || pid == os.Getpid() {
-				continue
-			}
-			cmd, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-			if err != nil {
-				continue
-			}
-			for _, arg := range bytes.Split(cmd, []byte{0}) {
-				if bytes.Equal(arg, want) {
-					syscall.Kill(pid, syscall.SIGKILL)
-					n++
-					break
-				}
-			}
-		}
-		if n == 0 {
+		if len(pids) == 0 {
 			quiet++
 		} else {
 			quiet = 0
