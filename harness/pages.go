@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/corslab/corslab/engine"
 	"github.com/corslab/corslab/scenarios"
@@ -116,21 +115,30 @@ func (s *Session) browserFor(ctx context.Context, label string, block bool) (str
 	return "3pc-block|" + label, s.blocking, nil
 }
 
-// openWithin is how long opening one page may take.
-const openWithin = 15 * time.Second
-
-// openTab opens a page in browser b.
+// openTab opens a page in browser b within the page-opening budget, and
+// tries once more when that fails: under load a first page load can stall.
 func (s *Session) openTab(ctx context.Context, b engine.Browser, label string, spec engine.PageSpec) (*tab, error) {
-	octx, cancel := context.WithTimeout(ctx, openWithin)
-	defer cancel()
-	p, err := b.OpenPage(octx, spec)
-	if err != nil {
-		if ctx.Err() == nil && octx.Err() != nil {
-			return nil, fmt.Errorf("opening the page %s: no answer from the browser within %s", spec.URL, openWithin)
+	var errs []error
+	for try := 0; try < 2; try++ {
+		bud := newBudget("the page-opening budget", openBase, s.startTimeout)
+		octx, cancel := context.WithTimeout(ctx, bud.D())
+		p, err := b.OpenPage(octx, spec)
+		timedOut := octx.Err() != nil
+		cancel()
+		switch {
+		case err == nil:
+			return &tab{page: p, caps: b.Capabilities(), label: label, origin: s.Lab.Origin(label)}, nil
+		case ctx.Err() != nil || errors.Is(err, engine.ErrBrowserGone):
+			return nil, err
+		case timedOut:
+			err = fmt.Errorf("no answer from the browser within %s", bud)
 		}
-		return nil, err
+		errs = append(errs, err)
 	}
-	return &tab{page: p, caps: b.Capabilities(), label: label, origin: s.Lab.Origin(label)}, nil
+	if errs[0].Error() == errs[1].Error() {
+		return nil, fmt.Errorf("opening the page %s, twice: %w", spec.URL, errs[1])
+	}
+	return nil, fmt.Errorf("opening the page %s, twice: %w", spec.URL, errors.Join(errs...))
 }
 
 // Prepare opens, side by side, the tabs the scenarios will need, so that

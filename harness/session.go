@@ -19,6 +19,10 @@ type Options struct {
 	Servers servers.Options
 	// Timeout bounds each request of a scenario; default 5s.
 	Timeout time.Duration
+	// StartTimeout bounds starting a browser and opening each page (tried
+	// twice); 0 means a generous budget scaled for the machine's load
+	// (30s to start, 20s a page, on an idle machine; see budget.go).
+	StartTimeout time.Duration
 }
 
 // Session is one lab: the origins, one browser and its pages by label. Run
@@ -29,7 +33,9 @@ type Session struct {
 	Browser engine.Browser
 	eng     engine.Engine
 	timeout time.Duration
-	opt     BrowserOptions
+	// startTimeout is Options.StartTimeout.
+	startTimeout time.Duration
+	opt          BrowserOptions
 	// blocking is a second browser that keeps the browser's third-party
 	// cookie blocking, started when a scenario asks for it.
 	blocking engine.Browser
@@ -58,7 +64,7 @@ func Start(ctx context.Context, opt Options) (*Session, error) {
 
 // newSession launches the browser for a lab; the lab is closed if it fails.
 func newSession(ctx context.Context, lab *servers.Lab, opt Options) (*Session, error) {
-	s := &Session{Lab: lab, eng: opt.Engine, timeout: opt.Timeout, opt: opt.Browser, tabs: map[string]*tab{}}
+	s := &Session{Lab: lab, eng: opt.Engine, timeout: opt.Timeout, startTimeout: opt.StartTimeout, opt: opt.Browser, tabs: map[string]*tab{}}
 	if s.eng == nil {
 		s.eng = defaultEngine()
 	}
@@ -81,9 +87,6 @@ func newSession(ctx context.Context, lab *servers.Lab, opt Options) (*Session, e
 	return s, nil
 }
 
-// launchWithin is how long a browser may take to start.
-const launchWithin = 30 * time.Second
-
 // launch starts one browser of the session's engine, its files in a
 // directory of its own inside the run directory.
 func (s *Session) launch(ctx context.Context, opt BrowserOptions) (engine.Browser, error) {
@@ -92,11 +95,12 @@ func (s *Session) launch(ctx context.Context, opt BrowserOptions) (engine.Browse
 		return nil, err
 	}
 	opt.Dir = dir
-	lctx, cancel := context.WithTimeout(ctx, launchWithin)
+	bud := newBudget("the browser-start budget", launchBase, s.startTimeout)
+	lctx, cancel := context.WithTimeout(ctx, bud.D())
 	defer cancel()
 	b, err := s.eng.Launch(lctx, opt)
 	if err != nil && ctx.Err() == nil && lctx.Err() != nil {
-		return nil, fmt.Errorf("%w: %s did not start within %s; %s", ErrNoBrowser, s.eng.Name(), launchWithin, InstallHint)
+		return nil, fmt.Errorf("starting %s: no answer within %s: the machine may be overloaded (Options.StartTimeout sets it)", s.eng.Name(), bud)
 	}
 	return b, err
 }

@@ -115,7 +115,15 @@ func Launch(ctx context.Context, opt engine.LaunchOptions) (*Browser, error) {
 	var cmd *exec.Cmd
 	// The browser lives as long as this context: never a timeout context.
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), allocatorOptions(execPath, f, opt, &cmd)...)
-	bctx, cancel := chromedp.NewContext(allocCtx)
+	// chromedp's own complaints (a write to a browser that has exited) go
+	// with the browser's output, not to corslab's stderr.
+	logTo := opt.Output
+	if logTo == nil {
+		logTo = io.Discard
+	}
+	bctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithErrorf(func(format string, a ...any) {
+		fmt.Fprintf(logTo, "chromedp: "+format+"\n", a...)
+	}))
 	b := &Browser{ctx: bctx, cancel: cancel, cancelAlloc: cancelAlloc, files: f, execPath: execPath}
 
 	started := make(chan error, 1)
