@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/corslab/corslab/engine/enginetest"
 )
 
 // wrongExpectation is a scenario whose expectation the browser does not
@@ -112,30 +114,6 @@ func (r *cleanupRun) wait(t *testing.T) int {
 	}
 }
 
-func leftIn(t *testing.T, tmp string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(tmp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	return names
-}
-
-// shortTMPDIR is a fresh TMPDIR with a short path (see engine.Base).
-func shortTMPDIR(t *testing.T) string {
-	t.Helper()
-	d, err := os.MkdirTemp("/tmp", "cl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(d) })
-	return d
-}
-
 // However `corslab run` ends, it leaves no file in its TMPDIR and no
 // browser process (issue 11): a normal end, a failing scenario, SIGINT,
 // SIGTERM, a browser killed mid-run. After SIGKILL of corslab the browser
@@ -161,7 +139,7 @@ func TestCLILeavesNothingBehind(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tmp := shortTMPDIR(t)
+			tmp := enginetest.TempDir(t)
 			r := startRun(t, tmp, tt.args...)
 			if tt.during != nil {
 				if !waitFor(time.Minute, func() bool { return mainBrowserPID(tmp) != 0 }) {
@@ -176,13 +154,13 @@ func TestCLILeavesNothingBehind(t *testing.T) {
 			if pids := browserPIDs(tmp); len(pids) > 0 {
 				t.Errorf("browser processes outlived corslab: %v", pids)
 			}
-			if left := leftIn(t, tmp); len(left) > 0 {
+			if left := enginetest.Left(t, tmp); len(left) > 0 {
 				t.Errorf("left in TMPDIR: %v", left)
 			}
 		})
 	}
 	t.Run("SIGKILL, then the next run", func(t *testing.T) {
-		tmp := shortTMPDIR(t)
+		tmp := enginetest.TempDir(t)
 		r := startRun(t, tmp)
 		if !waitFor(time.Minute, func() bool { return mainBrowserPID(tmp) != 0 }) {
 			t.Fatalf("no browser started; stderr:\n%s", r.stderr.String())
@@ -192,7 +170,7 @@ func TestCLILeavesNothingBehind(t *testing.T) {
 		if !waitFor(10*time.Second, func() bool { return len(browserPIDs(tmp)) == 0 }) {
 			t.Errorf("browser processes outlived a SIGKILLed corslab: %v", browserPIDs(tmp))
 		}
-		left := leftIn(t, tmp)
+		left := enginetest.Left(t, tmp)
 		if len(left) != 1 || !strings.HasPrefix(left[0], "corslab-run-") {
 			t.Fatalf("after SIGKILL the run directory should stay until the next run, found %v", left)
 		}
@@ -200,7 +178,7 @@ func TestCLILeavesNothingBehind(t *testing.T) {
 		if code := next.wait(t); code != 0 {
 			t.Fatalf("the next run: exit %d; stderr:\n%s", code, next.stderr.String())
 		}
-		if left := leftIn(t, tmp); len(left) > 0 {
+		if left := enginetest.Left(t, tmp); len(left) > 0 {
 			t.Errorf("the next run left %v (the stale %s should be gone)", left, filepath.Join(tmp, "corslab-run-*"))
 		}
 	})

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/corslab/corslab/engine/enginetest"
 )
 
 // A run directory whose owner has ended (or whose PID now belongs to a
@@ -58,7 +60,7 @@ func TestSweepStale(t *testing.T) {
 // NewRunDir records its owner, and the sweep leaves it alone while the
 // owner lives.
 func TestNewRunDirIsOwned(t *testing.T) {
-	t.Setenv("TMPDIR", shortTempDir(t))
+	t.Setenv("TMPDIR", enginetest.TempDir(t))
 	d, err := NewRunDir()
 	if err != nil {
 		t.Fatal(err)
@@ -85,17 +87,4 @@ func TestBaseAvoidsLongTempDirs(t *testing.T) {
 	if got := Base(); got != "/tmp" {
 		t.Errorf("Base() = %s, want /tmp", got)
 	}
-}
-
-// shortTempDir is a fresh directory in /tmp with a short path, to stand for
-// $TMPDIR (t.TempDir's paths are too long for a browser's sockets: see
-// engine.Base).
-func shortTempDir(t *testing.T) string {
-	t.Helper()
-	d, err := os.MkdirTemp("/tmp", "cl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(d) })
-	return d
 }

@@ -3,13 +3,13 @@ package harness
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/corslab/corslab/engine"
+	"github.com/corslab/corslab/engine/enginetest"
 )
 
 func TestBudgetScalesWithLoad(t *testing.T) {
@@ -76,13 +76,13 @@ func TestBrowserStartBudget(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs Chromium")
 	}
-	tmp := shortTempDir(t)
+	tmp := enginetest.TempDir(t)
 	t.Setenv("TMPDIR", tmp)
 	_, err := Start(context.Background(), Options{StartTimeout: 10 * time.Millisecond})
 	if err == nil || !strings.Contains(err.Error(), "starting chromium: no answer within the browser-start budget of 10ms") {
 		t.Fatalf("err %v", err)
 	}
-	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+	if left := enginetest.Left(t, tmp); len(left) > 0 {
 		t.Fatalf("a start that ran out of time left %v", left)
 	}
 }

@@ -2,11 +2,11 @@ package harness
 
 import (
 	"context"
-	"os"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/corslab/corslab/engine/enginetest"
 	"github.com/corslab/corslab/scenarios"
 )
 
@@ -47,31 +47,14 @@ func TestNothingLeftInTMPDIR(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tmp := shortTempDir(t)
+			tmp := enginetest.TempDir(t)
 			t.Setenv("TMPDIR", tmp)
 			s := startSession(t, Options{Timeout: 3 * time.Second})
 			tt.run(t, s)
 			s.Close()
-			entries, err := os.ReadDir(tmp)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, e := range entries {
-				t.Errorf("left in TMPDIR: %s", e.Name())
+			if left := enginetest.Left(t, tmp); len(left) > 0 {
+				t.Errorf("left in TMPDIR: %v", left)
 			}
 		})
 	}
-}
-
-// shortTempDir is a fresh directory in /tmp with a short path, to stand for
-// $TMPDIR (t.TempDir's paths are too long for a browser's sockets: see
-// engine.Base).
-func shortTempDir(t *testing.T) string {
-	t.Helper()
-	d, err := os.MkdirTemp("/tmp", "cl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(d) })
-	return d
 }

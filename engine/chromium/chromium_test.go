@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/corslab/corslab/engine"
+	"github.com/corslab/corslab/engine/enginetest"
 )
 
 // origins serves a page on http://foo.localhost:P and an API on
@@ -181,20 +182,6 @@ func TestOpenPageChecksTheOrigin(t *testing.T) {
 	}
 }
 
-// leftovers lists what is in dir.
-func leftovers(t *testing.T, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	return names
-}
-
 // Closed gracefully or after its process was killed, the browser leaves
 // nothing in the temporary directory: not its profile, not Chromium's own
 // org.chromium.Chromium.* (its TMPDIR is inside the run directory), no
@@ -202,7 +189,7 @@ func leftovers(t *testing.T, dir string) []string {
 func TestCloseLeavesNothing(t *testing.T) {
 	for _, kill := range []bool{false, true} {
 		t.Run(map[bool]string{false: "graceful", true: "killed browser"}[kill], func(t *testing.T) {
-			tmp := shortTempDir(t)
+			tmp := enginetest.TempDir(t)
 			t.Setenv("TMPDIR", tmp)
 			b := launch(t, engine.LaunchOptions{})
 			arg := "--user-data-dir=" + b.ProfileDir()
@@ -222,7 +209,7 @@ func TestCloseLeavesNothing(t *testing.T) {
 			if engine.ProcessUses(arg) {
 				t.Fatal("browser processes outlived Close")
 			}
-			if left := leftovers(t, tmp); len(left) > 0 {
+			if left := enginetest.Left(t, tmp); len(left) > 0 {
 				t.Fatalf("left in TMPDIR: %v", left)
 			}
 			if err := b.Close(); err != nil {
@@ -234,14 +221,14 @@ func TestCloseLeavesNothing(t *testing.T) {
 
 // A binary that is not a browser and exits at once is named as such.
 func TestNotABrowser(t *testing.T) {
-	t.Setenv("TMPDIR", shortTempDir(t))
+	t.Setenv("TMPDIR", enginetest.TempDir(t))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	_, err := Launch(ctx, engine.LaunchOptions{ExecPath: "/bin/true"})
 	if !errors.Is(err, engine.ErrNoBrowser) || !strings.Contains(err.Error(), "/bin/true exited at once (exit status 0) without starting a browser and printed nothing") {
 		t.Fatalf("err %v", err)
 	}
-	if left := leftovers(t, os.Getenv("TMPDIR")); len(left) > 0 {
+	if left := enginetest.Left(t, os.Getenv("TMPDIR")); len(left) > 0 {
 		t.Fatalf("left in TMPDIR: %v", left)
 	}
 }
@@ -252,17 +239,4 @@ func TestHostRules(t *testing.T) {
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
-}
-
-// shortTempDir is a fresh directory in /tmp with a short path, to stand for
-// $TMPDIR (t.TempDir's paths are too long for a browser's sockets: see
-// engine.Base).
-func shortTempDir(t *testing.T) string {
-	t.Helper()
-	d, err := os.MkdirTemp("/tmp", "cl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(d) })
-	return d
 }
