@@ -240,3 +240,34 @@ func TestHostRules(t *testing.T) {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
 }
+
+// SetPermission reaches the page: what Browser.setPermission sets is what
+// the Permissions API then reports (Local Network Access needs it).
+func TestSetPermission(t *testing.T) {
+	o := startOrigins(t)
+	b := launch(t, engine.LaunchOptions{})
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	query := `async (name) => (await navigator.permissions.query({name})).state`
+	p, err := b.OpenPage(ctx, engine.PageSpec{URL: o.foo + "/", Function: query})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for _, setting := range []string{"granted", "denied"} {
+		if err := b.SetPermission(ctx, engine.Permission{Name: "loopback-network", Setting: setting, Origin: o.foo}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := p.Call(ctx, []byte(`"loopback-network"`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != `"`+setting+`"` {
+			t.Errorf("set %s, the page reads %s", setting, got)
+		}
+	}
+	if err := b.SetPermission(ctx, engine.Permission{Name: "no-such-permission", Setting: "granted", Origin: o.foo}); err == nil {
+		t.Error("an unknown permission was accepted")
+	}
+}
