@@ -2,89 +2,72 @@ package harness
 
 import (
 	"context"
-	"fmt"
-	"sort"
 	"strings"
 
-	"github.com/chromedp/chromedp"
+	"github.com/corslab/corslab/engine"
+	"github.com/corslab/corslab/scenarios"
 )
 
-// jarCookie is one cookie of the browser's jar, decoded without cdproto's
-// enums so a newer browser cannot break the decode.
-type jarCookie struct {
-	Name   string `json:"name"`
-	Value  string `json:"value"`
-	Domain string `json:"domain"`
-	Path   string `json:"path"`
+// usesCookies says whether a scenario needs the jar prepared and read:
+// cookies of its own, a third-party cookie setting, or a step that sends
+// credentials or expects cookies.
+func usesCookies(sc scenarios.Scenario) bool {
+	if len(sc.Cookies) > 0 || sc.ThirdPartyCookies != "" {
+		return true
+	}
+	for _, st := range sc.RequestSteps() {
+		if st.Request.Credentials == "include" || st.Expect.CookiesSent != nil || st.Expect.CookieSet != nil {
+			return true
+		}
+	}
+	return false
 }
 
-// callRaw sends a CDP command on the tab's session and decodes into res.
-func callRaw(ctx context.Context, t *tab, method string, params, res any) error {
-	c := chromedp.FromContext(t.ctx)
-	if c == nil || c.Target == nil {
-		return fmt.Errorf("%s: the tab is not open", method)
+// prepareCookies empties the jar and puts the scenario's cookies in it, for
+// bar or the host each names, whatever the first step's target.
+func (s *Session) prepareCookies(ctx context.Context, sc scenarios.Scenario, prefix string) error {
+	steps := sc.RequestSteps()
+	t, err := s.tabIn(ctx, steps[0].Page, sc.ThirdPartyCookies == "block")
+	if err != nil {
+		return err
 	}
-	if err := c.Target.Call(ctx, method, params, res); err != nil {
-		return fmt.Errorf("%s: %w", method, err)
+	if err := t.page.ClearCookies(ctx); err != nil {
+		return err
+	}
+	for _, c := range sc.Cookies {
+		if err := t.page.SetCookie(ctx, s.Lab.Origin(c.Label())+prefix+"/", c.SetCookie); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// jar returns the cookies the browser would send to rawURL, as "name=value", sorted.
-func jar(ctx context.Context, t *tab, rawURL string) ([]string, error) {
-	var res struct {
-		Cookies []jarCookie `json:"cookies"`
+// clearJar empties the jar a scenario used, even when ctx has ended.
+func (s *Session) clearJar(ctx context.Context, sc scenarios.Scenario) {
+	if t, err := s.tabIn(ctx, sc.RequestSteps()[0].Page, sc.ThirdPartyCookies == "block"); err == nil {
+		t.page.ClearCookies(context.WithoutCancel(ctx))
 	}
-	if err := callRaw(ctx, t, "Network.getCookies", map[string]any{"urls": []string{rawURL}}, &res); err != nil {
-		return nil, err
-	}
-	out := make([]string, 0, len(res.Cookies))
-	for _, c := range res.Cookies {
-		out = append(out, c.Name+"="+c.Value)
-	}
-	sort.Strings(out)
-	return out, nil
 }
 
-func clearCookies(ctx context.Context, t *tab) error {
-	return callRaw(ctx, t, "Network.clearBrowserCookies", struct{}{}, &struct{}{})
-}
-
-// setCookie puts a cookie written as a Set-Cookie value in the jar for rawURL.
-func setCookie(ctx context.Context, t *tab, rawURL, line string) error {
-	parts := strings.Split(line, ";")
-	name, value, _ := strings.Cut(parts[0], "=")
-	p := map[string]any{"name": strings.TrimSpace(name), "value": strings.TrimSpace(value), "url": rawURL}
-	for _, attr := range parts[1:] {
-		k, v, _ := strings.Cut(strings.TrimSpace(attr), "=")
-		switch strings.ToLower(k) {
-		case "secure":
-			p["secure"] = true
-		case "httponly":
-			p["httpOnly"] = true
-		case "path":
-			p["path"] = v
-		case "domain":
-			p["domain"] = v
-		case "samesite":
-			switch strings.ToLower(v) {
-			case "none":
-				p["sameSite"] = "None"
-			case "lax":
-				p["sameSite"] = "Lax"
-			case "strict":
-				p["sameSite"] = "Strict"
-			}
-		case "partitioned":
-			p["partitionKey"] = map[string]any{"topLevelSite": "http://foo.localhost", "hasCrossSiteAncestor": true}
+// fillJar reads the jar after a step: its cookies for the request URL, and
+// whether one appeared or changed since before.
+func fillJar(ctx context.Context, o *Observation, jar engine.Jar, rawURL string, before []string) error {
+	after, err := jar.Cookies(ctx, rawURL)
+	if err != nil {
+		return err
+	}
+	o.Jar = after
+	old := map[string]bool{}
+	for _, c := range before {
+		old[c] = true
+	}
+	for _, c := range after {
+		if !old[c] {
+			o.CookieSet = true
 		}
 	}
-	var res struct {
-		Success bool `json:"success"`
-	}
-	if err := callRaw(ctx, t, "Network.setCookie", p, &res); err != nil {
-		return fmt.Errorf("setting cookie %q: %w", line, err)
-	}
+	o.by("jar", SideBrowser)
+	o.by("cookie_set", SideBrowser)
 	return nil
 }
 

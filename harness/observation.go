@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"net/textproto"
+	"slices"
 	"time"
 
 	"github.com/corslab/corslab/scenarios"
@@ -8,7 +10,9 @@ import (
 )
 
 // Observation is what one request did, seen from three sides: the page (what
-// JavaScript got), the browser (CDP events) and the server (bar's journal).
+// JavaScript got), the browser (its driver's report, e.g. Chromium's CDP
+// events) and the server (bar's journal). ObservedBy says which side saw
+// each fact.
 type Observation struct {
 	// Page is the origin of the calling page; URL is the request URL.
 	Page string `json:"page"`
@@ -41,7 +45,7 @@ type Observation struct {
 	NetError string `json:"net_error,omitempty"`
 	// Console is Chromium's console message about the request.
 	Console string `json:"console"`
-	// FromCache: the response came from Chromium's HTTP cache.
+	// FromCache: the response came from the browser's HTTP cache.
 	FromCache bool `json:"from_cache,omitempty"`
 	// Issues lists other DevTools issues about the request (e.g. deprecations).
 	Issues []string `json:"issues,omitempty"`
@@ -62,11 +66,19 @@ type Observation struct {
 	// Requests is what the lab's servers received, in order.
 	Requests []servers.Entry `json:"requests"`
 
+	// ObservedBy says, for each field above (by its JSON name), which
+	// sides observed it: "page", "browser", "server", or "inferred" for a
+	// value worked out rather than seen. A true value lists the sides that
+	// saw it, a false or empty one the sides that looked and saw nothing.
+	// A field missing here could not be observed in this run (the engine
+	// cannot see it, or there is no journal): its value is only a zero.
+	ObservedBy map[string][]string `json:"observed_by,omitempty"`
+
 	// Duration is the time from the request to the settled observation.
 	Duration time.Duration `json:"-"`
 }
 
-// Message is one HTTP message of the exchange, as CDP reported it.
+// Message is one HTTP message of the exchange, as the browser reported it.
 type Message struct {
 	// Kind is "preflight request", "preflight response", "request",
 	// "redirect response" or "response".
@@ -76,10 +88,11 @@ type Message struct {
 	URL     string      `json:"url,omitempty"`
 	Status  int         `json:"status,omitempty"`
 	Headers [][2]string `json:"headers"`
-	// Wire is true when the headers are the raw ones from the wire (CDP
-	// ExtraInfo events); false when only the renderer's view was reported.
+	// Wire is true when the headers are the raw ones from the wire (in
+	// Chromium, CDP's ExtraInfo events); false when only the renderer's
+	// view was reported.
 	Wire bool `json:"wire"`
-	// FromCache is true for a response served from Chromium's HTTP cache:
+	// FromCache is true for a response served from the browser's HTTP cache:
 	// nothing went on the wire.
 	FromCache bool `json:"from_cache,omitempty"`
 }
@@ -119,3 +132,63 @@ func (r Result) Last() *Observation {
 	}
 	return nil
 }
+
+// The sides that observe a request, and the mark of an inferred value.
+const (
+	SidePage    = "page"
+	SideBrowser = "browser"
+	SideServer  = "server"
+	Inferred    = "inferred"
+)
+
+// by records that side observed field.
+func (o *Observation) by(field, side string) {
+	if o.ObservedBy == nil {
+		o.ObservedBy = map[string][]string{}
+	}
+	if !slices.Contains(o.ObservedBy[field], side) {
+		o.ObservedBy[field] = append(o.ObservedBy[field], side)
+	}
+}
+
+// look is what one side could see of a yes/no fact: whether it looked,
+// and whether it saw it.
+type look struct {
+	side        string
+	looked, saw bool
+}
+
+// bySeen records a yes/no fact: when it is true, the sides that saw it;
+// when false, the sides that looked.
+func (o *Observation) bySeen(field string, value bool, sides ...look) {
+	for _, s := range sides {
+		if s.looked && (s.saw || !value) {
+			o.by(field, s.side)
+		}
+	}
+}
+
+// PreflightEntry returns the journal entry of the last preflight, or nil.
+func (o *Observation) PreflightEntry() *servers.Entry {
+	var found *servers.Entry
+	for i := range o.Requests {
+		if o.Requests[i].Preflight {
+			found = &o.Requests[i]
+		}
+	}
+	return found
+}
+
+// ActualEntry returns the journal entry of the actual (non-preflight) request
+// that reached the last hop, or nil.
+func (o *Observation) ActualEntry() *servers.Entry {
+	var found *servers.Entry
+	for i := range o.Requests {
+		if !o.Requests[i].Preflight {
+			found = &o.Requests[i]
+		}
+	}
+	return found
+}
+
+func canonical(name string) string { return textproto.CanonicalMIMEHeaderKey(name) }

@@ -1,9 +1,6 @@
 package harness
 
-import (
-	"encoding/json"
-	"fmt"
-)
+import "github.com/corslab/corslab/engine"
 
 // pageRequest is what the page is asked to do; it is passed to the page's
 // JavaScript as JSON.
@@ -74,19 +71,12 @@ const pageFunc = `async (s) => {
   }
 }`
 
-// installExpression defines the request function in the page once, so each
-// request sends only its arguments.
-const installExpression = "window.__corslabRun = " + pageFunc + "; true"
+// sandboxedFunc runs pageFunc in the sandboxed frame (opaque origin
+// "null") of foo's /__corslab/sandboxed page, which posts it the function's
+// source and argument.
+const sandboxedFunc = "async (s) => window.__sandboxed(" + pageFunc + ", s)"
 
-// pageExpression returns the JavaScript that runs req in the page, or in the
-// sandboxed frame when sandboxed is true.
-func pageExpression(req pageRequest, sandboxed bool) (string, error) {
-	arg, err := json.Marshal(req)
-	if err != nil {
-		return "", fmt.Errorf("encoding the page request: %w", err)
-	}
-	if sandboxed {
-		return fmt.Sprintf("window.__sandboxed(window.__corslabRun, %s)", arg), nil
-	}
-	return fmt.Sprintf("window.__corslabRun(%s)", arg), nil
+// outcome is what the driver needs to know of the page's result to settle.
+func (r pageResult) outcome() engine.PageOutcome {
+	return engine.PageOutcome{OK: r.OK, Type: r.Type, Error: r.Error, ErrorName: r.Name}
 }

@@ -2,17 +2,13 @@ package harness
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
-	"github.com/chromedp/chromedp"
-
+	"github.com/corslab/corslab/engine"
 	"github.com/corslab/corslab/scenarios"
 	"github.com/corslab/corslab/servers"
 )
@@ -58,16 +54,16 @@ func StartWithPages(ctx context.Context, opt Options, pages PageOptions) (*Sessi
 		lab.Close()
 		return nil, err
 	}
-	rules, err := PageRules(pages, lab.Port("foo"), tp.Port)
+	m, err := PageMappings(pages, lab.Port("foo"), tp.Port)
 	if err != nil {
 		lab.Close()
 		return nil, err
 	}
-	opt.Browser.HostRules = append(append([]string(nil), opt.Browser.HostRules...), rules...)
-	opt.Browser.TrustSPKI = append(append([]string(nil), opt.Browser.TrustSPKI...), tp.SPKIHash)
+	opt.Browser.HostMap = append(slices.Clone(opt.Browser.HostMap), m...)
+	opt.Browser.TrustSPKI = append(slices.Clone(opt.Browser.TrustSPKI), tp.SPKIHash)
 	// A page meant for http://NAME must stay there: HTTPS-Upgrades would
 	// move it to https://NAME, served here too.
-	opt.Browser.DisableFeatures = append(append([]string(nil), opt.Browser.DisableFeatures...), "HttpsUpgrades")
+	opt.Browser.NoHTTPSUpgrades = true
 	return newSession(ctx, lab, opt)
 }
 
@@ -96,12 +92,12 @@ func StartFor(ctx context.Context, opt Options, list []scenarios.Scenario) (*Ses
 	return s, nil
 }
 
-// PageRules returns the --host-resolver-rules entries that send each page
-// origin to the loopback listener serving it: httpPort for http origins,
-// tlsPort for https ones.
-func PageRules(pages PageOptions, httpPort, tlsPort int) ([]string, error) {
-	var rules []string
-	seen := map[string]bool{}
+// PageMappings returns the host mappings that send each page origin to the
+// loopback listener serving it: httpPort for http origins, tlsPort for https
+// ones.
+func PageMappings(pages PageOptions, httpPort, tlsPort int) ([]engine.HostMapping, error) {
+	var out []engine.HostMapping
+	seen := map[engine.HostMapping]bool{}
 	for _, o := range pages.Origins {
 		if o == "null" {
 			continue
@@ -118,17 +114,16 @@ func PageRules(pages PageOptions, httpPort, tlsPort int) ([]string, error) {
 		if scheme == "https" {
 			to = tlsPort
 		}
-		hp := net.JoinHostPort(host, strconv.Itoa(port))
-		if seen[hp] {
-			continue
+		m := engine.HostMapping{Host: host, Port: port, To: to}
+		if !seen[m] {
+			seen[m] = true
+			out = append(out, m)
 		}
-		seen[hp] = true
-		rules = append(rules, fmt.Sprintf("MAP %s 127.0.0.1:%d", hp, to))
 	}
 	if pages.AnyDefaultPort {
-		rules = append(rules, fmt.Sprintf("MAP *:443 127.0.0.1:%d", tlsPort), fmt.Sprintf("MAP *:80 127.0.0.1:%d", httpPort))
+		out = append(out, engine.HostMapping{Host: "*", Port: 443, To: tlsPort}, engine.HostMapping{Host: "*", Port: 80, To: httpPort})
 	}
-	return rules, nil
+	return out, nil
 }
 
 // SplitOrigin takes a serialized origin (scheme://host[:port]) apart; the
@@ -182,103 +177,6 @@ func (s *Session) DoAt(ctx context.Context, prefix, page string, req scenarios.R
 	sc := scenarios.Scenario{Name: strings.TrimPrefix(prefix, "/r/"), Page: page, Request: req}
 	st := scenarios.Step{Page: page, Request: req}
 	obs, err := s.runStep(ctx, prefix, sc, st, req.Credentials == "include")
-	if obs != nil && strings.Contains(req.Target, "://") {
-		obs.ReachedServer = false
-		for _, m := range obs.Exchange {
-			if m.Kind == "response" || m.Kind == "redirect response" {
-				obs.ReachedServer = true
-			}
-		}
-	}
 	s.forgetEvents(prefix + "/")
 	return obs, err
-}
-
-// OpenPages opens, in parallel, the tabs of the full origins (as
-// StartWithPages maps them) that are not open yet, so requests from them do
-// not each pay for a page load; "null" opens the sandboxed frame's page.
-// Labels are left out.
-func (s *Session) OpenPages(ctx context.Context, origins []string) error {
-	var todo []string
-	sandboxed := false
-	s.mu.Lock()
-	for _, o := range origins {
-		if o == "null" {
-			_, open := s.tabs["sandboxed"]
-			sandboxed = !open
-		}
-		if _, ok := s.tabs[o]; !ok && strings.Contains(o, "://") && !slices.Contains(todo, o) {
-			todo = append(todo, o)
-		}
-	}
-	s.mu.Unlock()
-	errs := make([]error, len(todo)+1)
-	var wg sync.WaitGroup
-	if sandboxed {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[len(todo)] = s.tab(ctx, "sandboxed")
-		}()
-	}
-	for i, o := range todo {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t, err := s.openOriginTab(ctx, o)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			if _, ok := s.tabs[o]; ok || s.tabs == nil {
-				t.cancel()
-				return
-			}
-			s.tabs[o] = t
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
-
-// originTab opens, once, a tab whose page is on a full origin.
-func (s *Session) originTab(ctx context.Context, origin string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.tabs == nil {
-		return errors.New("session is closed")
-	}
-	if _, ok := s.tabs[origin]; ok {
-		return nil
-	}
-	t, err := s.openOriginTab(ctx, origin)
-	if err != nil {
-		return err
-	}
-	s.tabs[origin] = t
-	return nil
-}
-
-// openOriginTab opens a tab on a full origin and checks the page landed
-// there.
-func (s *Session) openOriginTab(ctx context.Context, origin string) (*tab, error) {
-	tctx, cancel := chromedp.NewContext(s.Browser.Context())
-	t := &tab{ctx: tctx, cancel: cancel, rec: newRecorder(), label: origin, origin: origin}
-	if err := s.openTab(ctx, t, origin+"/"); err != nil {
-		cancel()
-		return nil, fmt.Errorf("opening a page on %s: %w", origin, err)
-	}
-	// The page must have exactly the origin asked for.
-	got, err := chromedp.Run(tctx, chromedp.Evaluate[string](`location.origin`))
-	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("reading the origin of the page on %s: %w", origin, err)
-	}
-	if got != origin {
-		cancel()
-		return nil, fmt.Errorf("the page meant for %s landed on %s", origin, got)
-	}
-	return t, nil
 }

@@ -2,32 +2,35 @@ package harness
 
 import (
 	"context"
-	"github.com/corslab/corslab/scenarios"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/corslab/corslab/engine"
+	"github.com/corslab/corslab/scenarios"
 )
 
-func TestPageRules(t *testing.T) {
+func TestPageMappings(t *testing.T) {
 	tests := []struct {
 		name    string
 		pages   PageOptions
-		want    []string
+		want    []engine.HostMapping
 		wantErr string
 	}{
-		{"https default port", PageOptions{Origins: []string{"https://app.example.com"}}, []string{"MAP app.example.com:443 127.0.0.1:2000"}, ""},
-		{"http other port", PageOptions{Origins: []string{"http://localhost:3000"}}, []string{"MAP localhost:3000 127.0.0.1:1000"}, ""},
-		{"https other port", PageOptions{Origins: []string{"https://app.example.com:8443"}}, []string{"MAP app.example.com:8443 127.0.0.1:2000"}, ""},
-		{"null and duplicates skipped", PageOptions{Origins: []string{"null", "http://a.test", "http://a.test"}}, []string{"MAP a.test:80 127.0.0.1:1000"}, ""},
-		{"any default port", PageOptions{AnyDefaultPort: true}, []string{"MAP *:443 127.0.0.1:2000", "MAP *:80 127.0.0.1:1000"}, ""},
+		{"https default port", PageOptions{Origins: []string{"https://app.example.com"}}, []engine.HostMapping{{Host: "app.example.com", Port: 443, To: 2000}}, ""},
+		{"http other port", PageOptions{Origins: []string{"http://localhost:3000"}}, []engine.HostMapping{{Host: "localhost", Port: 3000, To: 1000}}, ""},
+		{"https other port", PageOptions{Origins: []string{"https://app.example.com:8443"}}, []engine.HostMapping{{Host: "app.example.com", Port: 8443, To: 2000}}, ""},
+		{"null and duplicates skipped", PageOptions{Origins: []string{"null", "http://a.test", "http://a.test"}}, []engine.HostMapping{{Host: "a.test", Port: 80, To: 1000}}, ""},
+		{"any default port", PageOptions{AnyDefaultPort: true}, []engine.HostMapping{{Host: "*", Port: 443, To: 2000}, {Host: "*", Port: 80, To: 1000}}, ""},
 		{"lab label refused", PageOptions{Origins: []string{"http://evil.localhost:3000"}}, nil, "the lab's own labels"},
 		{"not an origin", PageOptions{Origins: []string{"https://app.example.com/x"}}, nil, "is not an origin"},
 		{"no scheme", PageOptions{Origins: []string{"app.example.com"}}, nil, "not an http(s) origin"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := PageRules(tt.pages, 1000, 2000)
+			got, err := PageMappings(tt.pages, 1000, 2000)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err %v, want %q", err, tt.wantErr)
@@ -37,8 +40,8 @@ func TestPageRules(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
-				t.Fatalf("got %q, want %q", got, tt.want)
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("got %v, want %v", got, tt.want)
 			}
 		})
 	}
@@ -76,10 +79,10 @@ func TestCookiesSentToAnExternalServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := setCookie(ctx, foo, ext.URL+"/", "ext=1; SameSite=None; Secure; Path=/"); err != nil {
+	if err := foo.page.SetCookie(ctx, ext.URL+"/", "ext=1; SameSite=None; Secure; Path=/"); err != nil {
 		t.Fatal(err)
 	}
-	defer clearCookies(ctx, foo)
+	defer foo.page.ClearCookies(ctx)
 	obs, err := s.Do(ctx, "foo", scenarios.Request{Target: ext.URL, Path: "/api", Credentials: "include"})
 	if err != nil {
 		t.Fatal(err)
@@ -89,5 +92,8 @@ func TestCookiesSentToAnExternalServer(t *testing.T) {
 	}
 	if len(obs.CookiesSent) != 1 || obs.CookiesSent[0] != "ext=1" {
 		t.Fatalf("CookiesSent = %q, want [ext=1] as the browser reported it", obs.CookiesSent)
+	}
+	if by := obs.ObservedBy["cookies_sent"]; !slices.Equal(by, []string{SideBrowser}) {
+		t.Fatalf("cookies_sent observed by %v, want the browser only (no journal)", by)
 	}
 }

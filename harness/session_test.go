@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corslab/corslab/engine/chromium"
 	"github.com/corslab/corslab/scenarios"
 )
 
@@ -79,9 +80,19 @@ func TestTimeoutGivesErrorVerdictAndSessionGoesOn(t *testing.T) {
 	}
 }
 
+// chromiumOf is the session's Chromium, for what only its driver knows.
+func chromiumOf(t *testing.T, s *Session) *chromium.Browser {
+	t.Helper()
+	b, ok := s.Browser.(*chromium.Browser)
+	if !ok {
+		t.Skipf("the session's browser is %T, not Chromium", s.Browser)
+	}
+	return b
+}
+
 func TestCloseLeavesNoProcessAndNoProfile(t *testing.T) {
 	s := startSession(t, Options{})
-	dir := s.Browser.dir
+	dir := chromiumOf(t, s).ProfileDir()
 	if processesUsing(dir) == 0 {
 		t.Fatal("no browser process found for the profile")
 	}
@@ -102,7 +113,7 @@ func TestCloseLeavesNoProcessAndNoProfile(t *testing.T) {
 func TestDeadBrowserGivesErrorNotHang(t *testing.T) {
 	s := startSession(t, Options{Timeout: 2 * time.Second})
 	defer s.Close()
-	pid := s.Browser.PID()
+	pid := chromiumOf(t, s).PID()
 	if pid == 0 {
 		t.Fatal("no browser pid")
 	}
@@ -130,7 +141,7 @@ func TestFindBrowserExplicitMissing(t *testing.T) {
 
 func TestInterruptedRunStops(t *testing.T) {
 	s := startSession(t, Options{})
-	dir := s.Browser.dir
+	dir := chromiumOf(t, s).ProfileDir()
 	defer func() {
 		if err := s.Close(); err != nil {
 			t.Error(err)
@@ -148,8 +159,29 @@ func TestInterruptedRunStops(t *testing.T) {
 	if time.Since(start) > 10*time.Second {
 		t.Fatalf("cancel took %s", time.Since(start))
 	}
-	if len(results) != 1 || results[0].Verdict != Error || !strings.Contains(results[0].Error, "interrupted") {
+	if len(results) != 2 || results[0].Verdict != Error || !strings.Contains(results[0].Error, "interrupted") {
 		t.Fatalf("results %+v", results)
+	}
+	if r := results[1]; r.Verdict != Error || r.Error != "not run: interrupted" || len(r.Steps) != 1 || r.Steps[0].Observed != nil || r.Scenario.Name != "never" {
+		t.Fatalf("the scenario not run: %+v", r)
+	}
+}
+
+// Every scenario gets a result: once the run's deadline passed, the rest
+// are errors that say so.
+func TestRunAllAfterTheDeadline(t *testing.T) {
+	s := startSession(t, Options{})
+	defer s.Close()
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	results := s.RunAll(ctx, []scenarios.Scenario{allowed("a"), allowed("b")}, nil)
+	if len(results) != 2 {
+		t.Fatalf("%d results for 2 scenarios", len(results))
+	}
+	for _, r := range results {
+		if r.Verdict != Error || r.Error != "not run: the run's deadline passed" {
+			t.Errorf("%s: %s %q", r.Scenario.Name, r.Verdict, r.Error)
+		}
 	}
 }
 

@@ -176,3 +176,33 @@ func hasCookie(sent []string, want string) bool {
 	}
 	return false
 }
+
+// ExpandExpect replaces the placeholders {foo}, {bar}, {baz} and
+// {label:NAME} in an expectation's text fields with this lab's origins.
+func (s *Session) ExpandExpect(e scenarios.Expect) scenarios.Expect {
+	x := func(v string) string { return s.Lab.Expand(v, "") }
+	xp := func(p *string) *string {
+		if p == nil {
+			return nil
+		}
+		v := x(*p)
+		return &v
+	}
+	e.FailedParameter = xp(e.FailedParameter)
+	e.Body = xp(e.Body)
+	e.Console = x(e.Console)
+	expandMap := func(m map[string]string) map[string]string {
+		if m == nil {
+			return nil
+		}
+		out := make(map[string]string, len(m))
+		for k, v := range m {
+			out[k] = x(v)
+		}
+		return out
+	}
+	e.ServerReceived = expandMap(e.ServerReceived)
+	e.PreflightReceived = expandMap(e.PreflightReceived)
+	e.JSError = x(e.JSError)
+	return e
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/corslab/corslab/engine/chromium"
 	"github.com/corslab/corslab/harness"
 	"github.com/corslab/corslab/report"
 	"github.com/corslab/corslab/scenarios"
@@ -194,7 +195,11 @@ func TestHTMLReportInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	tctx, cancel := chromedp.NewContext(sess.Browser.Context())
+	chrome, ok := sess.Browser.(*chromium.Browser)
+	if !ok {
+		t.Skipf("the report is opened with chromedp, the session's browser is %T", sess.Browser)
+	}
+	tctx, cancel := chromedp.NewContext(chrome.Context())
 	defer cancel()
 	tctx, cancel2 := context.WithTimeout(tctx, 30*time.Second)
 	defer cancel2()

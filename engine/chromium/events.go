@@ -1,4 +1,4 @@
-package harness
+package chromium
 
 import (
 	"context"
@@ -157,9 +157,17 @@ func (n *netRequest) firstURL() string {
 	return n.Sent[0].URL
 }
 
-// consoleEntry is one Log.entryAdded.
+// consoleEntry is one Log.entryAdded; Seq orders it among all the
+// recorder's sightings.
 type consoleEntry struct {
 	Source, Level, Text, URL, RequestID string
+	Seq                                 int
+}
+
+// issue is one Audits.issueAdded, with its sequence number.
+type issue struct {
+	evIssueAdded
+	Seq int
 }
 
 // recorder keeps the events of one tab.
@@ -168,7 +176,7 @@ type recorder struct {
 	seq      int
 	requests map[string]*netRequest
 	console  []consoleEntry
-	issues   []evIssueAdded
+	issues   []issue
 	changed  chan struct{}
 }
 
@@ -292,13 +300,15 @@ func (r *recorder) handle(method string, raw []byte) {
 			return
 		}
 		e := ev.Entry
-		r.console = append(r.console, consoleEntry{Source: e.Source, Level: e.Level, Text: e.Text, URL: e.URL, RequestID: e.NetworkRequestID})
+		r.seq++
+		r.console = append(r.console, consoleEntry{Source: e.Source, Level: e.Level, Text: e.Text, URL: e.URL, RequestID: e.NetworkRequestID, Seq: r.seq})
 	case "Audits.issueAdded":
 		var ev evIssueAdded
 		if json.Unmarshal(raw, &ev) != nil {
 			return
 		}
-		r.issues = append(r.issues, ev)
+		r.seq++
+		r.issues = append(r.issues, issue{ev, r.seq})
 	}
 }
 
@@ -306,7 +316,7 @@ func (r *recorder) handle(method string, raw []byte) {
 type snapshot struct {
 	requests []*netRequest // sorted by first sighting
 	console  []consoleEntry
-	issues   []evIssueAdded
+	issues   []issue
 }
 
 // matching returns the requests whose first URL contains marker, the console
@@ -374,6 +384,13 @@ func (r *recorder) wait(ctx context.Context, marker string, deadline time.Time, 
 		}
 		t.Stop()
 	}
+}
+
+// now is the sequence number of the latest sighting.
+func (r *recorder) now() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.seq
 }
 
 // forget drops everything about a marker, so the maps do not grow without end.

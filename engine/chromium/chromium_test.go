@@ -1,0 +1,273 @@
+package chromium
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/corslab/corslab/engine"
+	"github.com/corslab/corslab/engine/enginetest"
+)
+
+// origins serves a page on http://foo.localhost:P and an API on
+// http://bar.localhost:Q, both on loopback, and counts what bar received.
+type origins struct {
+	foo, bar string
+	mu       sync.Mutex
+	got      []string // "METHOD path"
+}
+
+func startOrigins(t *testing.T) *origins {
+	t.Helper()
+	o := &origins{}
+	listen := func(h http.Handler) int {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := &http.Server{Handler: h}
+		go srv.Serve(ln)
+		t.Cleanup(func() { srv.Close() })
+		return ln.Addr().(*net.TCPAddr).Port
+	}
+	fooPort := listen(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<!doctype html><link rel="icon" href="data:,"><p>page`)
+	}))
+	o.foo = fmt.Sprintf("http://foo.localhost:%d", fooPort)
+	barPort := listen(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o.mu.Lock()
+		o.got = append(o.got, r.Method+" "+r.URL.Path)
+		o.mu.Unlock()
+		if strings.Contains(r.URL.Path, "/allow") {
+			w.Header().Set("Access-Control-Allow-Origin", o.foo)
+			w.Header().Set("Access-Control-Allow-Methods", "DELETE")
+		}
+		w.WriteHeader(200)
+	}))
+	o.bar = fmt.Sprintf("http://bar.localhost:%d", barPort)
+	return o
+}
+
+func (o *origins) arrivals(marker string) func() engine.Arrivals {
+	return func() engine.Arrivals {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		var a engine.Arrivals
+		for _, g := range o.got {
+			switch {
+			case !strings.Contains(g, marker):
+			case strings.HasPrefix(g, "OPTIONS "):
+				a.Preflights++
+			default:
+				a.Requests++
+			}
+		}
+		return a
+	}
+}
+
+const fetchFunc = `async (s) => {
+  try { const r = await fetch(s.url, {method: s.method}); await r.text(); return {ok: true, status: r.status, type: r.type}; }
+  catch (e) { return {ok: false, error: String(e), name: e.name}; }
+}`
+
+func launch(t *testing.T, opt engine.LaunchOptions) *Browser {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs Chromium; skipped with -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	b, err := Launch(ctx, opt)
+	if errors.Is(err, engine.ErrNoBrowser) {
+		t.Skipf("no browser: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// call runs one fetch in the page and settles its watch.
+func call(t *testing.T, p engine.Page, o *origins, method, path string) (map[string]any, engine.View) {
+	t.Helper()
+	marker := path
+	w := p.Watch(marker)
+	arg, _ := json.Marshal(map[string]string{"url": o.bar + path, "method": method})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	raw, err := p.Call(ctx, arg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res map[string]any
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatal(err)
+	}
+	ok, _ := res["ok"].(bool)
+	typ, _ := res["type"].(string)
+	msg, _ := res["error"].(string)
+	v := w.Settle(ctx, engine.Hint{Result: engine.PageOutcome{OK: ok, Type: typ, Error: msg}, Journal: o.arrivals(marker)})
+	return res, v
+}
+
+// The driver reports what Chromium saw, translated: a preflight as its own
+// request, the actual request's hops with raw headers, and a blocked
+// request's CorsError with its console line. It decides nothing.
+func TestViewOfAllowedAndBlockedRequests(t *testing.T) {
+	o := startOrigins(t)
+	b := launch(t, engine.LaunchOptions{})
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	p, err := b.OpenPage(ctx, engine.PageSpec{URL: o.foo + "/", Origin: o.foo, Function: fetchFunc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+
+	res, v := call(t, p, o, "DELETE", "/r/allow-1/x")
+	if res["ok"] != true || len(v.Requests) != 2 || !v.Requests[0].Preflight && !v.Requests[1].Preflight {
+		t.Fatalf("allowed DELETE: page %v, view %+v", res, v)
+	}
+	for _, r := range v.Requests {
+		if !r.Done && !r.Preflight || r.Failure != nil || len(r.Hops) != 1 || r.Hops[0].Response == nil {
+			t.Errorf("request %+v, failure %+v", r, r.Failure)
+		}
+		if !r.Preflight && (r.Hops[0].Method != "DELETE" || !r.Hops[0].RawHeaders || r.Hops[0].Response.Status != 200) {
+			t.Errorf("actual request %+v", r.Hops[0])
+		}
+	}
+
+	res, v = call(t, p, o, "GET", "/r/block-1/x")
+	if res["ok"] != false || len(v.Requests) != 1 {
+		t.Fatalf("blocked GET: page %v, view %+v", res, v)
+	}
+	f := v.Requests[0].Failure
+	if f == nil || f.Reason != "MissingAllowOriginHeader" || f.Text != "net::ERR_FAILED" {
+		t.Fatalf("failure %+v", f)
+	}
+	if len(v.Console) == 0 || !strings.Contains(v.Console[0].Text, "has been blocked by CORS policy") {
+		t.Fatalf("console %+v", v.Console)
+	}
+
+	// A second watch on the same marker sees only what came after it (one
+	// or both of Chromium's two console lines, never the first watch's).
+	_, v2 := call(t, p, o, "GET", "/r/block-1/x")
+	if len(v2.Requests) != 1 || len(v2.Console) == 0 || len(v2.Console) > 2 {
+		t.Fatalf("second watch: %d requests, %d console lines (first: %d)", len(v2.Requests), len(v2.Console), len(v.Console))
+	}
+}
+
+// A page must land on the origin asked for; a wrong expectation is caught.
+func TestOpenPageChecksTheOrigin(t *testing.T) {
+	o := startOrigins(t)
+	b := launch(t, engine.LaunchOptions{})
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := b.OpenPage(ctx, engine.PageSpec{URL: o.foo + "/", Origin: "http://elsewhere.localhost", Function: fetchFunc})
+	if err == nil || !strings.Contains(err.Error(), "landed on "+o.foo) {
+		t.Fatalf("err %v", err)
+	}
+}
+
+// Closed gracefully or after its process was killed, the browser leaves
+// nothing in the temporary directory: not its profile, not Chromium's own
+// org.chromium.Chromium.* (its TMPDIR is inside the run directory), no
+// process.
+func TestCloseLeavesNothing(t *testing.T) {
+	for _, kill := range []bool{false, true} {
+		t.Run(map[bool]string{false: "graceful", true: "killed browser"}[kill], func(t *testing.T) {
+			tmp := enginetest.TempDir(t)
+			t.Setenv("TMPDIR", tmp)
+			b := launch(t, engine.LaunchOptions{})
+			arg := "--user-data-dir=" + b.ProfileDir()
+			if !engine.ProcessUses(arg) {
+				t.Fatal("no browser process found for the profile")
+			}
+			if !strings.HasPrefix(b.Dir(), tmp+"/"+engine.RunDirPrefix) {
+				t.Fatalf("the browser's files are in %s, not in a run directory in %s", b.Dir(), tmp)
+			}
+			if kill {
+				syscall.Kill(b.PID(), syscall.SIGKILL)
+				time.Sleep(300 * time.Millisecond)
+			}
+			if err := b.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if engine.ProcessUses(arg) {
+				t.Fatal("browser processes outlived Close")
+			}
+			if left := enginetest.Left(t, tmp); len(left) > 0 {
+				t.Fatalf("left in TMPDIR: %v", left)
+			}
+			if err := b.Close(); err != nil {
+				t.Fatalf("a second Close: %v", err)
+			}
+		})
+	}
+}
+
+// A binary that is not a browser and exits at once is named as such.
+func TestNotABrowser(t *testing.T) {
+	t.Setenv("TMPDIR", enginetest.TempDir(t))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := Launch(ctx, engine.LaunchOptions{ExecPath: "/bin/true"})
+	if !errors.Is(err, engine.ErrNoBrowser) || !strings.Contains(err.Error(), "/bin/true exited at once (exit status 0) without starting a browser and printed nothing") {
+		t.Fatalf("err %v", err)
+	}
+	if left := enginetest.Left(t, os.Getenv("TMPDIR")); len(left) > 0 {
+		t.Fatalf("left in TMPDIR: %v", left)
+	}
+}
+
+func TestHostRules(t *testing.T) {
+	got := strings.Join(HostRules([]engine.HostMapping{{Host: "app.example.com", Port: 443, To: 2000}, {Host: "*", Port: 80, To: 1000}, {Host: "::1", Port: 8080, To: 3}}), ", ")
+	want := "MAP *.localhost 127.0.0.1, MAP app.example.com:443 127.0.0.1:2000, MAP *:80 127.0.0.1:1000, MAP [::1]:8080 127.0.0.1:3"
+	if got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}
+
+// SetPermission reaches the page: what Browser.setPermission sets is what
+// the Permissions API then reports (Local Network Access needs it).
+func TestSetPermission(t *testing.T) {
+	o := startOrigins(t)
+	b := launch(t, engine.LaunchOptions{})
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	query := `async (name) => (await navigator.permissions.query({name})).state`
+	p, err := b.OpenPage(ctx, engine.PageSpec{URL: o.foo + "/", Function: query})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for _, setting := range []string{"granted", "denied"} {
+		if err := b.SetPermission(ctx, engine.Permission{Name: "loopback-network", Setting: setting, Origin: o.foo}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := p.Call(ctx, []byte(`"loopback-network"`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != `"`+setting+`"` {
+			t.Errorf("set %s, the page reads %s", setting, got)
+		}
+	}
+	if err := b.SetPermission(ctx, engine.Permission{Name: "no-such-permission", Setting: "granted", Origin: o.foo}); err == nil {
+		t.Error("an unknown permission was accepted")
+	}
+}

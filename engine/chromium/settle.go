@@ -1,0 +1,181 @@
+package chromium
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/corslab/corslab/engine"
+)
+
+// Settling: Chromium's events usually arrive before the page's result, not
+// always, and on separate subscriptions (so one kind may come late). A watch
+// settles once the events that must come have come, bounded by settleBound.
+const (
+	// settleBound is the longest a watch waits for events after the page's
+	// result.
+	settleBound = 2 * time.Second
+	// consoleGrace is how long a settled request still waits for its
+	// console line (Chromium logs it after the network events).
+	consoleGrace = 400 * time.Millisecond
+	// quietFailure is how long a failure the page saw waits for any event
+	// at all before it is taken as refused before the network.
+	quietFailure = 100 * time.Millisecond
+)
+
+// watch is one request's observation on a page.
+type watch struct {
+	rec    *recorder
+	marker string
+	// seen are the ids of requests for marker already recorded when the
+	// watch began (an earlier step of the same scenario); since is the
+	// recorder's sequence number then, for console lines and issues.
+	seen  map[string]bool
+	since int
+}
+
+// Watch begins observing the requests whose URL contains marker.
+func (p *page) Watch(marker string) engine.Watch {
+	w := &watch{rec: p.rec, marker: marker, seen: map[string]bool{}, since: p.rec.now()}
+	for _, n := range p.rec.matching(marker).requests {
+		w.seen[n.ID] = true
+	}
+	return w
+}
+
+// fresh keeps what came after the watch began.
+func (w *watch) fresh(sn snapshot) snapshot {
+	var out snapshot
+	for _, n := range sn.requests {
+		if !w.seen[n.ID] {
+			out.requests = append(out.requests, n)
+		}
+	}
+	for _, c := range sn.console {
+		if c.Seq > w.since {
+			out.console = append(out.console, c)
+		}
+	}
+	for _, is := range sn.issues {
+		if is.Seq > w.since {
+			out.issues = append(out.issues, is)
+		}
+	}
+	return out
+}
+
+// Settle waits until the browser's view of the watched requests is
+// complete (settled), or settleBound after the page's result, and returns it.
+func (w *watch) Settle(ctx context.Context, hint engine.Hint) engine.View {
+	jsDone := time.Now()
+	journal := hint.Journal
+	if journal == nil {
+		journal = func() engine.Arrivals { return engine.Arrivals{} }
+	}
+	sn := w.rec.wait(ctx, w.marker, jsDone.Add(settleBound), func(sn snapshot) bool {
+		return settled(w.fresh(sn), hint.Result, journal(), time.Since(jsDone))
+	})
+	return view(w.fresh(sn))
+}
+
+// settled says whether a step's events are complete, given what the page
+// saw, what the server received and how long ago the page's result came.
+func settled(sn snapshot, res engine.PageOutcome, arrived engine.Arrivals, since time.Duration) bool {
+	fresh := sn.requests
+	if len(fresh) == 0 {
+		// A request the browser refused before the network (e.g. DELETE in
+		// no-cors) has no events at all; one that reached a server must
+		// have some, so wait for them.
+		if arrived.Preflights+arrived.Requests > 0 {
+			return false
+		}
+		if !res.OK && !strings.Contains(res.Error, "Failed to fetch") && res.ErrorName != "NetworkError" {
+			// An API error ("'DELETE' is unsupported in no-cors mode"),
+			// thrown before anything reached the network.
+			return true
+		}
+		return !res.OK && since > quietFailure
+	}
+	// Every request bar's journal shows must also have been seen by the
+	// browser's events.
+	var sawPreflight, sawWire bool
+	var actual *netRequest
+	for _, n := range fresh {
+		switch {
+		case n.isPreflight():
+			sawPreflight = true
+		case actual == nil:
+			actual = n
+		}
+		if !n.isPreflight() && len(n.WireReq) > 0 {
+			sawWire = true
+		}
+	}
+	if (arrived.Preflights > 0 && !sawPreflight) || (arrived.Requests > 0 && !sawWire) {
+		return false
+	}
+	// The page's own request must be among them: with the preflight alone
+	// the browser's verdict (loadingFailed) may still be on its way.
+	if actual == nil || (!res.OK && actual.Failed == nil) {
+		return false
+	}
+	if !allTerminal(fresh, res) {
+		return false
+	}
+	if since >= consoleGrace {
+		return true
+	}
+	return consoleCame(sn, res)
+}
+
+// allTerminal says whether every request has its last event. An opaque
+// response never gets loadingFinished, nor does an allowed request's
+// preflight always: their response is terminal enough.
+func allTerminal(reqs []*netRequest, res engine.PageOutcome) bool {
+	opaque := res.Type == "opaque" || res.Type == "opaqueredirect"
+	for _, n := range reqs {
+		if !n.terminal() && !(opaque && n.Final != nil) && !(res.OK && n.isPreflight() && n.Final != nil) {
+			return false
+		}
+	}
+	return true
+}
+
+// consoleCame says whether the console line Chromium writes for a request
+// that failed, or got an error status, has come (or none is to come).
+func consoleCame(sn snapshot, res engine.PageOutcome) bool {
+	if res.OK {
+		// Chromium also logs an error status (>= 400) it received.
+		return !anyErrorStatus(sn.requests) || len(sn.console) > 0
+	}
+	failedCORS := false
+	for _, n := range sn.requests {
+		if n.Failed != nil && n.Failed.CorsErrorStatus != nil {
+			failedCORS = true
+		}
+	}
+	for _, c := range sn.console {
+		if !failedCORS || (c.Source == "javascript" && strings.Contains(c.Text, "CORS")) {
+			return true
+		}
+	}
+	return !anyFailed(sn.requests)
+}
+
+func anyErrorStatus(reqs []*netRequest) bool {
+	for _, n := range reqs {
+		if n.Final != nil && n.Final.Status >= 400 {
+			return true
+		}
+	}
+	return false
+}
+
+func anyFailed(reqs []*netRequest) bool {
+	for _, n := range reqs {
+		if n.Failed != nil {
+			return true
+		}
+	}
+	return false
+}

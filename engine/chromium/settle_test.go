@@ -1,0 +1,53 @@
+package chromium
+
+import (
+	"testing"
+	"time"
+
+	"github.com/corslab/corslab/engine"
+)
+
+// The settle conditions, each case with the event that is still missing
+// (so a wrong condition fails here, not by a flaky verdict under load).
+func TestSettled(t *testing.T) {
+	preflight := func(done bool) *netRequest {
+		return &netRequest{ID: "P", Initiator: initiator{Type: "preflight"}, Final: &wireResponse{Status: 204}, Finished: done}
+	}
+	corsFailed := &netRequest{ID: "A", WireReq: []evRequestExtra{{}}, Failed: &evLoadingFailed{ErrorText: "net::ERR_FAILED", CorsErrorStatus: &corsErrorStatus{CorsError: "MissingAllowOriginHeader"}}}
+	finished := &netRequest{ID: "A", WireReq: []evRequestExtra{{}}, Final: &wireResponse{Status: 200}, Finished: true}
+	opaque := &netRequest{ID: "A", WireReq: []evRequestExtra{{}}, Final: &wireResponse{Status: 200}}
+	notFound := &netRequest{ID: "A", WireReq: []evRequestExtra{{}}, Final: &wireResponse{Status: 404}, Finished: true}
+	corsLine := consoleEntry{Source: "javascript", Level: "error", Text: "Access to fetch ... blocked by CORS policy"}
+	failedFetch := engine.PageOutcome{Error: "TypeError: Failed to fetch", ErrorName: "TypeError"}
+	ok := engine.PageOutcome{OK: true, Type: "cors"}
+	tests := []struct {
+		name    string
+		sn      snapshot
+		res     engine.PageOutcome
+		arrived engine.Arrivals
+		since   time.Duration
+		want    bool
+	}{
+		{"an API error before the network", snapshot{}, engine.PageOutcome{Error: "TypeError: 'DELETE' is unsupported in no-cors mode."}, engine.Arrivals{}, 0, true},
+		{"the server got it, no event yet", snapshot{}, failedFetch, engine.Arrivals{Requests: 1}, time.Second, false},
+		{"a failure with no event, just now", snapshot{}, failedFetch, engine.Arrivals{}, 10 * time.Millisecond, false},
+		{"a failure with no event, a while ago", snapshot{}, failedFetch, engine.Arrivals{}, 200 * time.Millisecond, true},
+		{"only the preflight seen", snapshot{requests: []*netRequest{preflight(true)}}, failedFetch, engine.Arrivals{Preflights: 1}, time.Second, false},
+		{"the journal's request not on the wire yet", snapshot{requests: []*netRequest{{ID: "A", Finished: true}}}, ok, engine.Arrivals{Requests: 1}, time.Second, false},
+		{"blocked, console line still to come", snapshot{requests: []*netRequest{corsFailed}}, failedFetch, engine.Arrivals{Requests: 1}, 50 * time.Millisecond, false},
+		{"blocked, with its console line", snapshot{requests: []*netRequest{corsFailed}, console: []consoleEntry{corsLine}}, failedFetch, engine.Arrivals{Requests: 1}, 50 * time.Millisecond, true},
+		{"blocked, the console grace is over", snapshot{requests: []*netRequest{corsFailed}}, failedFetch, engine.Arrivals{Requests: 1}, consoleGrace, true},
+		{"page failed, loadingFailed not yet", snapshot{requests: []*netRequest{finished}}, failedFetch, engine.Arrivals{Requests: 1}, time.Second, false},
+		{"allowed and finished", snapshot{requests: []*netRequest{preflight(false), finished}}, ok, engine.Arrivals{Preflights: 1, Requests: 1}, 0, true},
+		{"allowed, not finished", snapshot{requests: []*netRequest{{ID: "A", WireReq: []evRequestExtra{{}}}}}, ok, engine.Arrivals{Requests: 1}, 0, false},
+		{"opaque needs no loadingFinished", snapshot{requests: []*netRequest{opaque}}, engine.PageOutcome{OK: true, Type: "opaque"}, engine.Arrivals{Requests: 1}, 0, true},
+		{"an error status waits for its console line", snapshot{requests: []*netRequest{notFound}}, ok, engine.Arrivals{Requests: 1}, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := settled(tt.sn, tt.res, tt.arrived, tt.since); got != tt.want {
+				t.Fatalf("settled = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,94 @@
+package chromium
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/corslab/corslab/engine"
+)
+
+// closeWithin is how long Chromium may take to close itself before its
+// processes are killed.
+const closeWithin = 10 * time.Second
+
+var errKeptWriting = errors.New("browser processes kept writing to it")
+
+// Close ends the browser gracefully (CDP Browser.close, so Chromium shuts
+// down and removes its own files), waits for it, then kills whatever is
+// left of its process group and of the processes using its profile, and
+// removes its directories. It is safe to call more than once.
+func (b *Browser) Close() error {
+	b.closeOnce.Do(func() { b.closeErr = b.close() })
+	return b.closeErr
+}
+
+func (b *Browser) close() error {
+	pid := b.PID()
+	if b.ctx.Err() == nil && pid != 0 {
+		ctx, cancel := context.WithTimeout(b.ctx, closeWithin)
+		// Sends Browser.close and waits until the process has exited (or
+		// ctx ended), then cancels the browser's context.
+		chromedp.Cancel(ctx)
+		cancel()
+	}
+	b.cancel()
+	b.cancelAlloc()
+	if pid != 0 {
+		// Children a graceful exit left behind (or all of them, after a
+		// timeout): the group is the browser's own (Setpgid).
+		syscall.Kill(-pid, syscall.SIGKILL)
+	}
+	err := b.removeFiles()
+	if b.files.run != nil {
+		err = errors.Join(err, b.files.run.Remove())
+	}
+	return err
+}
+
+// removeFiles kills any process still using the profile (a child outside
+// the group) and removes the browser's directory. A child that was still
+// exiting can write into it after a first removal, so look again until
+// both the processes and the directory are gone.
+func (b *Browser) removeFiles() error {
+	dir := b.files.dir
+	arg := "--user-data-dir=" + b.files.profile
+	var err error
+	for i := 0; i < 20; i++ {
+		killUsing(arg)
+		err = os.RemoveAll(dir)
+		if err == nil {
+			time.Sleep(20 * time.Millisecond)
+			if _, statErr := os.Stat(dir); os.IsNotExist(statErr) && !engine.ProcessUses(arg) {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err == nil {
+		err = errKeptWriting
+	}
+	return fmt.Errorf("removing the browser's files %s: %w", dir, err)
+}
+
+// killUsing kills the processes with arg on their command line until none
+// shows up for a few looks in a row (a child may fork as its parent dies).
+func killUsing(arg string) {
+	deadline := time.Now().Add(2 * time.Second)
+	for quiet := 0; quiet < 3 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		pids := engine.ProcessesWith(arg)
+		for _, pid := range pids {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		if len(pids) == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+	}
+}
