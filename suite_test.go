@@ -31,6 +31,18 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	DeferCleanup(func() { Expect(session.Close()).To(Succeed()) })
 }, NodeTimeout(60*time.Second))
 
+// After the catalog, the lab's server layer must have answered nothing on
+// its own: every request reached the scenario's configured answer.
+var _ = AfterSuite(func() {
+	if session == nil {
+		return
+	}
+	c := session.Lab.Counts()
+	AddReportEntry("lab counts", c)
+	GinkgoWriter.Printf("lab: %d connections, %d requests, %d answered by the server layer\n", c.Connections, c.Requests, c.ServerLayer)
+	Expect(c.ServerLayer).To(BeZero(), "requests the server layer answered on its own: %+v", session.Lab.ServerLayer())
+})
+
 // catalog is loaded while the spec tree is built, so a broken catalog is one
 // failing spec rather than a panic.
 func catalog() ([]scenarios.Scenario, error) {

@@ -2,6 +2,7 @@ package fetchspec
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -109,17 +110,26 @@ func (n *scenarioNetwork) Send(r *Request, includeCredentials bool) *Response {
 		return unknownResponse("the browser's HTTP cache may answer from an earlier step (" + why + "); HTTP caching is not the Fetch standard's to decide")
 	}
 	origin, _ := r.HeaderList.Get("Origin")
+	nextPrefix := n.prefix + "/_h" + strconv.Itoa(h.n+1)
 	a := n.server.Answer(scenarios.Incoming{
 		Preflight: preflight, Origin: origin, Hop: h.n,
 		NextHop: func(label string) string {
-			next := n.origins.Origin(label) + n.prefix + "/_h" + strconv.Itoa(h.n+1) + h.rest
+			next := n.origins.Origin(label) + nextPrefix + h.rest
 			if u.RawQuery != "" {
 				next += "?" + u.RawQuery
 			}
 			n.hops[key(next)] = hop{h.n + 1, h.rest}
 			return next
 		},
+		Prefix:     n.prefix,
+		NextPrefix: nextPrefix,
 	}, n.origins)
+	n.followWrittenLocation(a, u, nextPrefix, h.n+1)
+	if a.Raw != "" {
+		// Whole answer bytes, malformed ones among them: how the browser's
+		// HTTP parser reads them is HTTP's to say, not the Fetch standard's.
+		return unknownResponse("the server's answer is raw bytes (" + a.Describe() + "); how the browser's HTTP parser reads them is not the Fetch standard's to decide")
+	}
 	if a.Delay >= n.timeout {
 		return unknownResponse(fmt.Sprintf("the server holds its answer %s, at least the %s timeout: the run stops waiting", a.Delay, n.timeout))
 	}
@@ -143,6 +153,28 @@ func (n *scenarioNetwork) Send(r *Request, includeCredentials bool) *Response {
 		}
 	}
 	return resp
+}
+
+// followWrittenLocation remembers the target of a redirect whose Location
+// the scenario wrote itself ({scenario_path}) as the next hop on the
+// scenario's server, as the lab's servers treat it.
+func (n *scenarioNetwork) followWrittenLocation(a scenarios.Answer, base *url.URL, nextPrefix string, next int) {
+	if a.Kind != scenarios.AnswerRedirect {
+		return
+	}
+	locs := a.Headers.Get("Location")
+	if len(locs) != 1 {
+		return
+	}
+	t, err := base.Parse(locs[0])
+	if err != nil {
+		return
+	}
+	if rest, ok := strings.CutPrefix(t.Path, nextPrefix); ok && (rest == "" || rest[0] == '/') {
+		if _, known := n.hops[key(t.String())]; !known {
+			n.hops[key(t.String())] = hop{next, rest}
+		}
+	}
 }
 
 // httpCacheMayStore says why the browser's HTTP cache may keep a response

@@ -121,6 +121,8 @@ func Predict(sc scenarios.Scenario, env Env) []StepPrediction {
 	var out []StepPrediction
 	for _, st := range sc.RequestSteps() {
 		cache.Now += st.After.D()
+		// A step may replace the scenario's server for its own requests.
+		net.server = sc.StepServer(st)
 		p := predictStep(st, env, net, cache, jarEmpty)
 		if net.setCookie {
 			jarEmpty = false
@@ -243,7 +245,7 @@ func (p *StepPrediction) fillResponse(req *Request, resp *Response, api string) 
 	if resp.Type == TypeOpaque || resp.Type == TypeOpaqueRedirect {
 		p.StatusText = ptr("")
 	} else {
-		p.NotPredicted = append(p.NotPredicted, "status_text: the server's reason phrase is not in the scenario's answer")
+		p.NotPredicted = append(p.NotPredicted, "status_text: the model does not carry the reason phrase (the response's status message)")
 	}
 	body := ""
 	if resp.Body != nil {

@@ -238,3 +238,47 @@ func BenchmarkPredictCatalog(b *testing.B) {
 }
 
 func errorsAs(err error, target **fetchspec.APIError) bool { return errors.As(err, target) }
+
+// A raw answer is bytes for the browser's HTTP parser: the model does not
+// guess what it reads, and says so; a step's own server answers that step.
+func TestPredictRawAndStepServers(t *testing.T) {
+	raw := scenarios.Scenario{Name: "raw", Server: scenarios.Server{Response: scenarios.Response{
+		Raw: "HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin *\r\n\r\n"}}}
+	p := fetchspec.Predict(raw, testEnv())[0]
+	if p.Outcome != "" || p.Status != nil {
+		t.Errorf("a raw answer was predicted: %s", p.Summary())
+	}
+	if !slices.ContainsFunc(p.NotPredicted, func(s string) bool { return strings.Contains(s, "raw bytes (raw response)") }) {
+		t.Errorf("not_predicted does not say why: %q", p.NotPredicted)
+	}
+	acao := func(v string) scenarios.Server {
+		return scenarios.Server{Response: scenarios.Response{Headers: scenarios.Headers{{Name: "Access-Control-Allow-Origin", Values: []string{v}}}}}
+	}
+	closed := acao("http://other.localhost")
+	steps := scenarios.Scenario{Name: "steps", Server: acao("*"), Steps: []scenarios.Step{
+		{Expect: scenarios.Expect{Outcome: "allowed"}},
+		{Server: &closed, Expect: scenarios.Expect{Outcome: "blocked"}},
+		{Expect: scenarios.Expect{Outcome: "allowed"}},
+	}}
+	for i, p := range fetchspec.Predict(steps, testEnv()) {
+		if want := steps.Steps[i].Expect.Outcome; p.Outcome != want {
+			t.Errorf("step %d: %s, want %s", i+1, p.Summary(), want)
+		}
+	}
+}
+
+// A Location written with {scenario_path} on another origin is the next hop
+// of the scenario's server, as the lab serves it.
+func TestPredictWrittenLocation(t *testing.T) {
+	star := scenarios.Headers{{Name: "Access-Control-Allow-Origin", Values: []string{"*"}}}
+	sc := scenarios.Scenario{Name: "loc", Server: scenarios.Server{
+		Redirects: []scenarios.Redirect{{Status: 307, Location: "{baz}{scenario_path}/final", Headers: star}},
+		Response:  scenarios.Response{Headers: star, Body: "final"}}}
+	p := fetchspec.Predict(sc, testEnv())[0]
+	if p.Outcome != "allowed" || *p.Body != "final" || !*p.Redirected || *p.OriginSent != "null" {
+		t.Fatalf("prediction %s", p.Summary())
+	}
+	if last := p.Requests[len(p.Requests)-1]; last.URL != "http://baz.localhost:41003/r/loc/_h1/final" {
+		t.Errorf("last request to %s", last.URL)
+	}
+}

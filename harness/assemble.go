@@ -65,10 +65,11 @@ func fillFromPage(o *Observation, r pageResult) {
 	}
 	o.Outcome = scenarios.OutcomeAllowed
 	o.Status = r.Status
+	o.StatusText = r.StatusText
 	o.ResponseType = r.Type
 	o.Body = r.Body
 	o.Redirected = r.Redirected
-	for _, f := range []string{"status", "response_type", "body", "redirected"} {
+	for _, f := range []string{"status", "status_text", "response_type", "body", "redirected"} {
 		o.by(f, SidePage)
 	}
 	for _, h := range r.Headers {

@@ -23,8 +23,8 @@ func usesCookies(sc scenarios.Scenario) bool {
 	return false
 }
 
-// prepareCookies empties the jar and puts the scenario's cookies in it for
-// bar, whatever the first step's target.
+// prepareCookies empties the jar and puts the scenario's cookies in it, for
+// bar or the host each names, whatever the first step's target.
 func (s *Session) prepareCookies(ctx context.Context, sc scenarios.Scenario, prefix string) error {
 	steps := sc.RequestSteps()
 	t, err := s.tabIn(ctx, steps[0].Page, sc.ThirdPartyCookies == "block")
@@ -35,7 +35,7 @@ func (s *Session) prepareCookies(ctx context.Context, sc scenarios.Scenario, pre
 		return err
 	}
 	for _, c := range sc.Cookies {
-		if err := t.page.SetCookie(ctx, s.Lab.Origin("bar")+prefix+"/", c); err != nil {
+		if err := t.page.SetCookie(ctx, s.Lab.Origin(c.Label())+prefix+"/", c.SetCookie); err != nil {
 			return err
 		}
 	}

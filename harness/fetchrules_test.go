@@ -133,3 +133,29 @@ func TestStatusTextNamesUnknownCodes(t *testing.T) {
 		t.Fatalf("statusText(204) = %q", got)
 	}
 }
+
+// status_text is compared byte for byte with what JavaScript read, and a
+// wrong one is named.
+func TestCompareStatusText(t *testing.T) {
+	o := &Observation{Outcome: "allowed", Status: 200, StatusText: "Custom Reason"}
+	right, wrong, none := "Custom Reason", "OK", ""
+	if m := Compare(scenarios.Expect{Outcome: "allowed", StatusText: &right}, o); len(m) != 0 {
+		t.Errorf("right status_text reported: %v", m)
+	}
+	for _, e := range []*string{&wrong, &none} {
+		m := strings.Join(Compare(scenarios.Expect{Outcome: "allowed", StatusText: e}, o), "\n")
+		if !strings.Contains(m, `status_text: expected `) || !strings.Contains(m, `observed "Custom Reason"`) {
+			t.Errorf("status_text %q: %q", *e, m)
+		}
+	}
+}
+
+// A control byte in a mismatch is shown quoted, so it cannot hide.
+func TestMismatchQuotesControlBytes(t *testing.T) {
+	o := &Observation{Outcome: "blocked", FailedParameter: "*\x0b"}
+	want := "*"
+	m := strings.Join(Compare(scenarios.Expect{Outcome: "blocked", FailedParameter: &want}, o), "\n")
+	if !strings.Contains(m, `observed "*\v"`) {
+		t.Errorf("mismatch %q", m)
+	}
+}

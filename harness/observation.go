@@ -21,8 +21,10 @@ type Observation struct {
 	// Outcome is "allowed" when the page got a response, "blocked" when the
 	// request failed with a network error (TypeError for fetch).
 	Outcome string `json:"outcome"`
-	// Status, ResponseType, Body and ReadableHeaders are what JS could read.
+	// Status, StatusText, ResponseType, Body and ReadableHeaders are what
+	// JS could read.
 	Status          int               `json:"status"`
+	StatusText      string            `json:"status_text"`
 	ResponseType    string            `json:"response_type"`
 	Body            string            `json:"body"`
 	ReadableHeaders map[string]string `json:"readable_headers"`

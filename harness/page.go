@@ -19,6 +19,7 @@ type pageRequest struct {
 type pageResult struct {
 	OK         bool        `json:"ok"`
 	Status     int         `json:"status"`
+	StatusText string      `json:"statusText"`
 	Type       string      `json:"type"`
 	Headers    [][2]string `json:"headers"`
 	Body       string      `json:"body"`
@@ -46,7 +47,7 @@ const pageFunc = `async (s) => {
           const i = line.indexOf(':');
           headers.push([line.slice(0, i).trim().toLowerCase(), line.slice(i + 1).trim()]);
         }
-        resolve({ok: true, status: x.status, type: '', headers, body: x.responseText, url: x.responseURL, redirected: false});
+        resolve({ok: true, status: x.status, statusText: x.statusText, type: '', headers, body: x.responseText, url: x.responseURL, redirected: false});
       };
       x.onerror = () => resolve({ok: false, error: 'XMLHttpRequest error event (network error)', name: 'NetworkError'});
       x.ontimeout = () => resolve({ok: false, error: 'XMLHttpRequest timeout', name: 'TimeoutError'});
@@ -64,7 +65,7 @@ const pageFunc = `async (s) => {
     r.headers.forEach((v, k) => headers.push([k, v]));
     let body = '';
     try { body = await r.text(); } catch (e) { body = ''; }
-    return {ok: true, status: r.status, type: r.type, headers, body, redirected: r.redirected, url: r.url};
+    return {ok: true, status: r.status, statusText: r.statusText, type: r.type, headers, body, redirected: r.redirected, url: r.url};
   } catch (e) {
     return {ok: false, error: String(e), name: e.name};
   }

@@ -32,6 +32,7 @@ func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
 			case <-ctx.Done():
 			}
 		}
+		s.Lab.Configure(prefix, sc.StepServer(st))
 		sr := s.step(ctx, prefix, sc, st, cookies)
 		if sr.Error != "" && len(sc.Steps) > 0 {
 			sr.Error = fmt.Sprintf("step %d: %s", i+1, sr.Error)

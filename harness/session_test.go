@@ -184,3 +184,27 @@ func TestRunAllAfterTheDeadline(t *testing.T) {
 		}
 	}
 }
+
+// A request bar's server layer cannot take (here a header section above its
+// 1 MiB limit, sent by Chromium itself) gives verdict error naming it, never
+// an observation of CORS: bar's own 431 is not the scenario's answer.
+func TestServerLayerAnswerGivesErrorVerdict(t *testing.T) {
+	s := startSession(t, Options{Timeout: 3 * time.Second})
+	defer s.Close()
+	big := allowed("too-big-for-bar")
+	big.Request.Headers = scenarios.Headers{{Name: "X-Big", Values: []string{strings.Repeat("a", 1<<20+10)}}}
+	big.Server.Response.Headers = append(big.Server.Response.Headers, scenarios.Header{Name: "Access-Control-Allow-Headers", Values: []string{"*"}})
+	big.Expect.Outcome = scenarios.OutcomeBlocked
+	res := s.Run(context.Background(), big)
+	if res.Verdict != Error || !strings.Contains(res.Error, "bar could not parse the request") || !strings.Contains(res.Error, "larger than the lab's limit of 1 MiB") {
+		o := res.Last()
+		t.Fatalf("verdict %s, error %q, mismatches %v, obs %+v", res.Verdict, res.Error, res.Mismatches, o)
+	}
+	if n := s.Lab.Counts().ServerLayer; n == 0 {
+		t.Fatal("the lab counted no server-layer answer")
+	}
+	// The session goes on, and an ordinary request is not refused.
+	if res := s.Run(context.Background(), allowed("after-too-big")); res.Verdict != Pass {
+		t.Fatalf("next scenario: %s %v %s", res.Verdict, res.Mismatches, res.Error)
+	}
+}

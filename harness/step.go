@@ -43,6 +43,9 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 	if err != nil {
 		obs.Requests = arrived()
 		obs.ReachedServer = reached(obs.Requests)
+		if lerr := servers.ServerLayerError(obs.Requests); lerr != nil {
+			return obs, lerr
+		}
 		return obs, err
 	}
 	hint := engine.Hint{Result: res.outcome()}
@@ -51,6 +54,10 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 	}
 	view := w.Settle(ctx, hint)
 	obs.Requests = arrived()
+	if err := servers.ServerLayerError(obs.Requests); err != nil {
+		// The server layer answered on its own: nothing here is CORS.
+		return obs, err
+	}
 	assemble(obs, res, view, t.caps, external)
 	if cookies {
 		if err := fillJar(ctx, obs, t.page, preq.URL, jarBefore); err != nil {

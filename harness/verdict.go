@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/corslab/corslab/scenarios"
 	"github.com/corslab/corslab/servers"
@@ -48,6 +49,9 @@ func Compare(e scenarios.Expect, o *Observation) []string {
 	}
 	if e.Status != nil && *e.Status != o.Status {
 		add("status", *e.Status, o.Status)
+	}
+	if e.StatusText != nil && *e.StatusText != o.StatusText {
+		add("status_text", *e.StatusText, o.StatusText)
 	}
 	if e.ResponseType != "" && e.ResponseType != o.ResponseType {
 		add("response_type", e.ResponseType, o.ResponseType)
@@ -144,7 +148,8 @@ func show(v any) any {
 		if x == "" {
 			return `""`
 		}
-		if strings.ContainsAny(x, " ,\"") {
+		// Quoted when a separator or a control byte would hide what it is.
+		if strings.ContainsAny(x, " ,\"") || strings.ContainsFunc(x, func(r rune) bool { return !unicode.IsPrint(r) }) {
 			return fmt.Sprintf("%q", x)
 		}
 		return x

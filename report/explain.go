@@ -1178,7 +1178,7 @@ func Replay(ctx context.Context, lab *servers.Lab, sc scenarios.Scenario, timeou
 	steps := sc.RequestSteps()
 	st := steps[len(steps)-1]
 	r := st.Request
-	prefix := lab.Register(sc.Name, sc.Server)
+	prefix := lab.Register(sc.Name, sc.StepServer(st))
 	defer lab.Forget(prefix)
 	d := r.WithDefaults()
 	method := harness.NormalizeMethod(d.Method)

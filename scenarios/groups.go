@@ -94,6 +94,16 @@ itself: a simple request reaches it whatever the answer says, and a client
 outside a browser ignores CORS entirely. Each server here is buggy on purpose,
 and every lesson names the fix.
 Spec: https://fetch.spec.whatwg.org/#cors-protocol-and-http-caches`,
+
+	"bytes": `A header value is a byte sequence, not text: any byte but NUL, CR and LF may
+appear in one, and a control byte is enough to make a safelisted request
+header unsafe or an Access-Control-Allow-Origin wrong. A status is any number
+from 100 to 999 with any reason phrase, which the page reads as statusText.
+Some answers here are written out byte for byte to show how the browser parses
+a malformed one (a missing colon, two status lines, an interim 1xx, HTTP/1.0).
+Also: a server whose policy changes between two requests, and cookies set by
+another host.
+Spec: https://fetch.spec.whatwg.org/#terminology-headers`,
 }
 
 // GroupOverview returns the introduction to a built-in group, or "" for a

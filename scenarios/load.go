@@ -308,7 +308,7 @@ func (v *validator) scenario(s *Scenario) {
 		}
 	}
 	v.page([]string{"page"}, s.Page)
-	v.server(&s.Server)
+	v.server([]string{"server"}, &s.Server)
 	if !oneOf(s.ThirdPartyCookies, "", "allow", "block") {
 		v.errorf([]string{"third_party_cookies"}, "third_party_cookies %q is not allow or block", s.ThirdPartyCookies)
 	}
@@ -321,14 +321,7 @@ func (v *validator) scenario(s *Scenario) {
 		}
 	}
 	for i, c := range s.Cookies {
-		at := []string{"cookies", "#" + strconv.Itoa(i)}
-		name, _, ok := strings.Cut(strings.SplitN(c, ";", 2)[0], "=")
-		switch {
-		case !ok || !tokenRe.MatchString(strings.TrimSpace(name)):
-			v.errorf(at, "cookie %q is not name=value[; attributes]", c)
-		case strings.ContainsAny(c, "\r\n\x00"):
-			v.errorf(at, "cookie %q contains CR, LF or NUL", c)
-		}
+		v.cookie([]string{"cookies", "#" + strconv.Itoa(i)}, c)
 	}
 	hasRequest := mapValue(v.node, "request") != nil
 	hasExpect := mapValue(v.node, "expect") != nil
@@ -345,6 +338,9 @@ func (v *validator) scenario(s *Scenario) {
 			}
 			v.request(append(at, "request"), &st.Request)
 			v.expect(append(at, "expect"), &st.Expect)
+			if st.Server != nil {
+				v.server(append(at, "server"), st.Server)
+			}
 		}
 		return
 	}
@@ -354,6 +350,27 @@ func (v *validator) scenario(s *Scenario) {
 	v.request([]string{"request"}, &s.Request)
 	if hasExpect {
 		v.expect([]string{"expect"}, &s.Expect)
+	}
+}
+
+// cookie checks a cookie's Set-Cookie value and the host or origin it is
+// for.
+func (v *validator) cookie(at []string, c Cookie) {
+	name, _, ok := strings.Cut(strings.SplitN(c.SetCookie, ";", 2)[0], "=")
+	switch {
+	case !ok || !tokenRe.MatchString(strings.TrimSpace(name)):
+		v.errorf(at, "cookie %q is not name=value[; attributes]", c.SetCookie)
+	case strings.ContainsAny(c.SetCookie, "\r\n\x00"):
+		v.errorf(at, "cookie %q contains CR, LF or NUL", c.SetCookie)
+	}
+	switch {
+	case c.For == "", labelRe.MatchString(c.For):
+	case strings.Contains(c.For, "://"):
+		if u, err := url.Parse(c.For); err != nil || !isOrigin(c.For) || (u.Scheme != "http" && u.Scheme != "https") {
+			v.errorf(append(at, "for"), "cookie for %q: not a label (baz), a host under .localhost (www.bar.localhost) or an http(s) origin", c.For)
+		}
+	default:
+		v.errorf(append(at, "for"), "cookie for %q: not a label (baz), a host under .localhost (www.bar.localhost) or an http(s) origin", c.For)
 	}
 }
 
@@ -419,16 +436,25 @@ func (v *validator) headers(at []string, h Headers) {
 			v.errorf(append(at, x.Name), "header name %q is not an HTTP token", x.Name)
 		}
 		for _, val := range x.Values {
-			if strings.ContainsAny(val, "\r\n\x00") {
-				v.errorf(append(at, x.Name), "header %s: value %q contains CR, LF or NUL, which would split the header", x.Name, val)
+			if strings.ContainsAny(val, "\r\n") {
+				v.errorf(append(at, x.Name), "header %s: value %q contains CR or LF, which would split the header (every other byte may be written, e.g. \"\\0\" or \"\\x01\")", x.Name, val)
 			}
 		}
 	}
 }
 
-func (v *validator) response(at []string, r *Response, redirect bool) {
-	if r.Status != 0 && (r.Status < 200 || r.Status > 599) {
-		v.errorf(append(at, "status"), "status %d is outside 200-599", r.Status)
+func (v *validator) response(at []string, r *Response) {
+	if r.Raw != "" {
+		v.raw(at, r.Raw)
+		if r.Status != 0 || r.Reason != nil || len(r.Headers) > 0 || r.Body != "" {
+			v.errorf(append(at, "raw"), "raw is the whole answer: give it without status, reason, headers or body")
+		}
+	}
+	if r.Status != 0 && (r.Status < 100 || r.Status > 999) {
+		v.errorf(append(at, "status"), "status %d is outside 100-999", r.Status)
+	}
+	if r.Reason != nil && strings.ContainsAny(*r.Reason, "\r\n") {
+		v.errorf(append(at, "reason"), "reason %q contains CR or LF, which would end the status line", *r.Reason)
 	}
 	if r.Delay < 0 {
 		v.errorf(append(at, "delay"), "delay must not be negative")
@@ -436,38 +462,51 @@ func (v *validator) response(at []string, r *Response, redirect bool) {
 	v.headers(append(at, "headers"), r.Headers)
 }
 
-func (v *validator) server(s *Server) {
+// raw checks that a raw answer starts with a status line.
+func (v *validator) raw(at []string, r RawAnswer) {
+	if !strings.HasPrefix(r.StatusLine(), "HTTP/") {
+		v.errorf(append(at, "raw"), "raw answer must start with a status line such as HTTP/1.1 200 OK, not %q", r.StatusLine())
+	}
+}
+
+func (v *validator) server(base []string, s *Server) {
+	at := func(keys ...string) []string { return append(append([]string(nil), base...), keys...) }
 	for i, o := range s.AllowOrigins {
-		at := []string{"server", "allow_origins", "#" + strconv.Itoa(i)}
 		if labelRe.MatchString(o) || o == "null" {
 			continue
 		}
 		if !isOrigin(o) {
-			v.errorf(at, "allow_origins entry %q is neither a label (foo) nor an origin (scheme://host[:port], no path)", o)
+			v.errorf(at("allow_origins", "#"+strconv.Itoa(i)), "allow_origins entry %q is neither a label (foo) nor an origin (scheme://host[:port], no path)", o)
 		}
 	}
 	if s.Preflight != nil {
-		v.response([]string{"server", "preflight"}, s.Preflight, false)
+		v.response(at("preflight"), s.Preflight)
 	}
-	v.response([]string{"server", "response"}, &s.Response, false)
+	v.response(at("response"), &s.Response)
 	for i := range s.Redirects {
-		at := []string{"server", "redirects", "#" + strconv.Itoa(i)}
+		hop := at("redirects", "#"+strconv.Itoa(i))
 		r := &s.Redirects[i]
+		if r.Raw != "" {
+			v.raw(hop, r.Raw)
+			if r.Status != 0 || r.To != "" || r.Location != "" || len(r.Headers) > 0 {
+				v.errorf(append(hop, "raw"), "raw is the whole redirect: give it without status, to, location or headers")
+			}
+		}
 		if r.Status != 0 && (r.Status < 300 || r.Status > 399) {
-			v.errorf(append(at, "status"), "redirect status %d is not 3xx", r.Status)
+			v.errorf(append(hop, "status"), "redirect status %d is not 3xx", r.Status)
 		}
 		if r.To != "" && !labelRe.MatchString(r.To) {
-			v.errorf(append(at, "to"), "to %q is not an origin label", r.To)
+			v.errorf(append(hop, "to"), "to %q is not an origin label", r.To)
 		}
 		if r.To != "" && r.Location != "" {
-			v.errorf(append(at, "location"), "give either to or location, not both")
+			v.errorf(append(hop, "location"), "give either to or location, not both")
 		}
-		if strings.ContainsAny(r.Location, "\r\n\x00") {
-			v.errorf(append(at, "location"), "location %q contains CR, LF or NUL", r.Location)
+		if strings.ContainsAny(r.Location, "\r\n") {
+			v.errorf(append(hop, "location"), "location %q contains CR or LF", r.Location)
 		}
-		v.headers(append(at, "headers"), r.Headers)
+		v.headers(append(hop, "headers"), r.Headers)
 		if r.Preflight != nil {
-			v.response(append(at, "preflight"), r.Preflight, false)
+			v.response(append(hop, "preflight"), r.Preflight)
 		}
 	}
 }

@@ -57,13 +57,22 @@ func TestParseErrors(t *testing.T) {
 		{"missing name", "scenarios:\n  - group: g\n    expect: {outcome: allowed}\n", "bad.yaml:2: scenario has no name"},
 		{"bad name", "scenarios:\n  - name: Big_Name\n    group: g\n    expect: {outcome: allowed}\n", `bad.yaml:2: name "Big_Name" is not lowercase-kebab`},
 		{"duplicate", "scenarios:\n  - name: a\n    group: g\n    expect: {outcome: allowed}\n  - name: a\n    group: g\n    expect: {outcome: allowed}\n", `bad.yaml:5: duplicate scenario name "a" (first at bad.yaml:2)`},
-		{"CR LF in value", "scenarios:\n  - name: a\n    group: g\n    server:\n      response:\n        headers:\n          X-Evil: \"a\\r\\nSet-Cookie: x=1\"\n    expect: {outcome: allowed}\n", `bad.yaml:7: header X-Evil: value "a\r\nSet-Cookie: x=1" contains CR, LF`},
+		{"CR LF in value", "scenarios:\n  - name: a\n    group: g\n    server:\n      response:\n        headers:\n          X-Evil: \"a\\r\\nSet-Cookie: x=1\"\n    expect: {outcome: allowed}\n", `bad.yaml:7: header X-Evil: value "a\r\nSet-Cookie: x=1" contains CR or LF`},
 		{"CR in request header", "scenarios:\n  - name: a\n    group: g\n    request:\n      headers: {X-A: \"1\\n2\"}\n    expect: {outcome: allowed}\n", `bad.yaml:5: header X-A: value`},
 		{"bad header name", "scenarios:\n  - name: a\n    group: g\n    request:\n      headers: {\"X A\": b}\n    expect: {outcome: allowed}\n", `header name "X A" is not an HTTP token`},
 		{"no expect", "scenarios:\n  - name: a\n    group: g\n", `bad.yaml:2: scenario "a" has no expect`},
 		{"bad outcome", "scenarios:\n  - name: a\n    group: g\n    expect: {outcome: maybe}\n", `bad.yaml:4: outcome "maybe" is not allowed or blocked`},
 		{"bad credentials", "scenarios:\n  - name: a\n    group: g\n    request: {credentials: always}\n    expect: {outcome: allowed}\n", `credentials "always" is not one of`},
-		{"bad status", "scenarios:\n  - name: a\n    group: g\n    server: {response: {status: 99}}\n    expect: {outcome: allowed}\n", `status 99 is outside 200-599`},
+		{"bad status", "scenarios:\n  - name: a\n    group: g\n    server: {response: {status: 99}}\n    expect: {outcome: allowed}\n", `status 99 is outside 100-999`},
+		{"status above 999", "scenarios:\n  - name: a\n    group: g\n    server:\n      response:\n        status: 1000\n    expect: {outcome: allowed}\n", `bad.yaml:6: status 1000 is outside 100-999`},
+		{"CR in a reason", "scenarios:\n  - name: a\n    group: g\n    server:\n      response:\n        reason: \"OK\\r\\nX: 1\"\n    expect: {outcome: allowed}\n", `bad.yaml:6: reason "OK\r\nX: 1" contains CR or LF`},
+		{"LF in a step server's header", "scenarios:\n  - name: a\n    group: g\n    steps:\n      - expect: {outcome: allowed}\n        server:\n          response:\n            headers: {X-A: \"1\\n2\"}\n", `bad.yaml:8: header X-A: value "1\n2" contains CR or LF`},
+		{"raw without a status line", "scenarios:\n  - name: a\n    group: g\n    server:\n      response:\n        raw: |\n          Access-Control-Allow-Origin: *\n\n          body\n    expect: {outcome: allowed}\n", `bad.yaml:6: raw answer must start with a status line such as HTTP/1.1 200 OK, not "Access-Control-Allow-Origin: *"`},
+		{"raw with headers", "scenarios:\n  - name: a\n    group: g\n    server:\n      preflight:\n        headers: {X-A: b}\n        raw: \"HTTP/1.1 204 No Content\\r\\n\\r\\n\"\n    expect: {outcome: allowed}\n", `bad.yaml:7: raw is the whole answer`},
+		{"raw redirect with to", "scenarios:\n  - name: a\n    group: g\n    server:\n      redirects:\n        - to: baz\n          raw: \"HTTP/1.1 302 Found\\r\\n\\r\\n\"\n    expect: {outcome: allowed}\n", `bad.yaml:7: raw is the whole redirect`},
+		{"raw as a list", "scenarios:\n  - name: a\n    group: g\n    server:\n      response:\n        raw: [a]\n    expect: {outcome: allowed}\n", `bad.yaml:6: raw must be text`},
+		{"cookie for a bad host", "scenarios:\n  - name: a\n    group: g\n    cookies: [{for: \"www bar\", cookie: \"a=1\"}]\n    expect: {outcome: allowed}\n", `bad.yaml:4: cookie for "www bar": not a label`},
+		{"cookie unknown field", "scenarios:\n  - name: a\n    group: g\n    cookies:\n      - {host: baz, cookie: \"a=1\"}\n    expect: {outcome: allowed}\n", `bad.yaml:5: unknown field "host" in a cookie`},
 		{"bad duration", "scenarios:\n  - name: a\n    group: g\n    server: {response: {delay: soon}}\n    expect: {outcome: allowed}\n", `bad.yaml:4: "soon" is not a duration`},
 		{"bad allow origin", "scenarios:\n  - name: a\n    group: g\n    server:\n      allow_origins: [\"http://x.test/\"]\n    expect: {outcome: allowed}\n", `bad.yaml:5: allow_origins entry "http://x.test/"`},
 		{"steps and request", "scenarios:\n  - name: a\n    group: g\n    request: {}\n    expect: {outcome: allowed}\n    steps:\n      - expect: {outcome: allowed}\n", `has both steps and a top-level request/expect`},
@@ -129,4 +138,57 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		Parse("fuzz.yaml", data) // must not panic
 	})
+}
+
+// The byte notation and the #8 fields read as the README says.
+func TestParseBytesAndShapes(t *testing.T) {
+	const src = `scenarios:
+  - name: shapes
+    group: g
+    cookies:
+      - "a=1"
+      - {for: www.bar.localhost, cookie: "b=2; Path=/"}
+    server:
+      preflight:
+        raw: |
+          HTTP/1.1 100 Continue
+
+          HTTP/1.1 204 No Content
+          Access-Control-Allow-Origin: *
+      response:
+        status: 680
+        reason: "Caf\xE9"
+        headers:
+          Access-Control-Allow-Origin: "\0*"
+          X-Ctl: "a\x01b\tc"
+    steps:
+      - expect: {outcome: allowed, status_text: "Caf\xE9"}
+      - expect: {outcome: blocked}
+        server:
+          response:
+            raw: "HTTP/1.1 200 OK\nX: bare LF\n\n"
+`
+	got, err := Parse("shapes.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := got[0]
+	if want := "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\nAccess-Control-Allow-Origin: *\r\n"; string(s.Server.Preflight.Raw) != want {
+		t.Errorf("block raw = %q, want CRLF line ends %q", s.Server.Preflight.Raw, want)
+	}
+	if want := "HTTP/1.1 200 OK\nX: bare LF\n\n"; string(s.Steps[1].Server.Response.Raw) != want {
+		t.Errorf("quoted raw = %q, want exactly %q", s.Steps[1].Server.Response.Raw, want)
+	}
+	if v := s.Server.Response.Headers.Get("Access-Control-Allow-Origin"); v[0] != "\x00*" {
+		t.Errorf("NUL value = %q", v[0])
+	}
+	if s.Server.Response.Status != 680 || *s.Server.Response.Reason != "Café" || *s.Steps[0].Expect.StatusText != "Café" {
+		t.Errorf("status %d reason %q", s.Server.Response.Status, *s.Server.Response.Reason)
+	}
+	if s.Cookies[0].Label() != "bar" || s.Cookies[1].Label() != "www.bar" || s.Cookies[1].SetCookie != "b=2; Path=/" {
+		t.Errorf("cookies %+v", s.Cookies)
+	}
+	if s.StepServer(s.Steps[0]).Response.Status != 680 || s.StepServer(s.Steps[1]).Response.Raw == "" {
+		t.Errorf("step servers not chosen")
+	}
 }

@@ -41,10 +41,11 @@ type Scenario struct {
 	Server Server `yaml:"server" json:"server"`
 	// Expect is what the browser should do. Omitted fields are not checked.
 	Expect Expect `yaml:"expect,omitempty" json:"expect"`
-	// Cookies are put in the browser's cookie jar for bar before the first
-	// step, each written as a Set-Cookie value ("c1=v1; SameSite=None; Secure").
-	// The jar is emptied before and after every scenario that uses cookies.
-	Cookies []string `yaml:"cookies,omitempty" json:"cookies,omitempty"`
+	// Cookies are put in the browser's cookie jar before the first step, each
+	// written as a Set-Cookie value ("c1=v1; SameSite=None; Secure"), for bar
+	// unless the cookie names another host or origin. The jar is emptied
+	// before and after every scenario that uses cookies.
+	Cookies []Cookie `yaml:"cookies,omitempty" json:"cookies,omitempty"`
 	// ThirdPartyCookies is "allow" (default: corslab's profile lets
 	// cross-site cookies through) or "block" (Chromium's own default, run in
 	// a second browser whose profile keeps it).
@@ -66,6 +67,9 @@ type Step struct {
 	Request Request `yaml:"request" json:"request"`
 	// Expect is what the browser should do in this step.
 	Expect Expect `yaml:"expect" json:"expect"`
+	// Server, when set, replaces the scenario's server for this step's
+	// requests only (e.g. a policy that changes between two requests).
+	Server *Server `yaml:"server,omitempty" json:"server,omitempty"`
 }
 
 // Request is the request a page makes with fetch() or XMLHttpRequest.
@@ -126,12 +130,21 @@ type Server struct {
 
 // Response is one HTTP answer.
 type Response struct {
-	// Status is the status code; default 200.
+	// Status is the status code, 100-999; default 200.
 	Status int `yaml:"status,omitempty" json:"status,omitempty"`
-	// Headers go on the wire byte for byte as written, in order.
+	// Reason is the status line's reason phrase; nil means the standard
+	// phrase of Status (none for a code without one). Its characters are
+	// bytes as in header values (see IsomorphicEncode).
+	Reason *string `yaml:"reason,omitempty" json:"reason,omitempty"`
+	// Headers go on the wire byte for byte as written, in order. A value is
+	// a byte sequence: see IsomorphicEncode for how its characters become
+	// bytes.
 	Headers Headers `yaml:"headers,omitempty" json:"headers,omitempty"`
-	// Body is the response body.
+	// Body is the response body, sent as UTF-8.
 	Body string `yaml:"body,omitempty" json:"body,omitempty"`
+	// Raw, when set, is the whole answer exactly as bar writes it (status
+	// line, headers, body), instead of Status, Reason, Headers and Body.
+	Raw RawAnswer `yaml:"raw,omitempty" json:"raw,omitempty"`
 	// Delay holds the answer back; a delay longer than the scenario timeout
 	// models a server that never answers.
 	Delay Duration `yaml:"delay,omitempty" json:"delay,omitempty"`
@@ -150,6 +163,10 @@ type Redirect struct {
 	// Preflight is this hop's answer to a preflight; when nil a preflight
 	// gets the redirect itself.
 	Preflight *Response `yaml:"preflight,omitempty" json:"preflight,omitempty"`
+	// Raw, when set, is the whole redirect exactly as bar writes it, instead
+	// of Status, To, Location and Headers; {scenario_path} in it leads to
+	// the next hop.
+	Raw RawAnswer `yaml:"raw,omitempty" json:"raw,omitempty"`
 }
 
 // Expect is what the browser is expected to do. Every field but Outcome is
@@ -171,6 +188,9 @@ type Expect struct {
 	FailedParameter *string `yaml:"failed_parameter,omitempty" json:"failed_parameter,omitempty"`
 	// Status is the status the page read.
 	Status *int `yaml:"status,omitempty" json:"status,omitempty"`
+	// StatusText is the status message the page read (Response.statusText),
+	// in the notation of header values.
+	StatusText *string `yaml:"status_text,omitempty" json:"status_text,omitempty"`
 	// ResponseType is the Response.type the page read: basic, cors or opaque.
 	ResponseType string `yaml:"response_type,omitempty" json:"response_type,omitempty"`
 	// Body is the body the page read.
@@ -219,6 +239,15 @@ const (
 	OutcomeAllowed = "allowed"
 	OutcomeBlocked = "blocked"
 )
+
+// StepServer returns the server configuration that answers a step's
+// requests: the step's own, or the scenario's.
+func (s Scenario) StepServer(st Step) Server {
+	if st.Server != nil {
+		return *st.Server
+	}
+	return s.Server
+}
 
 // RequestSteps returns the scenario's steps: Steps when given, or one step
 // made of Page, Request and Expect.

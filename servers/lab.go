@@ -29,12 +29,18 @@ type Options struct {
 	Bar http.Handler
 }
 
-// Lab is the set of running origins.
+// Lab is the set of running origins. Every listener speaks HTTP/1.1 through
+// the lab's own reader (wire.go), which takes every request a browser can
+// send, and journals connections as well as requests.
 type Lab struct {
 	ports     map[string]int // foo, bar, baz
-	servers   []*http.Server
+	listeners []net.Listener
 	closing   chan struct{}
 	closeOnce sync.Once
+	// base is the context of bridged handlers' requests, ended by Close.
+	base   context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 
 	mu      sync.Mutex
 	configs map[string]scenarios.Server
@@ -43,6 +49,12 @@ type Lab struct {
 	released map[string]chan struct{}
 	journal  map[string][]Entry
 	seq      int
+	// open are the connections being served; nil once closing.
+	open     map[net.Conn]struct{}
+	closeErr error
+	conns    []*Conn
+	refused  []Entry
+	counts   Counts
 }
 
 // Start listens on foo, bar and baz and serves until Close.
@@ -53,7 +65,9 @@ func Start(ctx context.Context, opt Options) (*Lab, error) {
 		configs:  map[string]scenarios.Server{},
 		released: map[string]chan struct{}{},
 		journal:  map[string][]Entry{},
+		open:     map[net.Conn]struct{}{},
 	}
+	l.base, l.cancel = context.WithCancel(context.Background())
 	addrs := []struct{ label, addr string }{{"foo", opt.FooAddr}, {"bar", opt.BarAddr}, {"baz", opt.BazAddr}}
 	lc := net.ListenConfig{}
 	for _, a := range addrs {
@@ -71,15 +85,23 @@ func Start(ctx context.Context, opt Options) (*Lab, error) {
 			return nil, fmt.Errorf("%s: cannot listen on %s: %w", a.label, addr, err)
 		}
 		l.ports[a.label] = ln.Addr().(*net.TCPAddr).Port
-		var h http.Handler = http.HandlerFunc(l.serveLab)
+		h := l.serveLab
 		if a.label == "bar" && opt.Bar != nil {
-			h = l.journaling(opt.Bar)
+			bar := opt.Bar
+			h = func(x *exchange) bool { return l.serveBridge(x, bar) }
 		}
-		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nilLogger()}
-		l.servers = append(l.servers, srv)
-		go srv.Serve(ln)
+		l.listen(ln, a.label, h)
 	}
 	return l, nil
+}
+
+// listen serves a listener until Close.
+func (l *Lab) listen(ln net.Listener, label string, h handlerFunc) {
+	l.mu.Lock()
+	l.listeners = append(l.listeners, ln)
+	l.mu.Unlock()
+	l.wg.Add(1)
+	go l.serve(ln, label, h)
 }
 
 func checkLoopback(addr string) error {
@@ -97,19 +119,34 @@ func checkLoopback(addr string) error {
 	return nil
 }
 
-// Close stops every origin and releases requests that are held back.
+// Close stops every origin, cuts the connections still open (answers held
+// back among them) and waits for them to end.
 func (l *Lab) Close() error {
-	l.closeOnce.Do(func() { close(l.closing) })
-	var errs []error
-	for _, s := range l.servers {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		if err := s.Shutdown(ctx); err != nil {
-			// Connections still busy after 2 s are cut.
-			errs = append(errs, s.Close())
+	l.closeOnce.Do(func() {
+		close(l.closing)
+		l.cancel()
+		l.mu.Lock()
+		var errs []error
+		for _, ln := range l.listeners {
+			if err := ln.Close(); err != nil {
+				errs = append(errs, err)
+			}
 		}
-		cancel()
-	}
-	return errors.Join(errs...)
+		for nc := range l.open {
+			nc.Close()
+		}
+		l.open = nil
+		l.mu.Unlock()
+		done := make(chan struct{})
+		go func() { l.wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+			// A handler of the Go API that never returns; its connection is cut.
+		}
+		l.closeErr = errors.Join(errs...)
+	})
+	return l.closeErr
 }
 
 // Port returns the port of an origin label: bar and baz have their own
@@ -164,6 +201,17 @@ func (l *Lab) Register(name string, srv scenarios.Server) string {
 	return "/r/" + id
 }
 
+// Configure changes what bar answers under a registered path prefix, from
+// the next request on (a step's own server); the journal is kept.
+func (l *Lab) Configure(prefix string, srv scenarios.Server) {
+	id := strings.TrimPrefix(prefix, "/r/")
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.configs[id]; ok {
+		l.configs[id] = srv
+	}
+}
+
 // Forget drops a registered path and its journal.
 func (l *Lab) Forget(prefix string) {
 	id := strings.TrimPrefix(prefix, "/r/")
@@ -204,149 +252,16 @@ func (l *Lab) config(id string) (scenarios.Server, bool) {
 	return c, ok
 }
 
+// record journals e under a registered scenario id, or under "" (a
+// handler's request outside any scenario path, the last 1000 kept).
 func (l *Lab) record(id string, e Entry) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if _, ok := l.configs[id]; !ok && id != "" {
+		return
+	}
 	l.journal[id] = append(l.journal[id], e)
-}
-
-// Entry is one request as it arrived.
-type Entry struct {
-	// Time is when the request arrived.
-	Time time.Time `json:"-"`
-	// Origin is the label of the origin that received it (bar, foo, baz...).
-	Origin string `json:"origin"`
-	// Method, Path (with query) and Proto are from the request line.
-	Method string `json:"method"`
-	Path   string `json:"path"`
-	Proto  string `json:"-"`
-	// Host is the Host header.
-	Host string `json:"host"`
-	// Headers are the request headers, names canonicalised by net/http.
-	Headers http.Header `json:"headers"`
-	// Hop is how many redirects the lab had answered before this request.
-	Hop int `json:"hop,omitempty"`
-	// Preflight is true for an OPTIONS request with
-	// Access-Control-Request-Method: a CORS preflight.
-	Preflight bool `json:"preflight"`
-	// Status is the status bar answered with (0 when it never answered).
-	Status int `json:"status,omitempty"`
-	// Answer says which part of the scenario's server configuration
-	// answered (scenarios.Answer* constants); empty for other handlers.
-	Answer string `json:"answer,omitempty"`
-}
-
-// IsPreflight reports whether r is a CORS preflight request.
-func IsPreflight(r *http.Request) bool {
-	return r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
-}
-
-func (l *Lab) entry(r *http.Request) Entry {
-	return Entry{
-		Time:      time.Now(),
-		Origin:    l.Label(r.Host),
-		Method:    r.Method,
-		Path:      r.URL.RequestURI(),
-		Proto:     r.Proto,
-		Host:      r.Host,
-		Headers:   r.Header.Clone(),
-		Preflight: IsPreflight(r),
+	if id == "" && len(l.journal[id]) > 1000 {
+		l.journal[id] = l.journal[id][len(l.journal[id])-1000:]
 	}
 }
-
-// splitID takes "/r/<id>/_h<k>/rest" apart.
-func splitID(p string) (id string, hop int, rest string, ok bool) {
-	s, ok := strings.CutPrefix(p, "/r/")
-	if !ok {
-		return "", 0, "", false
-	}
-	id, rest, _ = strings.Cut(s, "/")
-	rest = "/" + rest
-	if h, ok := strings.CutPrefix(rest, "/_h"); ok {
-		num, after, _ := strings.Cut(h, "/")
-		if n, err := strconv.Atoi(num); err == nil {
-			hop = n
-			rest = "/" + after
-		}
-	}
-	return id, hop, rest, id != ""
-}
-
-const pageHTML = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>corslab</title></head><body>corslab page</body></html>`
-
-// sandboxHTML hosts a sandboxed iframe (opaque origin "null") that runs
-// requests it is sent by postMessage and posts the result back.
-const sandboxHTML = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>corslab sandboxed</title></head><body>
-<iframe id="sb" sandbox="allow-scripts" srcdoc="&lt;!doctype html&gt;&lt;script&gt;addEventListener('message', async (e) =&gt; { const f = new Function('return (' + e.data.fn + ')')(); const r = await f(e.data.arg); parent.postMessage({id: e.data.id, r}, '*'); });&lt;/script&gt;"></iframe>
-<script>
-window.__sbReady = new Promise((res) => document.getElementById('sb').addEventListener('load', res));
-let __sbSeq = 0;
-window.__sandboxed = async (fn, arg) => {
-  await window.__sbReady;
-  const id = ++__sbSeq;
-  return new Promise((res) => {
-    const h = (e) => { if (e.data && e.data.id === id) { removeEventListener('message', h); res(e.data.r); } };
-    addEventListener('message', h);
-    document.getElementById('sb').contentWindow.postMessage({id, fn: fn.toString(), arg}, '*');
-  });
-};
-</script></body></html>`
-
-func (l *Lab) serveLab(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case r.URL.Path == "/" || r.URL.Path == "/__corslab/page":
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		fmt.Fprint(w, pageHTML)
-	case r.URL.Path == "/__corslab/sandboxed":
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		fmt.Fprint(w, sandboxHTML)
-	case r.URL.Path == "/favicon.ico":
-		w.WriteHeader(http.StatusNoContent)
-	case strings.HasPrefix(r.URL.Path, "/r/"):
-		l.serveScenario(w, r)
-	default:
-		http.NotFound(w, r)
-	}
-}
-
-// journaling wraps a user's handler so requests to it are journaled too:
-// under the scenario id when the path has one, else under "".
-func (l *Lab) journaling(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, _, _, ok := splitID(r.URL.Path)
-		if !ok {
-			id = ""
-		}
-		e := l.entry(r)
-		rec := &statusRecorder{ResponseWriter: w}
-		h.ServeHTTP(rec, r)
-		e.Status = rec.status
-		if e.Status == 0 {
-			e.Status = http.StatusOK
-		}
-		l.record(id, e)
-	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -215,11 +215,12 @@ func TestUserHandlerIsJournaled(t *testing.T) {
 	l := startLab(t, Options{Bar: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusTeapot)
 	})})
-	got := rawRequest(t, l, "bar", "GET", "/r/mine-1/api", "Origin: "+l.Origin("foo"))
+	prefix := l.Register("mine", scenarios.Server{})
+	got := rawRequest(t, l, "bar", "GET", prefix+"/api", "Origin: "+l.Origin("foo"))
 	if !strings.HasPrefix(got, "HTTP/1.1 418") {
 		t.Fatalf("got %s", got)
 	}
-	j := l.Journal("/r/mine-1")
+	j := l.Journal(prefix)
 	if len(j) != 1 || j[0].Status != http.StatusTeapot || j[0].Headers.Get("Origin") != l.Origin("foo") {
 		t.Fatalf("journal = %+v", j)
 	}

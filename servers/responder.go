@@ -1,9 +1,7 @@
 package servers
 
 import (
-	"fmt"
-	"io"
-	"log"
+	"bufio"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,89 +10,127 @@ import (
 	"github.com/corslab/corslab/scenarios"
 )
 
-func nilLogger() *log.Logger { return log.New(io.Discard, "", 0) }
-
-func (l *Lab) serveScenario(w http.ResponseWriter, r *http.Request) {
-	id, hop, rest, ok := splitID(r.URL.Path)
-	cfg, found := l.config(id)
-	e := l.entry(r)
-	e.Hop = hop
-	if !ok || !found {
-		e.Status = http.StatusNotFound
-		l.record(id, e)
-		http.Error(w, "corslab: no scenario is registered under this path", http.StatusNotFound)
-		return
+// serveLab answers a request on one of the lab's own listeners: the pages,
+// and every scenario's unique paths.
+func (l *Lab) serveLab(x *exchange) bool {
+	html := [][2]string{{"Content-Type", "text/html; charset=utf-8"}, {"Cache-Control", "no-store"}}
+	head := x.req.method == http.MethodHead
+	switch p := pathOf(x.req.target); {
+	case p == "/" || p == "/__corslab/page":
+		writeSimple(x.write(), http.StatusOK, html, pageHTML, x.req.close, head)
+	case p == "/__corslab/sandboxed":
+		writeSimple(x.write(), http.StatusOK, html, sandboxHTML, x.req.close, head)
+	case p == "/favicon.ico":
+		writeSimple(x.write(), http.StatusNoContent, nil, "", x.req.close, head)
+	case strings.HasPrefix(p, "/r/"):
+		return l.serveScenario(x)
+	default:
+		writeSimple(x.write(), http.StatusNotFound, [][2]string{{"Content-Type", "text/plain; charset=utf-8"}}, "404 page not found\n", x.req.close, head)
 	}
-	io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
-	a := l.answerFor(cfg, r, id, hop, rest)
+	return false
+}
+
+// serveScenario answers a request under a scenario's unique path exactly as
+// its server configuration says, and journals it.
+func (l *Lab) serveScenario(x *exchange) bool {
+	r := x.req
+	id, hop, rest, ok := splitID(pathOf(r.target))
+	cfg, found := l.config(id)
+	if !ok || !found {
+		writeSimple(x.write(), http.StatusNotFound, [][2]string{{"Content-Type", "text/plain; charset=utf-8"}},
+			"corslab: no scenario is registered under this path\n", r.close, r.method == http.MethodHead)
+		return false
+	}
+	e := l.entry(x.c, r)
+	e.Hop = hop
+	a := l.answerFor(cfg, e, id, hop, rest, queryOf(r.target))
 	e.Status = a.Status
-	e.Answer = a.Kind
+	e.Answer = a.Describe()
 	// Journal first: a request counts as received even if the answer is held back.
 	l.record(id, e)
-	if a.Delay > 0 {
-		t := time.NewTimer(a.Delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			return
-		case <-l.closing:
-			return
-		case <-l.releasedCh(id):
-			// The scenario is over: drop the connection rather than hold
-			// one of the browser's few connections to this origin.
-			panic(http.ErrAbortHandler)
-		}
+	if a.Delay > 0 && !l.hold(id, a.Delay) {
+		// The scenario is over or the lab closes: drop the connection
+		// rather than hold one of the browser's few connections.
+		return true
 	}
-	if r.Method == http.MethodHead {
-		a.Body = ""
+	bw := x.write()
+	if a.Raw != "" {
+		// The whole answer, framing included, is the scenario's: nothing
+		// else can follow it on this connection.
+		bw.WriteString(a.Raw)
+		return true
 	}
-	if needsRaw(a.Headers) {
-		if err := writeRaw(w, a); err == nil {
-			return
-		}
+	return writeAnswer(bw, a, r.method == http.MethodHead, r.close)
+}
+
+// hold waits d before an answer; false means the wait was cut short.
+func (l *Lab) hold(id string, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-l.closing:
+	case <-l.releasedCh(id):
 	}
-	h := w.Header()
-	// net/http would add Date and a sniffed Content-Type; a present key with no
-	// values suppresses them, so only the scenario's headers go out.
-	h["Date"] = nil
-	if !a.Headers.Has("Content-Type") {
-		h["Content-Type"] = nil
-	}
-	for _, x := range a.Headers {
-		// Assigning the map keeps the name's case as written.
-		h[x.Name] = append(h[x.Name], x.Values...)
-	}
-	w.WriteHeader(a.Status)
-	io.WriteString(w, a.Body)
+	return false
 }
 
 // answerFor asks the scenario's server configuration what to send.
-func (l *Lab) answerFor(cfg scenarios.Server, r *http.Request, id string, hop int, rest string) scenarios.Answer {
+func (l *Lab) answerFor(cfg scenarios.Server, e Entry, id string, hop int, rest, query string) scenarios.Answer {
+	next := "/r/" + id + "/_h" + strconv.Itoa(hop+1)
 	return cfg.Answer(scenarios.Incoming{
-		Preflight: IsPreflight(r),
-		Origin:    r.Header.Get("Origin"),
+		Preflight: e.Preflight,
+		Origin:    e.Headers.Get("Origin"),
 		Hop:       hop,
 		NextHop: func(to string) string {
-			loc := l.Origin(to) + "/r/" + id + "/_h" + strconv.Itoa(hop+1) + rest
-			if r.URL.RawQuery != "" {
-				loc += "?" + r.URL.RawQuery
+			loc := l.Origin(to) + next + rest
+			if query != "" {
+				loc += "?" + query
 			}
 			return loc
 		},
+		Prefix:     "/r/" + id,
+		NextPrefix: next,
 	}, l)
 }
 
-// Expand replaces {origin} (with origin), {foo}, {bar}, {baz} and
-// {label:NAME} (with the lab's origins) in s; other braces are kept.
-func (l *Lab) Expand(s, origin string) string { return scenarios.Expand(s, origin, l) }
+// writeAnswer writes a scenario's answer: the status line with its reason,
+// the scenario's header lines byte for byte in order, and only what HTTP/1.1
+// framing needs besides: Content-Length when the scenario gives neither it
+// nor Transfer-Encoding, and Connection: close when the connection ends. It
+// reports whether the connection must close: when the request asked, when
+// the scenario frames the body itself, and after an interim (1xx) status,
+// which nothing follows.
+func writeAnswer(bw *bufio.Writer, a scenarios.Answer, head, reqClose bool) bool {
+	bw.WriteString("HTTP/1.1 " + strconv.Itoa(a.Status) + " " + a.Reason + "\r\n")
+	for _, h := range a.Headers {
+		for _, v := range h.Values {
+			bw.WriteString(h.Name + ": " + v + "\r\n")
+		}
+	}
+	interim := a.Status < 200
+	noBody := interim || a.Status == http.StatusNoContent || a.Status == http.StatusNotModified
+	ownFraming := a.Headers.Has("Content-Length") || a.Headers.Has("Transfer-Encoding")
+	closing := reqClose || interim || ownFraming || hasToken(a.Headers.Get("Connection"), "close")
+	if !ownFraming && !noBody {
+		bw.WriteString("Content-Length: " + strconv.Itoa(len(a.Body)) + "\r\n")
+	}
+	if closing && !a.Headers.Has("Connection") {
+		bw.WriteString("Connection: close\r\n")
+	}
+	bw.WriteString("\r\n")
+	if !noBody && !head {
+		bw.WriteString(a.Body)
+	}
+	return closing
+}
 
-// needsRaw reports whether net/http would change a value: it trims leading
-// and trailing spaces and tabs.
-func needsRaw(h scenarios.Headers) bool {
-	for _, x := range h {
-		for _, v := range x.Values {
-			if v != strings.Trim(v, " \t") {
+// hasToken reports whether a comma-separated header value lists token.
+func hasToken(values []string, token string) bool {
+	for _, v := range values {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(trimOWS(t), token) {
 				return true
 			}
 		}
@@ -102,26 +138,44 @@ func needsRaw(h scenarios.Headers) bool {
 	return false
 }
 
-// writeRaw writes the answer byte for byte on the hijacked connection and
-// closes it, since the server cannot reuse a hijacked connection.
-func writeRaw(w http.ResponseWriter, a scenarios.Answer) error {
-	rc := http.NewResponseController(w)
-	conn, buf, err := rc.Hijack()
-	if err != nil {
-		return fmt.Errorf("hijacking the connection: %w", err)
+// Expand replaces {origin} (with origin), {foo}, {bar}, {baz} and
+// {label:NAME} (with the lab's origins) in s; other braces are kept.
+func (l *Lab) Expand(s, origin string) string { return scenarios.Expand(s, origin, l) }
+
+// splitID takes "/r/<id>/_h<k>/rest" apart.
+func splitID(p string) (id string, hop int, rest string, ok bool) {
+	s, ok := strings.CutPrefix(p, "/r/")
+	if !ok {
+		return "", 0, "", false
 	}
-	defer conn.Close()
-	bw := buf.Writer
-	fmt.Fprintf(bw, "HTTP/1.1 %d %s\r\n", a.Status, http.StatusText(a.Status))
-	for _, x := range a.Headers {
-		for _, v := range x.Values {
-			fmt.Fprintf(bw, "%s: %s\r\n", x.Name, v)
+	id, rest, _ = strings.Cut(s, "/")
+	rest = "/" + rest
+	if h, ok := strings.CutPrefix(rest, "/_h"); ok {
+		num, after, _ := strings.Cut(h, "/")
+		if n, err := strconv.Atoi(num); err == nil {
+			hop = n
+			rest = "/" + after
 		}
 	}
-	if !a.Headers.Has("Content-Length") {
-		fmt.Fprintf(bw, "Content-Length: %d\r\n", len(a.Body))
-	}
-	bw.WriteString("Connection: close\r\n\r\n")
-	bw.WriteString(a.Body)
-	return bw.Flush()
+	return id, hop, rest, id != ""
 }
+
+const pageHTML = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>corslab</title></head><body>corslab page</body></html>`
+
+// sandboxHTML hosts a sandboxed iframe (opaque origin "null") that runs
+// requests it is sent by postMessage and posts the result back.
+const sandboxHTML = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>corslab sandboxed</title></head><body>
+<iframe id="sb" sandbox="allow-scripts" srcdoc="&lt;!doctype html&gt;&lt;script&gt;addEventListener('message', async (e) =&gt; { const f = new Function('return (' + e.data.fn + ')')(); const r = await f(e.data.arg); parent.postMessage({id: e.data.id, r}, '*'); });&lt;/script&gt;"></iframe>
+<script>
+window.__sbReady = new Promise((res) => document.getElementById('sb').addEventListener('load', res));
+let __sbSeq = 0;
+window.__sandboxed = async (fn, arg) => {
+  await window.__sbReady;
+  const id = ++__sbSeq;
+  return new Promise((res) => {
+    const h = (e) => { if (e.data && e.data.id === id) { removeEventListener('message', h); res(e.data.r); } };
+    addEventListener('message', h);
+    document.getElementById('sb').contentWindow.postMessage({id, fn: fn.toString(), arg}, '*');
+  });
+};
+</script></body></html>`

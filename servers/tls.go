@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"math/big"
 	"net"
-	"net/http"
 	"time"
 )
 
@@ -41,14 +40,9 @@ func (l *Lab) ServeTLS(ctx context.Context) (*TLSPage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tls page: cannot listen on 127.0.0.1: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           http.HandlerFunc(l.serveLab),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          nilLogger(),
-		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
-	}
-	l.servers = append(l.servers, srv)
-	go srv.ServeTLS(ln, "", "")
+	// HTTP/1.1 only, through the lab's own reader like every listener.
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}
+	l.listen(tls.NewListener(ln, cfg), "tls", l.serveLab)
 	return &TLSPage{Port: ln.Addr().(*net.TCPAddr).Port, SPKIHash: spki}, nil
 }
 

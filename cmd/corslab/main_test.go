@@ -131,7 +131,17 @@ func TestBadScenarioFiles(t *testing.T) {
 		{
 			name: "CR LF in a header value",
 			body: "scenarios:\n  - name: a\n    group: simple\n    server:\n      response:\n        headers:\n          X-Evil: \"a\\r\\nSet-Cookie: x=1\"\n    expect:\n      outcome: allowed\n",
-			line: 7, want: "CR, LF or NUL",
+			line: 7, want: "contains CR or LF",
+		},
+		{
+			name: "status outside 100-999",
+			body: "scenarios:\n  - name: a\n    group: simple\n    server:\n      preflight:\n        status: 1200\n    expect:\n      outcome: allowed\n",
+			line: 6, want: "status 1200 is outside 100-999",
+		},
+		{
+			name: "raw answer without a status line",
+			body: "scenarios:\n  - name: a\n    group: simple\n    server:\n      response:\n        raw: |\n          Access-Control-Allow-Origin: *\n    expect:\n      outcome: allowed\n",
+			line: 6, want: "raw answer must start with a status line",
 		},
 		{
 			name:  "duplicate name across files",
