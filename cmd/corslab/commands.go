@@ -193,6 +193,8 @@ type runOptions struct {
 	block3p     bool
 	explain     bool
 	allHeaders  bool
+	jobs        int
+	shard       string
 	// ports of foo, bar and baz; 0 picks a free one.
 	fooPort, barPort, bazPort int
 }
@@ -205,6 +207,8 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
 	fs.BoolVar(&o.block3p, "block-third-party-cookies", false, "keep Chromium's default of blocking third-party cookies")
 	fs.BoolVar(&o.allHeaders, "all-headers", false, "with --explain: show every header, not only those that matter to CORS")
+	fs.IntVar(&o.jobs, "jobs", harness.DefaultJobs, fmt.Sprintf("scenarios in flight per page at once, 1 to %d (1: one after another)", harness.MaxJobs))
+	fs.StringVar(&o.shard, "shard", "", "K/N: run only shard K of N (a scenario's shard depends on its name alone)")
 	fs.IntVar(&o.fooPort, "foo-port", 0, "port of foo (and of other page labels) on 127.0.0.1; 0 picks a free one")
 	fs.IntVar(&o.barPort, "bar-port", 0, "port of bar on 127.0.0.1; 0 picks a free one")
 	fs.IntVar(&o.bazPort, "baz-port", 0, "port of baz on 127.0.0.1; 0 picks a free one")
@@ -269,7 +273,20 @@ func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stder
 	if err != nil {
 		return exitUsage, err
 	}
-	if len(list) == 0 {
+	if o.jobs < 1 || o.jobs > harness.MaxJobs {
+		return exitUsage, usageError{fmt.Sprintf("--jobs %d: want 1 to %d (Chromium keeps %d connections per host in a page's pool; more would only queue in the browser)", o.jobs, harness.MaxJobs, harness.MaxJobs)}
+	}
+	if o.shard != "" {
+		k, n, err := harness.ParseShard(o.shard)
+		if err != nil {
+			return exitUsage, usageError{"--shard " + err.Error()}
+		}
+		list = harness.Shard(list, k, n)
+		if len(list) == 0 {
+			fmt.Fprintf(stderr, "corslab: shard %s has no scenario of the selection\n", o.shard)
+		}
+	}
+	if len(list) == 0 && o.shard == "" {
 		return exitUsage, usageError{"no scenarios selected"}
 	}
 	w := stdout
@@ -291,40 +308,46 @@ func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stder
 		Browser: harness.BrowserOptions{ExecPath: o.browserPath, BlockThirdPartyCookies: o.block3p},
 		Servers: srvOpt,
 		Timeout: o.timeout,
+		Jobs:    o.jobs,
 	}, list)
 	if err != nil {
 		return startFailed(ctx, err)
 	}
 	defer sess.Close()
-	sess.Prepare(ctx, list)
 	progress := newProgress(stderr, o.quiet, len(list))
 	replay := o.explain || o.format == "html"
-	var results []harness.Result
 	var outside []*report.Outside
-	for i, sc := range list {
-		if ctx.Err() != nil {
-			break
-		}
-		progress.show(i, sc)
-		res := sess.Run(ctx, sc)
-		results = append(results, res)
-		if replay {
+	var werr error
+	results := sess.RunAll(ctx, list, harness.RunOptions{
+		Started: progress.show,
+		Done: func(i int, res harness.Result) {
+			if !replay || notRun(res) {
+				return
+			}
 			var out *report.Outside
 			if ctx.Err() == nil && res.Verdict != harness.Error {
-				out = report.Replay(ctx, sess.Lab, sc, o.timeout)
+				out = report.Replay(ctx, sess.Lab, res.Scenario, o.timeout)
 			}
 			outside = append(outside, out)
-		}
-		if o.explain {
-			// Explanations stream: each is written as soon as its scenario ran.
-			progress.done()
-			if i > 0 {
-				fmt.Fprintln(w)
+			if o.explain && werr == nil {
+				// Explanations stream: each is written as soon as it and
+				// every scenario before it ran.
+				progress.done()
+				if i > 0 {
+					fmt.Fprintln(w)
+				}
+				if err := report.Explain(w, res, report.ExplainOptions{AllHeaders: o.allHeaders, Color: color, Outside: out}); err != nil {
+					werr = fmt.Errorf("writing the explanation: %w", err)
+				}
 			}
-			if err := report.Explain(w, res, report.ExplainOptions{AllHeaders: o.allHeaders, Color: color, Outside: outside[i]}); err != nil {
-				return exitMismatch, fmt.Errorf("writing the explanation: %w", err)
-			}
-		}
+		},
+	})
+	if werr != nil {
+		return exitMismatch, werr
+	}
+	if ctx.Err() != nil {
+		results = ranOnly(results)
+		outside = outside[:min(len(outside), len(results))]
 	}
 	progress.done()
 	run := report.Run{
@@ -358,6 +381,21 @@ func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stder
 	}
 	return exitOK, nil
 }
+
+// ranOnly drops, from an interrupted run, the scenarios that never
+// started: the report lists what ran.
+func ranOnly(results []harness.Result) []harness.Result {
+	var out []harness.Result
+	for _, r := range results {
+		if !notRun(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// notRun says whether a result is of a scenario that never started.
+func notRun(r harness.Result) bool { return strings.HasPrefix(r.Error, "not run: ") }
 
 // wantColor says whether to colour the output: only when it goes to a
 // terminal (not a file given with --out, not a pipe) and NO_COLOR is unset
