@@ -114,6 +114,13 @@ func settled(sn snapshot, res engine.PageOutcome, arrived engine.Arrivals, since
 	if (arrived.Preflights > 0 && !sawPreflight) || (arrived.Requests > 0 && !sawWire) {
 		return false
 	}
+	// Every answer in the journal must also be in the browser's report of
+	// what came off the wire (responseReceivedExtraInfo, which may come
+	// after loadingFailed), unless the browser failed a request on an error
+	// of its own (a malformed answer), which may have none.
+	if wireAnswers(fresh) < arrived.Answered && !netFailure(fresh) {
+		return false
+	}
 	// The page's own request must be among them: with the preflight alone
 	// the browser's verdict (loadingFailed) may still be on its way.
 	if actual == nil || (!res.OK && actual.Failed == nil) {
@@ -160,6 +167,26 @@ func consoleCame(sn snapshot, res engine.PageOutcome) bool {
 		}
 	}
 	return !anyFailed(sn.requests)
+}
+
+// wireAnswers counts the answers the browser reported off the wire.
+func wireAnswers(reqs []*netRequest) int {
+	n := 0
+	for _, r := range reqs {
+		n += len(r.WireResp)
+	}
+	return n
+}
+
+// netFailure says whether a request failed on a network error other than
+// the one every CORS failure gives (net::ERR_FAILED).
+func netFailure(reqs []*netRequest) bool {
+	for _, n := range reqs {
+		if n.Failed != nil && n.Failed.ErrorText != "net::ERR_FAILED" {
+			return true
+		}
+	}
+	return false
 }
 
 func anyErrorStatus(reqs []*netRequest) bool {
