@@ -183,7 +183,7 @@ func (s *Session) DoAt(ctx context.Context, prefix, page string, req scenarios.R
 		return nil, fmt.Errorf("interrupted: %w", err)
 	}
 	defer unlock()
-	release, err := s.slots.acquire(ctx, pageKey(sc, st))
+	release, err := s.slots.acquire(ctx, pageKey(sc, st), false)
 	if err != nil {
 		return nil, fmt.Errorf("interrupted: %w", err)
 	}

@@ -55,7 +55,7 @@ func (s *Session) runScenario(ctx context.Context, sc scenarios.Scenario, slots 
 			}
 		}
 		var sr StepResult
-		release, err := slots.acquire(ctx, pageKey(sc, st))
+		release, err := slots.acquire(ctx, pageKey(sc, st), i > 0)
 		if err != nil {
 			sr = StepResult{Expect: st.Expect, Error: fmt.Sprintf("interrupted: %v", err)}
 		} else {

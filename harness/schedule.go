@@ -34,6 +34,10 @@ const (
 	MaxJobs = 6
 )
 
+// Jobs is how many requests the session lets be in flight per page
+// (Options.Jobs, or 1 when the engine cannot run more at once).
+func (s *Session) Jobs() int { return s.jobs }
+
 // checkJobs validates Options.Jobs and gives the number to use.
 func checkJobs(n int) (int, error) {
 	switch {
@@ -220,33 +224,89 @@ func (l *stateLocks) lock(ctx context.Context, names []string) (func(), error) {
 	return unlock, nil
 }
 
-// pageSlots bounds the requests in flight per page.
+// pageSlots bounds the requests in flight per page. A scenario's later
+// steps go before first steps: a step due after a wait, or right after the
+// step before (a preflight still in the cache), must not queue behind
+// scenarios that have not started.
 type pageSlots struct {
 	n     int
 	mu    sync.Mutex
-	pages map[string]chan struct{}
+	pages map[string]*pageQueue
+}
+
+// pageQueue is one page's places: how many are taken, and who waits, the
+// later steps first.
+type pageQueue struct {
+	used         int
+	later, first []chan struct{}
 }
 
 func newPageSlots(n int) *pageSlots {
-	return &pageSlots{n: max(n, 1), pages: map[string]chan struct{}{}}
+	return &pageSlots{n: max(n, 1), pages: map[string]*pageQueue{}}
 }
 
 // acquire waits for a place on the page key and returns its release; it
-// fails only when ctx ends first.
-func (p *pageSlots) acquire(ctx context.Context, key string) (func(), error) {
+// fails only when ctx ends first. later says the step is not its
+// scenario's first.
+func (p *pageSlots) acquire(ctx context.Context, key string, later bool) (func(), error) {
 	p.mu.Lock()
-	ch, ok := p.pages[key]
+	q, ok := p.pages[key]
 	if !ok {
-		ch = make(chan struct{}, p.n)
-		p.pages[key] = ch
+		q = &pageQueue{}
+		p.pages[key] = q
+	}
+	release := func() { p.release(q) }
+	if q.used < p.n && len(q.later) == 0 && (later || len(q.first) == 0) {
+		q.used++
+		p.mu.Unlock()
+		return release, nil
+	}
+	ch := make(chan struct{})
+	if later {
+		q.later = append(q.later, ch)
+	} else {
+		q.first = append(q.first, ch)
 	}
 	p.mu.Unlock()
 	select {
-	case ch <- struct{}{}:
-		return func() { <-ch }, nil
+	case <-ch:
+		return release, nil
 	case <-ctx.Done():
+		p.mu.Lock()
+		removed := remove(&q.later, ch) || remove(&q.first, ch)
+		p.mu.Unlock()
+		if !removed {
+			// Handed a place just as ctx ended: give it on.
+			p.release(q)
+		}
 		return nil, ctx.Err()
 	}
+}
+
+// release hands the place to the next waiter, later steps first, or frees
+// it.
+func (p *pageSlots) release(q *pageQueue) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, list := range []*[]chan struct{}{&q.later, &q.first} {
+		if len(*list) > 0 {
+			ch := (*list)[0]
+			*list = (*list)[1:]
+			close(ch)
+			return
+		}
+	}
+	q.used--
+}
+
+// remove takes ch out of list, saying whether it was there.
+func remove(list *[]chan struct{}, ch chan struct{}) bool {
+	i := slices.Index(*list, ch)
+	if i < 0 {
+		return false
+	}
+	*list = slices.Delete(*list, i, i+1)
+	return true
 }
 
 // pageKey names the page a step runs in: its label or origin, and the

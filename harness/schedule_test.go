@@ -251,3 +251,49 @@ func TestSharedState(t *testing.T) {
 		}
 	}
 }
+
+func TestPageSlots(t *testing.T) {
+	ctx := context.Background()
+	p := newPageSlots(2)
+	r1, _ := p.acquire(ctx, "foo", false)
+	r2, _ := p.acquire(ctx, "foo", false)
+	// Another page has places of its own.
+	if r, err := p.acquire(ctx, "baz", false); err != nil {
+		t.Fatal(err)
+	} else {
+		r()
+	}
+	// The page is full: a third waits, until ctx ends.
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if _, err := p.acquire(short, "foo", false); err == nil {
+		t.Fatal("a third place on a page of 2")
+	}
+	// A first step queued before a later step gets its place after it.
+	order := make(chan string, 2)
+	var wg sync.WaitGroup
+	for _, w := range []struct {
+		name  string
+		later bool
+	}{{"first step", false}, {"later step", true}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := p.acquire(ctx, "foo", w.later)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			order <- w.name
+			r()
+		}()
+		time.Sleep(10 * time.Millisecond) // queued in this order
+	}
+	r1()
+	got := <-order
+	r2()
+	wg.Wait()
+	if got != "later step" {
+		t.Fatalf("%s got the freed place first, want the later step", got)
+	}
+}

@@ -31,6 +31,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	out := fs.String("out", "", "write the report to this file instead of stdout")
 	browserPath := fs.String("browser", "", "Chromium binary (default: $CORSLAB_BROWSER, then the usual places)")
 	timeout := fs.Duration("timeout", 5*time.Second, "time limit for each probe")
+	jobs := fs.Int("jobs", harness.DefaultJobs, fmt.Sprintf("probes in flight per page at once, 1 to %d", harness.MaxJobs))
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -40,6 +41,9 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	}
 	if *policyPath == "" {
 		return exitUsage, usageError{"check needs --policy FILE"}
+	}
+	if *jobs < 1 || *jobs > harness.MaxJobs {
+		return exitUsage, usageError{fmt.Sprintf("--jobs %d: want 1 to %d", *jobs, harness.MaxJobs)}
 	}
 	switch *format {
 	case "text", "json", "junit", "html":
@@ -75,7 +79,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	for _, p := range skipped {
 		fmt.Fprintf(stderr, "corslab: skipping %q: its page would be on the target's own host and port, where the browser must reach the target\n", p.Name)
 	}
-	s, err := harness.StartWithPages(ctx, harness.Options{Browser: harness.BrowserOptions{ExecPath: *browserPath}, Timeout: *timeout},
+	s, err := harness.StartWithPages(ctx, harness.Options{Browser: harness.BrowserOptions{ExecPath: *browserPath}, Timeout: *timeout, Jobs: *jobs},
 		harness.PageOptions{Origins: policy.PageOrigins(probes)})
 	if err != nil {
 		return startFailed(ctx, err)
@@ -85,7 +89,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		return exitMismatch, err
 	}
 	prog := newCheckProgress(stderr, len(probes))
-	results := policy.Run(ctx, s, origin, path, probes, prog.show)
+	results := policy.RunJobs(ctx, s, origin, path, probes, *jobs, prog.show)
 	prog.done()
 	if ctx.Err() != nil {
 		return exitMismatch, fmt.Errorf("interrupted after %d of %d probes", len(results), len(probes))

@@ -21,6 +21,12 @@ const (
 	// quietFailure is how long a failure the page saw waits for any event
 	// at all before it is taken as refused before the network.
 	quietFailure = 100 * time.Millisecond
+	// opaqueGrace is how long an opaque response waits for its request's
+	// last event, which may come or not (a no-cors HEAD's loadingFailed
+	// net::ERR_ABORTED came before the page's result in one run, 30 ms
+	// after it in another; a GET's never comes), so that whether it is
+	// reported does not depend on how busy the machine is.
+	opaqueGrace = 100 * time.Millisecond
 )
 
 // watch is one request's observation on a page.
@@ -129,6 +135,9 @@ func settled(sn snapshot, res engine.PageOutcome, arrived engine.Arrivals, since
 	if !allTerminal(fresh, res) {
 		return false
 	}
+	if (res.Type == "opaque" || res.Type == "opaqueredirect") && !allDone(fresh) && since < opaqueGrace {
+		return false
+	}
 	if since >= consoleGrace {
 		return true
 	}
@@ -167,6 +176,16 @@ func consoleCame(sn snapshot, res engine.PageOutcome) bool {
 		}
 	}
 	return !anyFailed(sn.requests)
+}
+
+// allDone says whether every request has its last event.
+func allDone(reqs []*netRequest) bool {
+	for _, n := range reqs {
+		if !n.terminal() {
+			return false
+		}
+	}
+	return true
 }
 
 // wireAnswers counts the answers the browser reported off the wire.
