@@ -103,21 +103,22 @@ func settled(sn snapshot, res engine.PageOutcome, arrived engine.Arrivals, since
 		return !res.OK && since > quietFailure
 	}
 	// Every request bar's journal shows must also have been seen by the
-	// browser's events.
-	var sawPreflight, sawWire bool
+	// browser's events, each with what went on the wire
+	// (requestWillBeSentExtraInfo, which may come after the rest).
+	var wirePreflights, wireRequests int
 	var actual *netRequest
 	for _, n := range fresh {
 		switch {
 		case n.isPreflight():
-			sawPreflight = true
+			wirePreflights += len(n.WireReq)
 		case actual == nil:
 			actual = n
 		}
-		if !n.isPreflight() && len(n.WireReq) > 0 {
-			sawWire = true
+		if !n.isPreflight() {
+			wireRequests += len(n.WireReq)
 		}
 	}
-	if (arrived.Preflights > 0 && !sawPreflight) || (arrived.Requests > 0 && !sawWire) {
+	if wirePreflights < arrived.Preflights || wireRequests < arrived.Requests {
 		return false
 	}
 	// Every answer in the journal must also be in the browser's report of
@@ -197,11 +198,12 @@ func wireAnswers(reqs []*netRequest) int {
 	return n
 }
 
-// netFailure says whether a request failed on a network error other than
-// the one every CORS failure gives (net::ERR_FAILED).
+// netFailure says whether a request failed, before the browser took in a
+// response, on a network error other than the one every CORS failure
+// gives (net::ERR_FAILED).
 func netFailure(reqs []*netRequest) bool {
 	for _, n := range reqs {
-		if n.Failed != nil && n.Failed.ErrorText != "net::ERR_FAILED" {
+		if n.Failed != nil && n.Failed.ErrorText != "net::ERR_FAILED" && n.Final == nil {
 			return true
 		}
 	}

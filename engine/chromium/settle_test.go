@@ -11,7 +11,7 @@ import (
 // (so a wrong condition fails here, not by a flaky verdict under load).
 func TestSettled(t *testing.T) {
 	preflight := func(done bool) *netRequest {
-		return &netRequest{ID: "P", Initiator: initiator{Type: "preflight"}, Final: &wireResponse{Status: 204}, Finished: done}
+		return &netRequest{ID: "P", Initiator: initiator{Type: "preflight"}, WireReq: []evRequestExtra{{}}, Final: &wireResponse{Status: 204}, Finished: done}
 	}
 	corsFailed := &netRequest{ID: "A", WireReq: []evRequestExtra{{}}, Failed: &evLoadingFailed{ErrorText: "net::ERR_FAILED", CorsErrorStatus: &corsErrorStatus{CorsError: "MissingAllowOriginHeader"}}}
 	finished := &netRequest{ID: "A", WireReq: []evRequestExtra{{}}, Final: &wireResponse{Status: 200}, Finished: true}
@@ -22,6 +22,7 @@ func TestSettled(t *testing.T) {
 		cp.WireResp = []evResponseExtra{{StatusCode: 200}}
 		return &cp
 	}
+	abortedOpaque := &netRequest{ID: "A", WireReq: []evRequestExtra{{}}, Final: &wireResponse{Status: 200}, Failed: &evLoadingFailed{ErrorText: "net::ERR_ABORTED"}}
 	badAnswer := &netRequest{ID: "A", WireReq: []evRequestExtra{{}}, Failed: &evLoadingFailed{ErrorText: "net::ERR_INVALID_HTTP_RESPONSE"}}
 	corsLine := consoleEntry{Source: "javascript", Level: "error", Text: "Access to fetch ... blocked by CORS policy"}
 	failedFetch := engine.PageOutcome{Error: "TypeError: Failed to fetch", ErrorName: "TypeError"}
@@ -52,6 +53,9 @@ func TestSettled(t *testing.T) {
 		{"blocked, with its wire answer", snapshot{requests: []*netRequest{withAnswer(corsFailed)}, console: []consoleEntry{corsLine}}, failedFetch, engine.Arrivals{Requests: 1, Answered: 1}, 50 * time.Millisecond, true},
 		{"a malformed answer the browser failed on its own", snapshot{requests: []*netRequest{badAnswer}}, failedFetch, engine.Arrivals{Requests: 1, Answered: 1}, consoleGrace, true},
 		{"allowed, its wire answer still to come", snapshot{requests: []*netRequest{finished}}, ok, engine.Arrivals{Requests: 1, Answered: 1}, time.Second, false},
+		{"the preflight's wire headers still to come", snapshot{requests: []*netRequest{{ID: "P", Initiator: initiator{Type: "preflight"}, Final: &wireResponse{Status: 204}, Finished: true}, finished}}, ok, engine.Arrivals{Preflights: 1, Requests: 1}, time.Second, false},
+		{"aborted after its response, its wire answer still to come", snapshot{requests: []*netRequest{abortedOpaque}}, engine.PageOutcome{OK: true, Type: "opaque"}, engine.Arrivals{Requests: 1, Answered: 1}, time.Second, false},
+		{"aborted after its response, with its wire answer", snapshot{requests: []*netRequest{withAnswer(abortedOpaque)}}, engine.PageOutcome{OK: true, Type: "opaque"}, engine.Arrivals{Requests: 1, Answered: 1}, time.Second, true},
 		{"an error status waits for its console line", snapshot{requests: []*netRequest{notFound}}, ok, engine.Arrivals{Requests: 1}, 0, false},
 	}
 	for _, tt := range tests {
