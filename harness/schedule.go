@@ -185,24 +185,50 @@ func sameOriginCredentials(sc scenarios.Scenario) bool {
 	return false
 }
 
+// Alone is the shared state that is all of it: a scenario that names it
+// runs with nothing else in flight in the session (and no other scenario
+// starts meanwhile). No built-in scenario needs it today; one that changes
+// what the whole browser or a whole listener does for everyone (a
+// permission for an origin, closing a server's idle connections, counting
+// a listener's connections) does.
+const Alone = "everything"
+
 // stateLocks are the session's locks on shared state, by name.
 type stateLocks struct {
+	// all is held shared by every scenario and alone by one that names
+	// Alone.
+	all   sync.RWMutex
 	mu    sync.Mutex
 	locks map[string]chan struct{}
 }
 
 // lock takes the named locks (in name order, so two callers never wait on
 // each other) and returns the function that releases them; it fails only
-// when ctx ends first.
+// when ctx ends first. Waiting for a scenario that runs Alone is not
+// interrupted by ctx: it ends within its own bounds.
 func (l *stateLocks) lock(ctx context.Context, names []string) (func(), error) {
 	names = slices.Sorted(slices.Values(names))
 	var held []chan struct{}
+	alone := slices.Contains(names, Alone)
+	if alone {
+		l.all.Lock()
+	} else {
+		l.all.RLock()
+	}
 	unlock := func() {
 		for _, ch := range held {
 			<-ch
 		}
+		if alone {
+			l.all.Unlock()
+		} else {
+			l.all.RUnlock()
+		}
 	}
 	for _, n := range names {
+		if n == Alone {
+			continue
+		}
 		l.mu.Lock()
 		if l.locks == nil {
 			l.locks = map[string]chan struct{}{}

@@ -235,6 +235,37 @@ func TestStateLocks(t *testing.T) {
 	wg.Wait()
 }
 
+func TestAlone(t *testing.T) {
+	var l stateLocks
+	other, _ := l.lock(context.Background(), nil)
+	got := make(chan func())
+	go func() {
+		u, _ := l.lock(context.Background(), []string{Alone})
+		got <- u
+	}()
+	select {
+	case <-got:
+		t.Fatal("alone while another scenario was in flight")
+	case <-time.After(20 * time.Millisecond):
+	}
+	other()
+	alone := <-got
+	// Nothing starts while one runs alone.
+	started := make(chan struct{})
+	go func() {
+		u, _ := l.lock(context.Background(), []string{"jar"})
+		close(started)
+		u()
+	}()
+	select {
+	case <-started:
+		t.Fatal("a scenario started beside one running alone")
+	case <-time.After(20 * time.Millisecond):
+	}
+	alone()
+	<-started
+}
+
 func TestSharedState(t *testing.T) {
 	s := &Session{}
 	cred := scenarios.Scenario{Request: scenarios.Request{Credentials: "include"}}
