@@ -18,9 +18,11 @@ func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
 	return s.runScenario(ctx, sc, s.slots, nil)
 }
 
-// runScenario is Run with the page slots of a run; started (if not nil) is called
-// once the scenario holds what it shares and is about to start. A scenario
-// that could not start before ctx ended is NotRun.
+// runScenario is Run with the page slots of a run; started (if not nil) is
+// called once the scenario holds what it shares and its first step has a
+// place on its page. A scenario that could not start before ctx ended is
+// NotRun. Its Duration runs from then: the wait for a place is not the
+// scenario's.
 func (s *Session) runScenario(ctx context.Context, sc scenarios.Scenario, slots *pageSlots, started func(scenarios.Scenario)) Result {
 	unlock, err := s.state.lock(ctx, s.sharedState(sc))
 	if err != nil {
@@ -29,9 +31,6 @@ func (s *Session) runScenario(ctx context.Context, sc scenarios.Scenario, slots 
 	defer unlock()
 	if ctx.Err() != nil {
 		return NotRun(sc, notRunReason(ctx))
-	}
-	if started != nil {
-		started(sc)
 	}
 	start := time.Now()
 	res := Result{Scenario: sc}
@@ -56,9 +55,18 @@ func (s *Session) runScenario(ctx context.Context, sc scenarios.Scenario, slots 
 		}
 		var sr StepResult
 		release, err := slots.acquire(ctx, pageKey(sc, st), i > 0)
-		if err != nil {
+		switch {
+		case err != nil && i == 0:
+			return NotRun(sc, notRunReason(ctx))
+		case err != nil:
 			sr = StepResult{Expect: st.Expect, Error: fmt.Sprintf("interrupted: %v", err)}
-		} else {
+		default:
+			if i == 0 {
+				start = time.Now()
+				if started != nil {
+					started(sc)
+				}
+			}
 			s.Lab.Configure(prefix, sc.StepServer(st))
 			sr = s.step(ctx, prefix, sc, st, cookies)
 			release()
