@@ -294,6 +294,7 @@ func TestSharedState(t *testing.T) {
 func TestPageSlots(t *testing.T) {
 	ctx := context.Background()
 	p := newPageSlots(2)
+	p.load = func() float64 { return 0 }
 	r1, _ := p.acquire(ctx, "foo", false)
 	r2, _ := p.acquire(ctx, "foo", false)
 	// Another page has places of its own.
@@ -335,4 +336,44 @@ func TestPageSlots(t *testing.T) {
 	if got != "later step" {
 		t.Fatalf("%s got the freed place first, want the later step", got)
 	}
+}
+
+func TestPlacesAt(t *testing.T) {
+	tests := []struct {
+		n    int
+		load float64
+		cpus int
+		want int
+	}{
+		{4, 0, 2, 4},
+		{4, 4, 2, 4},  // 2 per CPU: all places
+		{4, 8, 2, 2},  // 4 per CPU: half
+		{4, 16, 2, 1}, // 8 per CPU: one
+		{4, 130, 2, 1},
+		{6, 6, 2, 4},
+		{4, 9, 0, 4}, // no CPU count: all
+	}
+	for _, tc := range tests {
+		if got := placesAt(tc.n, tc.load, tc.cpus); got != tc.want {
+			t.Errorf("placesAt(%d, %v, %d) = %d, want %d", tc.n, tc.load, tc.cpus, got, tc.want)
+		}
+	}
+}
+
+// On a machine short of CPU a page has fewer places.
+func TestPageSlotsUnderLoad(t *testing.T) {
+	ctx := context.Background()
+	p := newPageSlots(4)
+	p.cpus = 2
+	p.load = func() float64 { return 16 }
+	r1, err := p.acquire(ctx, "foo", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if _, err := p.acquire(short, "foo", false); err == nil {
+		t.Fatal("a second place at load 16 on 2 CPUs")
+	}
+	r1()
 }
