@@ -44,6 +44,9 @@ const clean = (o) => { for (const k of Object.keys(o)) if (o[k] === undefined ||
 function fill(s) {
   sc = JSON.parse(JSON.stringify(s));
   delete sc.source;
+  if (catalog.some((x) => x.name === sc.name && x.group === sc.group)) {
+    $('group').value = sc.group; names(); $('scenario').value = sc.name;
+  }
   const r = sc.request || {}, sv = sc.server || {}, res = sv.response || {}, pf = sv.preflight;
   $('page').value = sc.page || ''; $('api').value = r.api || ''; $('method').value = r.method || '';
   $('path').value = r.path || ''; $('reqHeaders').value = headersToText(r.headers);
@@ -134,10 +137,19 @@ function frame(key, src) {
 }
 
 function journalItem(e) {
-  const lines = [e.method + ' ' + e.target + ' ' + (e.proto || '')];
-  for (const [k, v] of Object.entries(e.headers || {})) for (const x of [].concat(v)) lines.push(k + ': ' + x);
+  // The request line and header lines exactly as they arrived, in order.
+  const lines = [e.request_line || e.method + ' ' + e.path];
+  if (e.header_lines) for (const [k, v] of e.header_lines) lines.push(k + ': ' + v);
+  else for (const [k, v] of Object.entries(e.headers || {})) for (const x of [].concat(v)) lines.push(k + ': ' + x);
   lines.push('→ bar answered ' + (e.status || '') + (e.answer ? ' (' + e.answer + ')' : ''));
   return el('li', {class: e.preflight ? 'preflight' : 'request'}, (e.preflight ? 'preflight: ' : '') + lines.join('\n'));
+}
+// browserName names the visitor's browser from its user agent.
+function browserName() {
+  const m = navigator.userAgent.match(/(Firefox|Edg|Chrome|Version)\/(\d+)/);
+  if (!m) return 'your browser';
+  const name = {Edg: 'Edge', Version: /Safari/.test(navigator.userAgent) ? 'Safari' : 'browser'}[m[1]] || m[1];
+  return 'your browser (' + name + ' ' + m[2] + ')';
 }
 function verdictLine(run) {
   const r = run.scenarios[0];
@@ -189,7 +201,7 @@ async function runMine() {
   const es = new EventSource('/api/visit/' + v.id + '/journal');
   es.addEventListener('entry', (e) => journal.append(journalItem(JSON.parse(e.data))));
   const saw = el('div', {id: 'mineSaw'});
-  box.replaceChildren(el('h2', {}, 'Your browser'), el('h3', {}, 'What the page’s JavaScript saw'), saw,
+  box.replaceChildren(el('h2', {}, browserName()), el('h3', {}, 'What the page’s JavaScript saw'), saw,
     el('h3', {}, 'What bar received (live)'), journal);
   try {
     for (let i = 0; i < v.steps.length; i++) {
