@@ -71,7 +71,10 @@ func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stder
 	var outside []*report.Outside
 	for i, sc := range list {
 		if runCtx.Err() != nil {
-			results = append(results, notRun(list[i:], notRunReason(ctx, o.deadline))...)
+			for _, res := range notRun(list[i:], notRunReason(ctx, o.deadline)) {
+				results = append(results, res)
+				st.line(res)
+			}
 			break
 		}
 		progress.show(i, sc)
