@@ -121,14 +121,16 @@ func TextLine(w io.Writer, res harness.Result, width int, color bool) error {
 		}
 		mark = "\033[" + code + "m" + mark + "\033[0m"
 	}
-	fmt.Fprintf(w, "%s %-*s  %s\n", mark, width, res.Scenario.Name, Did(res.Last()))
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %-*s  %s\n", mark, width, res.Scenario.Name, Did(res.Last()))
 	if res.Error != "" {
-		fmt.Fprintf(w, "    error: %s\n", res.Error)
+		fmt.Fprintf(&b, "    error: %s\n", res.Error)
 	}
 	for _, m := range res.Mismatches {
-		fmt.Fprintf(w, "    %s\n", m)
+		fmt.Fprintf(&b, "    %s\n", m)
 	}
-	return nil
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // TextSummary writes the closing lines of the text report.

@@ -473,7 +473,7 @@ func TestStreamThenInterrupt(t *testing.T) {
 	if code != exitInterrupted || !strings.Contains(errb.String(), "interrupted after 2 of 3 scenarios") {
 		t.Fatalf("exit %d, want %d\n%s%s", code, exitInterrupted, text, errb.String())
 	}
-	if !strings.Contains(text, "cli-after-the-wait") || !strings.Contains(text, "not run: interrupted") || !strings.Contains(text, "1 passed, 2 failed") {
+	if !strings.Contains(text, "! 1 not run (interrupted): cli-after-the-wait\n") || !strings.Contains(text, "1 passed, 2 failed") {
 		t.Fatalf("the report does not list the rest as not run:\n%s", text)
 	}
 }

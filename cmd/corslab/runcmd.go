@@ -53,10 +53,11 @@ func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stder
 	progress.done()
 	if err != nil {
 		code, err := startFailed(ctx, runCtx, o.deadline, err)
-		if code == exitUsage || o.explain {
-			return code, err
+		if code == exitUsage || o.format == "text" {
+			return code, err // the message says it all
 		}
-		// The report still names every scenario, each not run.
+		// The JSON, JUnit or HTML report still names every scenario, each
+		// not run, for CI.
 		run := report.Run{Results: notRun(list, "not run: "+err.Error()), Elapsed: time.Since(start)}
 		if werr := writeRun(w, o, run, nil, list, false); werr != nil {
 			err = errors.Join(err, werr)
@@ -71,10 +72,9 @@ func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stder
 	var outside []*report.Outside
 	for i, sc := range list {
 		if runCtx.Err() != nil {
-			for _, res := range notRun(list[i:], notRunReason(ctx, o.deadline)) {
-				results = append(results, res)
-				st.line(res)
-			}
+			rest := notRun(list[i:], notRunReason(ctx, o.deadline))
+			results = append(results, rest...)
+			st.notRun(rest)
 			break
 		}
 		progress.show(i, sc)
@@ -179,6 +179,27 @@ func (s *stream) line(res harness.Result) {
 	if s.on {
 		report.TextLine(s.w, res, s.width, s.color)
 	}
+}
+
+// notRun writes one line for the scenarios a run did not get to: their
+// count, the reason and the first few names.
+func (s *stream) notRun(rest []harness.Result) {
+	if !s.on || len(rest) == 0 {
+		return
+	}
+	var names []string
+	for i, r := range rest {
+		if i == 5 {
+			names = append(names, fmt.Sprintf("and %d more", len(rest)-5))
+			break
+		}
+		names = append(names, r.Scenario.Name)
+	}
+	mark := report.Mark(harness.Error)
+	if s.color {
+		mark = "\033[31m" + mark + "\033[0m"
+	}
+	fmt.Fprintf(s.w, "%s %d not run (%s): %s\n", mark, len(rest), strings.TrimPrefix(rest[0].Error, "not run: "), strings.Join(names, ", "))
 }
 
 func nameWidth(list []scenarios.Scenario) int {
