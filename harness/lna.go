@@ -39,8 +39,8 @@ type LocalNetwork struct {
 	Permission string `json:"permission,omitempty"`
 	// Connections are the TCP connections the target's listener accepted
 	// during the step, and how many of them carried no request.
-	Connections      int `json:"connections"`
-	ConnectionsEmpty int `json:"connections_without_request"`
+	Connections      int `json:"connections,omitempty"`
+	ConnectionsEmpty int `json:"connections_without_request,omitempty"`
 }
 
 // lnaStep says whether a step concerns Local Network Access: it sets an
@@ -127,7 +127,7 @@ func (s *Session) setPermissions(ctx context.Context, b engine.Browser, origin s
 			continue
 		}
 		item := name + "=" + setting
-		if err != nil {
+		if err != nil && setting != scenarios.PermissionPrompt {
 			item += " (refused by the browser: " + err.Error() + ")"
 		}
 		out = append(out, item)
