@@ -225,6 +225,7 @@ func newStepStory(st scenarios.Step, sr harness.StepResult) StepStory {
 	in := WhyInput{
 		CorsError: o.CorsError, FailedParameter: o.FailedParameter, PageOrigin: o.Page, Page: o.Page, Method: method,
 		PageHeaders: pageHeaders, PageValues: map[string]string{}, Credentials: creds, Mode: r.Mode, Redirect: r.Redirect, URL: o.URL,
+		TargetSpace: targetSpace(o),
 	}
 	for _, h := range r.Headers {
 		if len(h.Values) > 0 {
