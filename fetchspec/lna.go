@@ -1,6 +1,11 @@
 package fetchspec
 
-import "github.com/corslab/corslab/scenarios"
+import (
+	"slices"
+	"strings"
+
+	"github.com/corslab/corslab/scenarios"
+)
 
 // Local Network Access is not part of the Fetch standard today. It is a
 // WICG draft (https://wicg.github.io/local-network-access/) that patches
@@ -52,6 +57,7 @@ func (p *StepPrediction) skipLocalNetwork(st scenarios.Step) {
 	p.Status, p.StatusText, p.ResponseType, p.Body, p.Redirected = nil, nil, nil, nil, nil
 	p.ReadableHeaders, p.UnreadableHeaders, p.view, p.exposeAll = nil, nil, nil, false
 	p.ReachedServer, p.MethodReceived, p.OriginSent, p.CookiesSent, p.CookieSet = nil, nil, nil, nil, nil
+	p.NotPredicted = slices.DeleteFunc(p.NotPredicted, func(s string) bool { return strings.HasPrefix(s, "status_text:") || strings.HasPrefix(s, "response_type and redirected:") })
 	p.Trace = append(p.Trace, LocalNetworkStep(n.AddressSpace, n.TargetSpace))
 	p.NotPredicted = append(p.NotPredicted, "outcome and what follows the connection: Local Network Access ("+LocalNetworkDraft+") is not in the Fetch standard; a "+n.AddressSpace+" page calling a "+n.TargetSpace+" server is gated by the user's permission")
 }
