@@ -352,7 +352,10 @@ func newStepStory(st scenarios.Step, sr harness.StepResult) StepStory {
 	}
 	if sent == 0 {
 		b := Beat{From: "chromium", Failed: true, Title: fmt.Sprintf("The actual %s is never sent: bar's journal has no %s for this path.", method, method)}
+		lna, isLNA := lnaBeat(o, method)
 		switch {
+		case isLNA:
+			b = lna
 		case o.CorsError != "" && !preflightFailed:
 			// A CORS check failed on an answer bar never gave for this
 			// request: the browser took it from its HTTP cache.

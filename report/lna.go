@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"regexp"
 
 	"github.com/corslab/corslab/harness"
@@ -64,11 +65,36 @@ func lnaWhy(in WhyInput) (WhyFix, bool) {
 				"), and the user said no, or was never asked (headless Chromium answers the prompt with a denial and remembers it). Bar's CORS headers are not the problem: the browser connected and sent nothing.",
 			Fix: []string{
 				"The user: allow the site to access " + space + " devices in the browser's prompt or site settings (permission " + perm + ").",
-				"The site: keep the page in a secure context (https), call fetch from a user gesture so the prompt can appear, and mark it with `" + target + "` where the request would otherwise be mixed content (an https page calling http://" + space + ").",
+				"The site: keep the page in a secure context (https), call fetch from a user gesture so the prompt can appear, and mark it with `" + target + "` where the request would otherwise be mixed content (an https page calling an http server in the " + space + " space).",
 				"No server header helps: `Access-Control-Allow-Private-Network` is no longer consulted.",
 			},
 			Check: "request", Short: "no permission to reach " + space,
 		}, true
 	}
 	return WhyFix{}, false
+}
+
+// lnaErrors are the CorsErrors of a Local Network Access block.
+var lnaErrors = map[string]bool{"LocalNetworkAccessPermissionDenied": true, "InsecureLocalNetwork": true, "InvalidLocalNetworkAccess": true}
+
+// lnaBeat tells what happened on the wire when Local Network Access
+// blocked the request: a connection, and no request on it; ok is false for
+// any other error.
+func lnaBeat(o *harness.Observation, method string) (Beat, bool) {
+	if !lnaErrors[o.CorsError] {
+		return Beat{}, false
+	}
+	space := targetSpace(o)
+	if space == "" {
+		space = "more private"
+	}
+	page := "public"
+	if o.LocalNetwork != nil && o.LocalNetwork.PageSpace != "" {
+		page = o.LocalNetwork.PageSpace
+	}
+	title := fmt.Sprintf("Chromium connects to bar, sees that bar is in the %s address space and the page in the %s one, and sends nothing: Local Network Access blocks the %s before its first byte", space, page, method)
+	if o.LocalNetwork != nil && o.ObservedBy["local_network.connections"] != nil {
+		title += fmt.Sprintf(" (bar's connection journal: %d connection(s), %d without any request)", o.LocalNetwork.Connections, o.LocalNetwork.ConnectionsEmpty)
+	}
+	return Beat{From: "chromium", To: "bar", Label: "connect, then nothing", Failed: true, Title: title}, true
 }
