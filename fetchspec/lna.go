@@ -57,7 +57,9 @@ func (p *StepPrediction) skipLocalNetwork(st scenarios.Step) {
 	p.Status, p.StatusText, p.ResponseType, p.Body, p.Redirected = nil, nil, nil, nil, nil
 	p.ReadableHeaders, p.UnreadableHeaders, p.view, p.exposeAll = nil, nil, nil, false
 	p.ReachedServer, p.MethodReceived, p.OriginSent, p.CookiesSent, p.CookieSet = nil, nil, nil, nil, nil
-	p.NotPredicted = slices.DeleteFunc(p.NotPredicted, func(s string) bool { return strings.HasPrefix(s, "status_text:") || strings.HasPrefix(s, "response_type and redirected:") })
+	p.NotPredicted = slices.DeleteFunc(p.NotPredicted, func(s string) bool {
+		return strings.HasPrefix(s, "status_text:") || strings.HasPrefix(s, "response_type and redirected:")
+	})
 	p.Trace = append(p.Trace, LocalNetworkStep(n.AddressSpace, n.TargetSpace))
 	p.NotPredicted = append(p.NotPredicted, "outcome and what follows the connection: Local Network Access ("+LocalNetworkDraft+") is not in the Fetch standard; a "+n.AddressSpace+" page calling a "+n.TargetSpace+" server is gated by the user's permission")
 }
