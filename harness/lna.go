@@ -263,3 +263,20 @@ func (s *Session) resetLNA(ctx context.Context, sc scenarios.Scenario) {
 	}
 	s.resetPermissions(ctx, s.Browser, origins)
 }
+
+// DoLocal is Do from a page placed in an address space with a permission
+// (Local Network Access): the page is opened as a public or local site, the
+// permission set for its origin, and reset afterwards.
+func (s *Session) DoLocal(ctx context.Context, page string, req scenarios.Request, n scenarios.LocalNetwork) (*Observation, error) {
+	prefix := s.Lab.Register("do", scenarios.Server{})
+	defer s.Lab.Forget(prefix)
+	if page == "" {
+		page = "foo"
+	}
+	sc := scenarios.Scenario{Name: strings.TrimPrefix(prefix, "/r/"), Page: page, Request: req, LocalNetwork: n}
+	st := scenarios.Step{Page: page, Request: req, LocalNetwork: n}
+	defer s.resetLNA(ctx, sc)
+	obs, err := s.runStep(ctx, prefix, sc, st, req.Credentials == "include")
+	s.forgetEvents(prefix + "/")
+	return obs, err
+}
