@@ -257,6 +257,9 @@ func newStepStory(st scenarios.Step, sr harness.StepResult) StepStory {
 		ss.Beats = append(ss.Beats, Beat{From: "chromium", To: "bar", Title: title, Label: "OPTIONS (preflight)", Message: l.req})
 		if l.resp == nil {
 			b := Beat{From: "bar", Title: "bar's answer to the preflight never reached the browser's CORS check"}
+			if lnaErrors[o.CorsError] && l.journal == nil {
+				b.Title = "bar never receives the preflight: Local Network Access stops it after the connection, before its first byte"
+			}
 			if l.journal != nil && l.journal.Status != 0 {
 				b.Title = fmt.Sprintf("bar answered %d (from bar's journal; the browser reported no answer)", l.journal.Status)
 			}
