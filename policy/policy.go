@@ -46,6 +46,9 @@ type Policy struct {
 	ExposeHeaders []string `json:"expose_headers,omitempty"`
 	// MaxAge, when set, is the Access-Control-Max-Age preflight answers carry.
 	MaxAge *int `json:"max_age,omitempty"`
+	// AddressSpace "public" adds the Local Network Access probes: the
+	// target called from a page on a public address (lna.go).
+	AddressSpace string `json:"address_space,omitempty"`
 
 	// File is where the policy was read from; TargetLine is the line of
 	// target in it (0 when absent).
@@ -134,8 +137,10 @@ func Parse(name string, data []byte) (*Policy, error) {
 				continue
 			}
 			p.MaxAge = &n
+		case "address_space":
+			p.AddressSpace = v.addressSpace(val)
 		default:
-			v.add(k, "unknown field %q (known: target, origins, methods, request_headers, credentials, expose_headers, max_age)", k.Value)
+			v.add(k, "unknown field %q (known: target, origins, methods, request_headers, credentials, expose_headers, max_age, address_space)", k.Value)
 		}
 	}
 	if !seen["origins"] {

@@ -288,6 +288,7 @@ func (v *validator) scenario(s *Scenario) {
 		}
 	}
 	v.page([]string{"page"}, s.Page)
+	v.localNetwork(nil, s.LocalNetwork, s.Page)
 	v.server([]string{"server"}, &s.Server)
 	if !oneOf(s.ThirdPartyCookies, "", "allow", "block") {
 		v.errorf([]string{"third_party_cookies"}, "third_party_cookies %q is not allow or block", s.ThirdPartyCookies)
@@ -313,6 +314,11 @@ func (v *validator) scenario(s *Scenario) {
 			at := []string{"steps", "#" + strconv.Itoa(i)}
 			st := &s.Steps[i]
 			v.page(append(at, "page"), st.Page)
+			page := st.Page
+			if page == "" {
+				page = s.Page
+			}
+			v.localNetwork(at, st.LocalNetwork.merge(s.LocalNetwork), page)
 			if st.After < 0 {
 				v.errorf(append(at, "after"), "after must not be negative")
 			}
