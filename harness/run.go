@@ -45,6 +45,7 @@ func (s *Session) runScenario(ctx context.Context, sc scenarios.Scenario, slots 
 		}
 		defer s.clearJar(ctx, sc)
 	}
+	defer s.resetLNA(ctx, sc)
 	for i, st := range sc.RequestSteps() {
 		if d := st.After.D(); d > 0 {
 			// A wait holds no page slot: other scenarios run meanwhile.

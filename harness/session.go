@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -88,6 +89,13 @@ func newSession(ctx context.Context, lab *servers.Lab, opt Options) (*Session, e
 		lab.Close()
 		return nil, err
 	}
+	// Local Network Access: foo's and bar's twins that the browser counts
+	// as local (lna.go).
+	if err := lab.ServeLocal(ctx); err != nil {
+		lab.Close()
+		return nil, err
+	}
+	s.opt.LocalAddresses = append(slices.Clone(s.opt.LocalAddresses), lab.LocalAddresses()...)
 	run, err := engine.NewRunDir()
 	if err != nil {
 		lab.Close()

@@ -2,6 +2,7 @@ package servers
 
 import (
 	"bufio"
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,6 +19,10 @@ func (l *Lab) serveLab(x *exchange) bool {
 	switch p := pathOf(x.req.target); {
 	case p == "/" || p == "/__corslab/page":
 		writeSimple(x.write(), http.StatusOK, html, pageHTML, x.req.close, head)
+	case p == PublicPagePath:
+		// The same page, which the browser counts as on a public address
+		// (Local Network Access): https://wicg.github.io/local-network-access/#csp
+		writeSimple(x.write(), http.StatusOK, append(html, [2]string{"Content-Security-Policy", "treat-as-public-address"}), pageHTML, x.req.close, head)
 	case p == "/__corslab/sandboxed":
 		writeSimple(x.write(), http.StatusOK, html, sandboxHTML, x.req.close, head)
 	case p == "/favicon.ico":
@@ -28,6 +33,19 @@ func (l *Lab) serveLab(x *exchange) bool {
 		writeSimple(x.write(), http.StatusNotFound, [][2]string{{"Content-Type", "text/plain; charset=utf-8"}}, "404 page not found\n", x.req.close, head)
 	}
 	return false
+}
+
+// serveApp answers on a page listener (foo, baz): the lab's own paths as
+// serveLab does, everything else with Options.App.
+func (l *Lab) serveApp(x *exchange) bool {
+	switch p := pathOf(x.req.target); {
+	case p == "/" || p == "/favicon.ico" || strings.HasPrefix(p, "/__corslab/") || strings.HasPrefix(p, "/r/"):
+		return l.serveLab(x)
+	}
+	ctx, cancel := context.WithCancel(l.base)
+	defer cancel()
+	w := &bridgeWriter{bw: x.write(), header: http.Header{}, req: x.req}
+	return w.run(l.app, httpRequest(ctx, x))
 }
 
 // serveScenario answers a request under a scenario's unique path exactly as

@@ -7,14 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/corslab/corslab/harness"
-	"github.com/corslab/corslab/report"
 	"github.com/corslab/corslab/scenarios"
 	"github.com/corslab/corslab/servers"
 )
@@ -189,6 +187,7 @@ type runOptions struct {
 	out         string
 	browserPath string
 	timeout     time.Duration
+	deadline    time.Duration
 	quiet       bool
 	block3p     bool
 	explain     bool
@@ -203,7 +202,8 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	o.sel.register(fs)
 	fs.StringVar(&o.out, "out", "", "write the report to this file instead of stdout")
 	fs.StringVar(&o.browserPath, "browser", "", "Chromium binary (default: $CORSLAB_BROWSER, /usr/lib/chromium/chromium, chromium on PATH)")
-	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "per-request timeout")
+	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "per-request timeout (more than 0)")
+	fs.DurationVar(&o.deadline, "deadline", 0, "bound the whole run, browser start included (0: no bound)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
 	fs.BoolVar(&o.block3p, "block-third-party-cookies", false, "keep Chromium's default of blocking third-party cookies")
 	fs.BoolVar(&o.allHeaders, "all-headers", false, "with --explain: show every header, not only those that matter to CORS")
@@ -214,9 +214,37 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.bazPort, "baz-port", 0, "port of baz on 127.0.0.1; 0 picks a free one")
 }
 
-// addrs turns the port flags into loopback listen addresses.
+// check refuses flag values that would otherwise be silently changed or
+// ignored.
+func (o *runOptions) check() error {
+	if err := checkDurations(o.timeout, o.deadline); err != nil {
+		return err
+	}
+	if o.allHeaders && !o.explain {
+		return usageError{"--all-headers changes what --explain shows: add --explain (or use `corslab explain NAME --all-headers`)"}
+	}
+	_, err := o.addrs()
+	return err
+}
+
+// checkDurations refuses a --timeout that is not positive and a negative
+// --deadline.
+func checkDurations(timeout, deadline time.Duration) error {
+	if timeout <= 0 {
+		return usageError{fmt.Sprintf("--timeout %s: must be more than 0 (e.g. 5s)", timeout)}
+	}
+	if deadline < 0 {
+		return usageError{fmt.Sprintf("--deadline %s: must be 0 (no bound) or more", deadline)}
+	}
+	return nil
+}
+
+// addrs turns the port flags into loopback listen addresses. Two origins
+// given the same port are refused: corslab's own first origin would hold
+// the port the second needs.
 func (o *runOptions) addrs() (servers.Options, error) {
 	var so servers.Options
+	given := map[int]string{}
 	for _, p := range []struct {
 		name string
 		port int
@@ -225,6 +253,11 @@ func (o *runOptions) addrs() (servers.Options, error) {
 		if p.port < 0 || p.port > 65535 {
 			return so, usageError{fmt.Sprintf("%s %d: not a port (0-65535)", p.name, p.port)}
 		}
+		if first, ok := given[p.port]; ok && p.port != 0 {
+			return so, usageError{fmt.Sprintf("%s %d: %s already gives port %d to corslab's own %s; each origin needs its own port (or 0 for a free one)",
+				p.name, p.port, first, p.port, strings.TrimSuffix(strings.TrimPrefix(first, "--"), "-port"))}
+		}
+		given[p.port] = p.name
 		*p.dst = fmt.Sprintf("127.0.0.1:%d", p.port)
 	}
 	return so, nil
@@ -249,6 +282,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	if o.explain && o.format != "text" {
 		return exitUsage, usageError{fmt.Sprintf("--explain writes text; it cannot be combined with --format %s", o.format)}
 	}
+	if err := o.check(); err != nil {
+		return exitUsage, err
+	}
 	return runScenarios(ctx, o, pos, stdout, stderr)
 }
 
@@ -265,137 +301,11 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 		return exitUsage, usageError{"explain needs a scenario NAME (or a glob, or --group G); see `corslab list`"}
 	}
 	o.format, o.explain = "text", true
+	if err := o.check(); err != nil {
+		return exitUsage, err
+	}
 	return runScenarios(ctx, o, pos, stdout, stderr)
 }
-
-func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stderr io.Writer) (int, error) {
-	list, err := o.sel.load(pos)
-	if err != nil {
-		return exitUsage, err
-	}
-	if o.jobs < 1 || o.jobs > harness.MaxJobs {
-		return exitUsage, usageError{fmt.Sprintf("--jobs %d: want 1 to %d (Chromium keeps %d connections per host in a page's pool; more would only queue in the browser)", o.jobs, harness.MaxJobs, harness.MaxJobs)}
-	}
-	if o.shard != "" {
-		k, n, err := harness.ParseShard(o.shard)
-		if err != nil {
-			return exitUsage, usageError{"--shard " + err.Error()}
-		}
-		list = harness.Shard(list, k, n)
-		if len(list) == 0 {
-			fmt.Fprintf(stderr, "corslab: shard %s has no scenario of the selection\n", o.shard)
-		}
-	}
-	if len(list) == 0 && o.shard == "" {
-		return exitUsage, usageError{"no scenarios selected"}
-	}
-	w := stdout
-	if o.out != "" {
-		f, err := os.Create(o.out)
-		if err != nil {
-			return exitUsage, usageError{fmt.Sprintf("--out: %v", err)}
-		}
-		defer f.Close()
-		w = f
-	}
-	color := wantColor(stdout, o.out, os.Getenv)
-	start := time.Now()
-	srvOpt, err := o.addrs()
-	if err != nil {
-		return exitUsage, err
-	}
-	sess, err := harness.StartFor(ctx, harness.Options{
-		Browser: harness.BrowserOptions{ExecPath: o.browserPath, BlockThirdPartyCookies: o.block3p},
-		Servers: srvOpt,
-		Timeout: o.timeout,
-		Jobs:    o.jobs,
-	}, list)
-	if err != nil {
-		return startFailed(ctx, err)
-	}
-	defer sess.Close()
-	progress := newProgress(stderr, o.quiet, len(list))
-	replay := o.explain || o.format == "html"
-	var outside []*report.Outside
-	var werr error
-	results := sess.RunAll(ctx, list, harness.RunOptions{
-		Started: progress.show,
-		Done: func(i int, res harness.Result) {
-			if !replay || notRun(res) {
-				return
-			}
-			var out *report.Outside
-			if ctx.Err() == nil && res.Verdict != harness.Error {
-				out = report.Replay(ctx, sess.Lab, res.Scenario, o.timeout)
-			}
-			outside = append(outside, out)
-			if o.explain && werr == nil {
-				// Explanations stream: each is written as soon as it and
-				// every scenario before it ran.
-				progress.done()
-				if i > 0 {
-					fmt.Fprintln(w)
-				}
-				if err := report.Explain(w, res, report.ExplainOptions{AllHeaders: o.allHeaders, Color: color, Outside: out}); err != nil {
-					werr = fmt.Errorf("writing the explanation: %w", err)
-				}
-			}
-		},
-	})
-	if werr != nil {
-		return exitMismatch, werr
-	}
-	if ctx.Err() != nil {
-		results = ranOnly(results)
-		outside = outside[:min(len(outside), len(results))]
-	}
-	progress.done()
-	run := report.Run{
-		Browser: sess.Browser.Version(),
-		Origins: map[string]string{"foo": sess.Lab.Origin("foo"), "bar": sess.Lab.Origin("bar"), "baz": sess.Lab.Origin("baz")},
-		Results: results,
-		Elapsed: time.Since(start),
-	}
-	switch {
-	case o.explain:
-		s := run.Summarize()
-		_, err = fmt.Fprintf(w, "\n%d passed, %d failed\n", s.Passed, s.Failed+s.Errors)
-	case o.format == "json":
-		err = report.JSON(w, run)
-	case o.format == "junit":
-		err = report.JUnit(w, run)
-	case o.format == "html":
-		err = report.HTML(w, run, report.HTMLOptions{Outside: outside})
-	default:
-		err = report.Text(w, run)
-	}
-	if err != nil {
-		return exitMismatch, err
-	}
-	if ctx.Err() != nil {
-		fmt.Fprintf(stderr, "corslab: interrupted after %d of %d scenarios\n", len(results), len(list))
-		return 130, nil
-	}
-	if !run.OK() {
-		return exitMismatch, nil
-	}
-	return exitOK, nil
-}
-
-// ranOnly drops, from an interrupted run, the scenarios that never
-// started: the report lists what ran.
-func ranOnly(results []harness.Result) []harness.Result {
-	var out []harness.Result
-	for _, r := range results {
-		if !notRun(r) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// notRun says whether a result is of a scenario that never started.
-func notRun(r harness.Result) bool { return strings.HasPrefix(r.Error, "not run: ") }
 
 // wantColor says whether to colour the output: only when it goes to a
 // terminal (not a file given with --out, not a pipe) and NO_COLOR is unset
