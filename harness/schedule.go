@@ -162,6 +162,16 @@ func waitsFirst(list []scenarios.Scenario) []int {
 // (cross-origin without credentials: include) neither sends nor stores any
 // (chromium-facts.md Q2-i), so it shares nothing.
 func (s *Session) sharedState(sc scenarios.Scenario) []string {
+	for _, st := range sc.RequestSteps() {
+		if lnaStep(st) {
+			// Local Network Access (lna.go) sets the page origin's
+			// permission for the whole browser, closes the target
+			// listener's idle connections and counts the connections
+			// opened there since the step began: another scenario's
+			// requests would change what it observes.
+			return []string{Alone}
+		}
+	}
 	if !usesCookies(sc) && !sameOriginCredentials(sc) {
 		return nil
 	}
@@ -189,10 +199,10 @@ func sameOriginCredentials(sc scenarios.Scenario) bool {
 
 // Alone is the shared state that is all of it: a scenario that names it
 // runs with nothing else in flight in the session (and no other scenario
-// starts meanwhile). No built-in scenario needs it today; one that changes
-// what the whole browser or a whole listener does for everyone (a
-// permission for an origin, closing a server's idle connections, counting
-// a listener's connections) does.
+// starts meanwhile): one that changes what the whole browser or a whole
+// listener does for everyone (a permission for an origin, closing a
+// server's idle connections, counting a listener's connections), as the
+// Local Network Access steps do.
 const Alone = "everything"
 
 // stateLocks are the session's locks on shared state, by name.

@@ -283,6 +283,7 @@ func TestSharedState(t *testing.T) {
 		{"same-origin, credentials omit", sameOmit, nil},
 		{"cross-origin without credentials", cross, nil},
 		{"the blocking browser's jar", blocked, []string{"jar of the browser that blocks third-party cookies"}},
+		{"Local Network Access", scenarios.Scenario{Steps: []scenarios.Step{{}, {LocalNetwork: scenarios.LocalNetwork{AddressSpace: "public"}}}}, []string{Alone}},
 	}
 	for _, tc := range tests {
 		if got := s.sharedState(tc.sc); !slices.Equal(got, tc.want) {
