@@ -74,8 +74,10 @@ cached.
 Spec: https://fetch.spec.whatwg.org/#cors-preflight-cache`,
 
 	"redirects": `A CORS request that meets a 3xx answer follows it, and every hop is checked:
-the redirect response itself must pass the CORS check, a hop to another origin
-turns the request's Origin into "null", a preflight is never redirected, and
+the redirect response itself must pass the CORS check, a redirect from a URL
+already cross-origin to the page on to yet another origin taints the request
+(redirect-taint) and its Origin becomes "null", while the first hop away from
+the page's own origin keeps the real Origin, a preflight is never redirected, and
 the redirect status decides whether the method and body survive (301, 302 and
 303 turn a POST into a GET; 307 and 308 keep it).
 Spec: https://fetch.spec.whatwg.org/#http-redirect-fetch`,
