@@ -3,6 +3,7 @@ package harness
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/corslab/corslab/engine"
 	"github.com/corslab/corslab/scenarios"
@@ -25,6 +26,10 @@ func fillElement(o *Observation, r pageResult, v engine.View, caps engine.Capabi
 			o.ScriptErrors = append(o.ScriptErrors, fmt.Sprintf("%q at %s:%d:%d, error object: %v", e.Message, e.Filename, e.Line, e.Column, e.HasError))
 		}
 		o.by("muted_errors", SidePage)
+	}
+	if r.OK && r.URL != "" {
+		o.ResponseURL = r.URL
+		o.by("response_url", SidePage)
 	}
 	if r.Timing != nil {
 		o.TimingAllowed = r.Timing.detailed()
@@ -78,6 +83,11 @@ func compareElement(e scenarios.Expect, o *Observation) []string {
 			m = append(m, fmt.Sprintf("%s: expected %v, observed %v", field, *want, got))
 		}
 	}
+	if e.ResponseURLOrigin != "" {
+		if got := urlOrigin(o.ResponseURL); got != e.ResponseURLOrigin {
+			m = append(m, fmt.Sprintf("response_url_origin: expected %s, observed %v (response URL %v)", e.ResponseURLOrigin, show(got), show(o.ResponseURL)))
+		}
+	}
 	if e.RequestMode != "" && e.RequestMode != o.RequestMode {
 		m = append(m, fmt.Sprintf("request_mode: expected %s, observed %v", e.RequestMode, show(o.RequestMode)))
 	}
@@ -85,4 +95,13 @@ func compareElement(e scenarios.Expect, o *Observation) []string {
 	boolField("muted_errors", e.MutedErrors, o.MutedErrors, "not observed: no error event reached window (the script did not load, or did not throw)")
 	boolField("timing_allowed", e.TimingAllowed, o.TimingAllowed, "not observed: the page found no PerformanceResourceTiming entry for the URL")
 	return m
+}
+
+// urlOrigin is the serialized origin of an http(s) URL, "" when it has none.
+func urlOrigin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }

@@ -72,6 +72,9 @@ type Observation struct {
 	MutedErrors bool `json:"muted_errors"`
 	// ScriptErrors are the script's error events as the page saw them.
 	ScriptErrors []string `json:"script_errors,omitempty"`
+	// ResponseURL is the URL of the response the page read (Response.url,
+	// XMLHttpRequest.responseURL).
+	ResponseURL string `json:"response_url,omitempty"`
 	// TimingAllowed: the request's PerformanceResourceTiming entry has its
 	// detailed fields (requestStart, responseStart…).
 	TimingAllowed bool `json:"timing_allowed"`

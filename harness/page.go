@@ -136,7 +136,7 @@ const pageFunc = `async (s) => {
 // script it collects the error events window gets while it runs.
 const elementFunc = `async (s) => {
   const failed = (what) => ({ok: false, error: what + ': error event (network error)', name: 'NetworkError'});
-  const loaded = (extra) => Object.assign({ok: true, status: 0, statusText: '', type: '', headers: [], body: '', redirected: false, url: s.url}, extra);
+  const loaded = (extra) => Object.assign({ok: true, status: 0, statusText: '', type: '', headers: [], body: '', redirected: false, url: ''}, extra);
   const readable = (read) => { try { read(); return {tainted: false}; } catch (e) { return {tainted: e.name === 'SecurityError', taintError: String(e)}; } };
   if (s.api === 'font') {
     const face = new FontFace('corslab-' + Math.random().toString(36).slice(2), 'url("' + s.url + '")');

@@ -204,5 +204,6 @@ func (s *Session) ExpandExpect(e scenarios.Expect) scenarios.Expect {
 	e.ServerReceived = expandMap(e.ServerReceived)
 	e.PreflightReceived = expandMap(e.PreflightReceived)
 	e.JSError = x(e.JSError)
+	e.ResponseURLOrigin = x(e.ResponseURLOrigin)
 	return e
 }

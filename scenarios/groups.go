@@ -108,6 +108,21 @@ another host.
 Spec: https://fetch.spec.whatwg.org/#terminology-headers`,
 }
 
+// elementsOverview introduces CORS outside fetch() and XMLHttpRequest.
+const elementsOverview = `Most pages meet CORS first outside fetch(): an <img>, <script> or <link
+rel=stylesheet> with a crossorigin attribute, a module script, a web font. HTML's
+CORS settings attributes decide the request: no attribute is a no-cors request
+(shown anyway, but opaque: a tainted canvas, unreadable cssRules, "Script
+error." for a script's errors); crossorigin="anonymous" is a CORS request
+without cookies, "use-credentials" one with them, and the resource must pass
+the CORS check or it does not load at all. Module scripts and fonts are always
+CORS. Also here: Timing-Allow-Origin for detailed resource timing, an
+XMLHttpRequest upload listener and the 1024-byte total of safelisted headers
+that force a preflight, and Response.url after a redirect.
+Spec: https://fetch.spec.whatwg.org/#concept-request-mode`
+
+func init() { groupOverviews["elements"] = elementsOverview }
+
 // GroupOverview returns the introduction to a built-in group, or "" for a
 // group the catalog does not have.
 func GroupOverview(group string) string {

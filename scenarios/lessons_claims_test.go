@@ -6,6 +6,36 @@ import (
 	"testing"
 )
 
+// otherSpecHosts are the standards besides Fetch a lesson may cite.
+var otherSpecHosts = map[string]bool{"xhr.spec.whatwg.org": true, "httpwg.org": true, "html.spec.whatwg.org": true, "drafts.csswg.org": true}
+
+// The elements group's lessons that rest on a rule of HTML (CORS settings
+// attributes, muted errors, module scripts), CSS Fonts or XMLHttpRequest.
+func init() {
+	for _, name := range []string{
+		"elements-img-without-crossorigin-loads-tainted", "elements-img-without-crossorigin-ignores-allow-origin",
+		"elements-img-anonymous-needs-allow-origin", "elements-img-anonymous-with-allow-origin-canvas-clean",
+		"elements-img-default-sends-cookies", "elements-img-anonymous-sends-no-cookies", "elements-img-use-credentials-allowed",
+		"elements-script-anonymous-needs-allow-origin", "elements-module-script-sends-no-cookies",
+		"elements-stylesheet-without-crossorigin-unreadable", "elements-stylesheet-crossorigin-needs-allow-origin",
+		"elements-stylesheet-crossorigin-readable",
+	} {
+		notFetch[name] = "HTML's CORS settings attributes decide the element's request mode and credentials mode"
+	}
+	for _, name := range []string{"elements-script-without-crossorigin-errors-muted", "elements-script-without-crossorigin-allow-origin-still-muted", "elements-script-anonymous-errors-not-muted"} {
+		notFetch[name] = "HTML mutes the errors of a CORS-cross-origin script"
+	}
+	for _, name := range []string{"elements-module-script-needs-cors", "elements-module-script-with-allow-origin"} {
+		notFetch[name] = "HTML fetches a module script in cors mode"
+	}
+	for _, name := range []string{"elements-font-needs-cors", "elements-font-with-allow-origin"} {
+		notFetch[name] = "CSS Fonts' font fetching requirements make every font load a CORS request"
+	}
+	for _, name := range []string{"elements-xhr-upload-listener-without-body", "elements-xhr-response-url-after-redirect"} {
+		notFetch[name] = "the XMLHttpRequest standard defines the upload listener flag and responseURL"
+	}
+}
+
 // seeRe finds a lesson's reference to another scenario: "see NAME".
 var seeRe = regexp.MustCompile(`\bsee ([a-z0-9]+(?:-[a-z0-9]+)+)`)
 

@@ -602,7 +602,7 @@ func (v *validator) elementExpect(at []string, api string, e *Expect) {
 	}{
 		{"status", e.Status != nil}, {"status_text", e.StatusText != nil}, {"response_type", e.ResponseType != ""},
 		{"body", e.Body != nil}, {"readable_headers", len(e.ReadableHeaders) > 0}, {"unreadable_headers", len(e.UnreadableHeaders) > 0},
-		{"redirected", e.Redirected != nil},
+		{"redirected", e.Redirected != nil}, {"response_url_origin", e.ResponseURLOrigin != ""},
 	} {
 		if f.set {
 			v.errorf(append(at, f.field), "%s: api %s gives the page no response object to read; expect outcome, tainted, muted_errors, timing_allowed or what the server received", f.field, api)

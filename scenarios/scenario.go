@@ -277,6 +277,10 @@ type Expect struct {
 	// window.onerror muted: "Script error." with no line, column or error
 	// object (script and module).
 	MutedErrors *bool `yaml:"muted_errors,omitempty" json:"muted_errors,omitempty"`
+	// ResponseURLOrigin is the origin of the URL the page's response came
+	// from (Response.url, XMLHttpRequest.responseURL): after a redirect, the
+	// last hop's, e.g. "{baz}".
+	ResponseURLOrigin string `yaml:"response_url_origin,omitempty" json:"response_url_origin,omitempty"`
 	// TimingAllowed says whether the request's PerformanceResourceTiming
 	// entry has its detailed fields (requestStart, responseStart…); they
 	// are zero for a cross-origin resource without Timing-Allow-Origin.
