@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/corslab/corslab/engine"
+	"github.com/corslab/corslab/fetchspec"
 	"github.com/corslab/corslab/scenarios"
 )
 
@@ -104,4 +105,23 @@ func urlOrigin(raw string) string {
 		return ""
 	}
 	return u.Scheme + "://" + u.Host
+}
+
+// elementModelDisagreements compares the standard's prediction of an
+// element's load and of resource timing with what was observed; a field
+// the page could not look at is not compared.
+func elementModelDisagreements(p *fetchspec.StepPrediction, o *Observation) []string {
+	var out []string
+	boolField := func(field string, standard *bool, observed bool) {
+		if standard != nil && len(o.ObservedBy[field]) > 0 && *standard != observed {
+			out = append(out, fmt.Sprintf("%s: standard %v, observed %v", field, *standard, observed))
+		}
+	}
+	boolField("tainted", p.Tainted, o.Tainted)
+	boolField("muted_errors", p.MutedErrors, o.MutedErrors)
+	boolField("timing_allowed", p.TimingAllowed, o.TimingAllowed)
+	if p.RequestMode != nil && o.RequestMode != "" && *p.RequestMode != o.RequestMode {
+		out = append(out, fmt.Sprintf("request_mode: standard %s, observed %s", *p.RequestMode, o.RequestMode))
+	}
+	return out
 }
