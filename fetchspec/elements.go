@@ -112,6 +112,20 @@ func (p *StepPrediction) fillTiming(req *Request, resp *Response) {
 	p.TimingAllowed = ptr(TAOCheck(req, resp.unfiltered(), nil))
 }
 
+// fillResponseURL predicts the origin of the URL the page reads as
+// Response.url or responseURL: the last URL of the response's URL list
+// (https://fetch.spec.whatwg.org/#concept-response-url). An opaque
+// response has none; an element gives the page no response object.
+func (p *StepPrediction) fillResponseURL(resp *Response, api string) {
+	if resp.Unknown != "" || resp.IsNetworkError() || scenarios.IsElement(api) || len(resp.URLList) == 0 {
+		return
+	}
+	if resp.Type == TypeOpaque || resp.Type == TypeOpaqueRedirect {
+		return
+	}
+	p.ResponseURLOrigin = ptr(URLOrigin(resp.URLList[len(resp.URLList)-1]).Serialized)
+}
+
 // unfiltered is the response itself, or a filtered response's internal one.
 func (r *Response) unfiltered() *Response {
 	if r.Internal != nil {
@@ -155,7 +169,7 @@ func TAOCheck(request *Request, response *Response, t *Trace) bool {
 
 // elementDisagreements compares the expectation's element and timing
 // fields with the prediction, for the fields both decide.
-func (p *StepPrediction) elementDisagreements(e scenarios.Expect) []string {
+func (p *StepPrediction) elementDisagreements(e scenarios.Expect, x func(string) string) []string {
 	var out []string
 	boolField := func(field string, want, got *bool) {
 		if want != nil && got != nil && *want != *got {
@@ -165,6 +179,9 @@ func (p *StepPrediction) elementDisagreements(e scenarios.Expect) []string {
 	boolField("tainted", e.Tainted, p.Tainted)
 	boolField("muted_errors", e.MutedErrors, p.MutedErrors)
 	boolField("timing_allowed", e.TimingAllowed, p.TimingAllowed)
+	if e.ResponseURLOrigin != "" && p.ResponseURLOrigin != nil && x(e.ResponseURLOrigin) != *p.ResponseURLOrigin {
+		out = append(out, "response_url_origin: expected "+x(e.ResponseURLOrigin)+", standard "+*p.ResponseURLOrigin)
+	}
 	if e.RequestMode != "" && p.RequestMode != nil && e.RequestMode != *p.RequestMode {
 		out = append(out, "request_mode: expected "+e.RequestMode+", standard "+*p.RequestMode)
 	}

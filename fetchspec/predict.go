@@ -106,6 +106,9 @@ type StepPrediction struct {
 	MutedErrors *bool `json:"muted_errors,omitempty"`
 	// TimingAllowed is the TAO check's answer: detailed resource timing.
 	TimingAllowed *bool `json:"timing_allowed,omitempty"`
+	// ResponseURLOrigin is the origin of the response's URL (Response.url,
+	// responseURL): the last of its URL list.
+	ResponseURLOrigin *string `json:"response_url_origin,omitempty"`
 	// FailedAt is the step that made the request fail.
 	FailedAt *Step `json:"failed_at,omitempty"`
 	// NotPredicted names each field the standard does not decide here, and why.
@@ -192,6 +195,7 @@ func predictStep(st scenarios.Step, env Env, net *scenarioNetwork, cache *Prefli
 		p.fillResponse(req, resp, d.API)
 	}
 	p.fillTiming(req, resp)
+	p.fillResponseURL(resp, d.API)
 	if resp.Unknown == "" {
 		p.RequestMode = ptr(req.Mode)
 	}

@@ -120,6 +120,9 @@ func elementModelDisagreements(p *fetchspec.StepPrediction, o *Observation) []st
 	boolField("tainted", p.Tainted, o.Tainted)
 	boolField("muted_errors", p.MutedErrors, o.MutedErrors)
 	boolField("timing_allowed", p.TimingAllowed, o.TimingAllowed)
+	if p.ResponseURLOrigin != nil && o.ResponseURL != "" && *p.ResponseURLOrigin != urlOrigin(o.ResponseURL) {
+		out = append(out, fmt.Sprintf("response_url_origin: standard %s, observed %s", *p.ResponseURLOrigin, urlOrigin(o.ResponseURL)))
+	}
 	if p.RequestMode != nil && o.RequestMode != "" && *p.RequestMode != o.RequestMode {
 		out = append(out, fmt.Sprintf("request_mode: standard %s, observed %s", *p.RequestMode, o.RequestMode))
 	}
