@@ -13,7 +13,6 @@ const (
 	htmlPotentialCORS = "https://html.spec.whatwg.org/multipage/urls-and-fetching.html#create-a-potential-cors-request"
 	htmlModuleScript  = "https://html.spec.whatwg.org/multipage/webappapis.html#fetch-a-single-module-script"
 	cssFontFetch      = "https://drafts.csswg.org/css-fonts/#font-fetching-requirements"
-	htmlMutedErrors   = "https://html.spec.whatwg.org/multipage/webappapis.html#muted-errors"
 )
 
 // newElementRequest is the request an element's load makes: HTML's

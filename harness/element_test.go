@@ -1,11 +1,14 @@
 package harness
 
 import (
+	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/corslab/corslab/engine"
 	"github.com/corslab/corslab/scenarios"
+	"github.com/corslab/corslab/servers"
 )
 
 // The standard's prediction of an element's load is compared with what
@@ -76,3 +79,27 @@ func TestFillElementMutedErrors(t *testing.T) {
 }
 
 func engineView() engine.View { return engine.View{} }
+
+// request_mode comes from the server's journal and the browser's wire
+// headers (Sec-Fetch-Mode), each side named when it saw the value.
+func TestFillElementRequestMode(t *testing.T) {
+	wire := engine.View{Requests: []engine.Request{{Hops: []engine.Hop{{Method: "GET", RawHeaders: true, Headers: [][2]string{{"sec-fetch-mode", "no-cors"}}}}}}}
+	journal := []servers.Entry{{Method: "GET", Headers: http.Header{"Sec-Fetch-Mode": {"no-cors"}}}}
+	tests := []struct {
+		name    string
+		view    engine.View
+		journal []servers.Entry
+		sides   []string
+	}{
+		{"both sides", wire, journal, []string{SideServer, SideBrowser}},
+		{"the journal only", engine.View{}, journal, []string{SideServer}},
+		{"the browser only (a server outside the lab)", wire, nil, []string{SideBrowser}},
+	}
+	for _, tt := range tests {
+		o := &Observation{Requests: tt.journal}
+		fillElement(o, pageResult{OK: true}, tt.view, allCaps)
+		if o.RequestMode != "no-cors" || !slices.Equal(o.ObservedBy["request_mode"], tt.sides) {
+			t.Errorf("%s: mode %q observed by %v, want no-cors by %v", tt.name, o.RequestMode, o.ObservedBy["request_mode"], tt.sides)
+		}
+	}
+}
