@@ -123,7 +123,22 @@ func TestLessonClaims(t *testing.T) {
 			}},
 		{scenario: "opaque-no-cors-default-credentials",
 			must:    []string{"by default", `crossorigin="anonymous"`},
-			mustNot: []string{"always includes", "always\nincludes"}},
+			mustNot: []string{"always includes", "always\nincludes"},
+			holds: func(t *testing.T, by map[string]Scenario) {
+				// The elements group observes both halves of the claim.
+				sent := func(name string) []string {
+					if c := by[name].Expect.CookiesSent; c != nil {
+						return *c
+					}
+					return nil
+				}
+				if got := sent("elements-img-default-sends-cookies"); len(got) == 0 {
+					t.Errorf("elements-img-default-sends-cookies must expect the cookie sent, expects %q", got)
+				}
+				if got := sent("elements-img-anonymous-sends-no-cookies"); got == nil || len(got) != 0 {
+					t.Errorf("elements-img-anonymous-sends-no-cookies must expect no cookie, expects %q", got)
+				}
+			}},
 	}
 	all, err := Catalog()
 	if err != nil {
