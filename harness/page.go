@@ -74,8 +74,11 @@ type resourceTiming struct {
 // detailed says whether the entry has its detailed timing.
 func (t resourceTiming) detailed() bool { return t.RequestStart > 0 && t.ResponseStart > 0 }
 
-// pageFunc runs one request with fetch() or XMLHttpRequest and reports what
-// JavaScript could see. Errors are caught: the page sees only a TypeError.
+// pageFunc runs one request with fetch() or XMLHttpRequest, or loads an
+// element (elementFunc), and reports what JavaScript could see; with
+// s.timing it adds the URL's PerformanceResourceTiming fields, clearing the
+// page's timing buffer first. Errors are caught: the page sees only a
+// TypeError (fetch) or an error event (XMLHttpRequest, elements).
 const pageFunc = `async (s) => {
   const element = ` + elementFunc + `;
   const timing = async (r) => {
