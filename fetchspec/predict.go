@@ -199,6 +199,7 @@ func predictStep(st scenarios.Step, env Env, net *scenarioNetwork, cache *Prefli
 	if resp.Unknown == "" {
 		p.RequestMode = ptr(req.Mode)
 	}
+	p.skipLocalNetwork(st)
 	return p
 }
 
