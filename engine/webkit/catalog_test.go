@@ -1,0 +1,180 @@
+package webkit_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/corslab/corslab/engine/webkit"
+	"github.com/corslab/corslab/harness"
+	"github.com/corslab/corslab/scenarios"
+)
+
+// coreGroups are the first four groups in teaching order: the catalog's
+// core, which must pass on every engine.
+var coreGroups = scenarios.Groups()[:4]
+
+// neutral keeps of an expectation what every engine can be held to: the
+// page's outcome, status, type, body and headers, and what bar received.
+// cors_error, failed_parameter and console are Chromium's own words (WebKit
+// under WebDriver observes no reason and no console), and js_error is the
+// engine's sentence ("Failed to fetch" in Chromium, "Load failed" in WebKit).
+func neutral(e scenarios.Expect) scenarios.Expect {
+	e.CorsError, e.FailedParameter, e.Console, e.JSError = nil, nil, "", ""
+	return e
+}
+
+// forWebKit is a scenario with neutral expectations, and WebKit's own
+// where it departs from Chromium (see doc.go).
+func forWebKit(sc scenarios.Scenario) scenarios.Scenario {
+	sc.Expect = neutral(sc.Expect)
+	sc.Steps = slices.Clone(sc.Steps)
+	for i := range sc.Steps {
+		sc.Steps[i].Expect = neutral(sc.Steps[i].Expect)
+	}
+	if d, ok := divergences[sc.Name]; ok {
+		d.apply(&sc)
+	}
+	return sc
+}
+
+// divergence is what WebKit does instead of what the catalog expects.
+type divergence struct {
+	// says what WebKit does, in a few words.
+	says  string
+	apply func(sc *scenarios.Scenario)
+}
+
+// divergences, by scenario: observed on WebKitGTK 2.50.6.
+var divergences = map[string]divergence{}
+
+// core returns the core groups' scenarios.
+func core(t *testing.T) []scenarios.Scenario {
+	t.Helper()
+	all, err := scenarios.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []scenarios.Scenario
+	for _, sc := range all {
+		if slices.Contains(coreGroups, sc.Group) {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
+// start starts a lab on WebKit, or skips when WebKit is not installed.
+func start(t *testing.T, list []scenarios.Scenario) *harness.Session {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs WebKit; skipped with -short")
+	}
+	if _, err := webkit.FindTools(); err != nil {
+		t.Skipf("no WebKit: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	s, err := harness.StartFor(ctx, harness.Options{Engine: webkit.New()}, list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+// The four core groups pass on WebKit with the outcome and status observed
+// by the page and the preflight and requests by bar's journal; what WebKit
+// cannot observe is not claimed as observed.
+func TestCoreGroupsOnWebKit(t *testing.T) {
+	list := core(t)
+	if len(list) < 40 {
+		t.Fatalf("only %d scenarios in %v", len(list), coreGroups)
+	}
+	s := start(t, list)
+	t.Logf("%s: %d scenarios of %v", s.Browser.Version(), len(list), coreGroups)
+	for _, sc := range list {
+		t.Run(sc.Name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			res := s.Run(ctx, forWebKit(sc))
+			if res.Verdict != harness.Pass {
+				t.Fatalf("%s (%s): %s %s\n%s", sc.Name, sc.Source, res.Verdict, res.Error, strings.Join(res.Mismatches, "\n"))
+			}
+			for _, st := range res.Steps {
+				checkSides(t, st.Observed)
+			}
+		})
+	}
+}
+
+// checkSides: the outcome is the page's, the preflight and the requests
+// bar's, and nothing is claimed from the browser.
+func checkSides(t *testing.T, o *harness.Observation) {
+	t.Helper()
+	by := o.ObservedBy
+	if !slices.Equal(by["outcome"], []string{harness.SidePage}) {
+		t.Errorf("outcome observed by %v", by["outcome"])
+	}
+	if !slices.Equal(by["preflight"], []string{harness.SideServer}) {
+		t.Errorf("preflight observed by %v", by["preflight"])
+	}
+	for field, sides := range by {
+		if slices.Contains(sides, harness.SideBrowser) {
+			t.Errorf("%s claimed as observed by the browser (%v)", field, sides)
+		}
+	}
+	for _, f := range []string{"cors_error", "console", "exchange", "jar", "cookie_set"} {
+		if _, ok := by[f]; ok {
+			t.Errorf("%s is marked observed, WebKit cannot observe it", f)
+		}
+	}
+}
+
+// A wrong expectation fails on WebKit too: each flip of a core scenario's
+// expectation gives a fail with the flipped field named.
+func TestWrongExpectationFailsOnWebKit(t *testing.T) {
+	all := core(t)
+	pick := func(name string) scenarios.Scenario {
+		for _, sc := range all {
+			if sc.Name == name {
+				return forWebKit(sc)
+			}
+		}
+		t.Fatalf("no scenario %s", name)
+		return scenarios.Scenario{}
+	}
+	yes, no, s500 := true, false, 500
+	flips := []struct {
+		scenario, field string
+		flip            func(e *scenarios.Expect)
+	}{
+		{"simple-get-exact-origin", "outcome", func(e *scenarios.Expect) { e.Outcome = scenarios.OutcomeBlocked }},
+		{"simple-get-exact-origin", "preflight", func(e *scenarios.Expect) { e.Preflight = &yes }},
+		{"simple-get-exact-origin", "status", func(e *scenarios.Expect) { e.Status = &s500 }},
+		{"preflight-delete-api-key", "preflight", func(e *scenarios.Expect) { e.Preflight = &no }},
+		{"rejected-no-allow-origin", "outcome", func(e *scenarios.Expect) { e.Outcome = scenarios.OutcomeAllowed }},
+		{"rejected-no-allow-origin", "reached_server", func(e *scenarios.Expect) { e.ReachedServer = &no }},
+	}
+	var list []scenarios.Scenario
+	for _, f := range flips {
+		list = append(list, pick(f.scenario))
+	}
+	s := start(t, list)
+	for _, f := range flips {
+		sc := pick(f.scenario)
+		f.flip(&sc.Expect)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		res := s.Run(ctx, sc)
+		cancel()
+		if res.Verdict != harness.Fail || !strings.Contains(strings.Join(res.Mismatches, "\n"), f.field+": expected") {
+			t.Errorf("%s with a wrong %s: verdict %s %s, mismatches %v", f.scenario, f.field, res.Verdict, res.Error, res.Mismatches)
+		}
+	}
+}
