@@ -47,23 +47,63 @@ type divergence struct {
 	apply func(sc *scenarios.Scenario)
 }
 
-// divergences, by scenario: observed on WebKitGTK 2.50.6.
-var divergences = map[string]divergence{}
+// divergences, by scenario: what WebKitGTK 2.50.6 did, observed by the page
+// and bar's journal (doc.go has the list with the Fetch standard's
+// anchors). The test holds WebKit to them, so a change shows.
+var divergences = map[string]divergence{
+	"redirects-after-preflight-cross-origin": {
+		says: "after a 307 to baz, a second preflight asks for GET and the request arrives as GET, not DELETE",
+		apply: func(sc *scenarios.Scenario) {
+			sc.Expect.MethodReceived = "GET"
+			sc.Expect.PreflightReceived = map[string]string{"Origin": "null", "Access-Control-Request-Method": "GET"}
+		},
+	},
+	"redirects-303-put-becomes-get": {
+		says: "the GET after the 303 is preflighted again (Access-Control-Request-Method: GET)",
+		apply: func(sc *scenarios.Scenario) {
+			sc.Expect.PreflightReceived = map[string]string{"Access-Control-Request-Method": "GET"}
+		},
+	},
+	"security-missing-vary-cache-poisoning-same-site": {
+		says: "app.foo's request goes to bar instead of the HTTP cache, so it is allowed",
+		apply: func(sc *scenarios.Scenario) {
+			e := &sc.Steps[1].Expect
+			yes := true
+			e.Outcome, e.ReachedServer = scenarios.OutcomeAllowed, &yes
+		},
+	},
+	"bytes-space-before-colon-is-forgiven": {
+		says: "Access-Control-Allow-Origin with a space before the colon does not count: blocked",
+		apply: func(sc *scenarios.Scenario) {
+			sc.Expect.Outcome, sc.Expect.Status, sc.Expect.Body = scenarios.OutcomeBlocked, nil, nil
+		},
+	},
+}
 
-// core returns the core groups' scenarios.
-func core(t *testing.T) []scenarios.Scenario {
+// runnable says why WebKit cannot run a scenario, or "" when it can.
+func runnable(sc scenarios.Scenario) string {
+	if len(sc.Cookies) > 0 || sc.ThirdPartyCookies != "" {
+		return "it puts cookies in the jar, which WebKitWebDriver cannot reach"
+	}
+	for _, st := range sc.RequestSteps() {
+		if st.Expect.CookieSet != nil {
+			return "it reads the jar, which WebKitWebDriver cannot reach"
+		}
+		if strings.Contains(st.Page, "://") {
+			return "its page is on " + st.Page + ", and WebKit has no host mapping"
+		}
+	}
+	return ""
+}
+
+// catalog returns the catalog's scenarios.
+func catalog(t *testing.T) []scenarios.Scenario {
 	t.Helper()
 	all, err := scenarios.Catalog()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []scenarios.Scenario
-	for _, sc := range all {
-		if slices.Contains(coreGroups, sc.Group) {
-			out = append(out, sc)
-		}
-	}
-	return out
+	return all
 }
 
 // start starts a lab on WebKit, or skips when WebKit is not installed.
@@ -89,18 +129,34 @@ func start(t *testing.T, list []scenarios.Scenario) *harness.Session {
 	return s
 }
 
-// The four core groups pass on WebKit with the outcome and status observed
-// by the page and the preflight and requests by bar's journal; what WebKit
-// cannot observe is not claimed as observed.
-func TestCoreGroupsOnWebKit(t *testing.T) {
-	list := core(t)
-	if len(list) < 40 {
-		t.Fatalf("only %d scenarios in %v", len(list), coreGroups)
+// Every scenario WebKit can run passes there, with the outcome and status
+// observed by the page and the preflight and requests by bar's journal, to
+// neutral expectations and WebKit's divergences; the four core groups all
+// run and none diverges. What WebKit cannot observe is not claimed.
+func TestCatalogOnWebKit(t *testing.T) {
+	var list []scenarios.Scenario
+	for _, sc := range catalog(t) {
+		if runnable(sc) == "" {
+			list = append(list, sc)
+		}
 	}
 	s := start(t, list)
-	t.Logf("%s: %d scenarios of %v", s.Browser.Version(), len(list), coreGroups)
-	for _, sc := range list {
+	t.Logf("%s: %d scenarios", s.Browser.Version(), len(list))
+	core := 0
+	for _, sc := range catalog(t) {
 		t.Run(sc.Name, func(t *testing.T) {
+			isCore := slices.Contains(coreGroups, sc.Group)
+			why := runnable(sc)
+			_, diverges := divergences[sc.Name]
+			switch {
+			case isCore && (why != "" || diverges):
+				t.Fatalf("a core scenario must run on WebKit as the catalog says (%q, divergence %v)", why, diverges)
+			case why != "":
+				t.Skip("not run on WebKit: " + why)
+			}
+			if isCore {
+				core++
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 			res := s.Run(ctx, forWebKit(sc))
@@ -111,6 +167,9 @@ func TestCoreGroupsOnWebKit(t *testing.T) {
 				checkSides(t, st.Observed)
 			}
 		})
+	}
+	if core < 40 {
+		t.Errorf("only %d scenarios of %v ran", core, coreGroups)
 	}
 }
 
@@ -130,6 +189,12 @@ func checkSides(t *testing.T, o *harness.Observation) {
 			t.Errorf("%s claimed as observed by the browser (%v)", field, sides)
 		}
 	}
+	// A network error is WebKit's bare "Load failed"; a request the API
+	// refused before the network has its own TypeError.
+	sent := len(o.Requests) > 0
+	if o.Outcome == scenarios.OutcomeBlocked && (sent && o.JSError != "TypeError: Load failed" || !strings.HasPrefix(o.JSError, "TypeError: ")) {
+		t.Errorf("blocked after %d requests, the page saw %q", len(o.Requests), o.JSError)
+	}
 	for _, f := range []string{"cors_error", "console", "exchange", "jar", "cookie_set"} {
 		if _, ok := by[f]; ok {
 			t.Errorf("%s is marked observed, WebKit cannot observe it", f)
@@ -140,7 +205,7 @@ func checkSides(t *testing.T, o *harness.Observation) {
 // A wrong expectation fails on WebKit too: each flip of a core scenario's
 // expectation gives a fail with the flipped field named.
 func TestWrongExpectationFailsOnWebKit(t *testing.T) {
-	all := core(t)
+	all := catalog(t)
 	pick := func(name string) scenarios.Scenario {
 		for _, sc := range all {
 			if sc.Name == name {
