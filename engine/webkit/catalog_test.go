@@ -9,6 +9,7 @@ import (
 
 	"github.com/corslab/corslab/engine/webkit"
 	"github.com/corslab/corslab/harness"
+	"github.com/corslab/corslab/report"
 	"github.com/corslab/corslab/scenarios"
 )
 
@@ -194,6 +195,9 @@ func checkSides(t *testing.T, o *harness.Observation) {
 	sent := len(o.Requests) > 0
 	if o.Outcome == scenarios.OutcomeBlocked && (sent && o.JSError != "TypeError: Load failed" || !strings.HasPrefix(o.JSError, "TypeError: ")) {
 		t.Errorf("blocked after %d requests, the page saw %q", len(o.Requests), o.JSError)
+	}
+	if did := report.Did(o); o.Outcome == scenarios.OutcomeBlocked && !strings.Contains(did, "reason: not observable in this browser") {
+		t.Errorf("the report says %q", did)
 	}
 	for _, f := range []string{"cors_error", "console", "exchange", "jar", "cookie_set"} {
 		if _, ok := by[f]; ok {
