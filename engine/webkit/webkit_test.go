@@ -1,6 +1,7 @@
 package webkit
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
@@ -253,5 +255,68 @@ func TestNoDriver(t *testing.T) {
 	_, err := Launch(context.Background(), engine.LaunchOptions{})
 	if !errors.Is(err, engine.ErrNoBrowser) || !strings.Contains(err.Error(), "apt-get install -y webkit2gtk-driver xvfb") {
 		t.Fatalf("err %v", err)
+	}
+}
+
+// When the process that launched WebKit is SIGKILLed, nothing of WebKit
+// outlives it: Xvfb gets SIGTERM and the driver SIGKILL as their parent's
+// death signal, and MiniBrowser ends with its display.
+func TestKilledParentLeavesNoProcess(t *testing.T) {
+	if home := os.Getenv("CORSLAB_WEBKIT_CHILD"); home != "" {
+		b := launch(t, engine.LaunchOptions{Dir: home})
+		fmt.Println("READY", b.Home())
+		time.Sleep(5 * time.Minute)
+		return
+	}
+	if testing.Short() {
+		t.Skip("needs WebKit; skipped with -short")
+	}
+	if _, err := FindTools(); err != nil {
+		t.Skipf("no WebKit: %v", err)
+	}
+	dir := enginetest.TempDir(t)
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestKilledParentLeavesNoProcess$")
+	cmd.Env = append(os.Environ(), "CORSLAB_WEBKIT_CHILD="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if home, ok := strings.CutPrefix(sc.Text(), "READY "); ok {
+				ready <- home
+			}
+		}
+		close(ready)
+	}()
+	var home string
+	select {
+	case home = <-ready:
+	case <-time.After(3 * time.Minute):
+	}
+	if home == "" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatal("the child never launched WebKit")
+	}
+	if len(processesIn(home)) < 3 {
+		t.Fatalf("WebKit processes for %s: %v", home, processesIn(home))
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(processesIn(home)) > 0 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if left := processesIn(home); len(left) > 0 {
+		for _, pid := range left {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		t.Fatalf("WebKit processes outlived their killed parent: %v", left)
 	}
 }
