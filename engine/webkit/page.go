@@ -109,10 +109,22 @@ func (p *page) open(ctx context.Context, spec engine.PageSpec) error {
 
 // gone marks err as the browser's end when the browser no longer answers.
 func (b *Browser) gone(ctx context.Context, err error) error {
-	if ctx.Err() != nil || !isNoSession(err) {
+	if ctx.Err() != nil || !isNoSession(err) && b.browserRuns() {
 		return err
 	}
 	return fmt.Errorf("%w: %v", engine.ErrBrowserGone, err)
+}
+
+// browserRuns says whether MiniBrowser still runs: a process of this
+// browser's other than the driver and Xvfb. (The driver answers "unknown
+// error" when MiniBrowser died under a command.)
+func (b *Browser) browserRuns() bool {
+	for _, pid := range processesIn(b.files.home) {
+		if pid != b.driver.Process.Pid && pid != b.xvfb.Process.Pid {
+			return true
+		}
+	}
+	return false
 }
 
 // switchLocked makes the page's window current (b.mu held).

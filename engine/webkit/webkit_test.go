@@ -320,3 +320,23 @@ func TestKilledParentLeavesNoProcess(t *testing.T) {
 		t.Fatalf("WebKit processes outlived their killed parent: %v", left)
 	}
 }
+
+// A browser killed under a page gives ErrBrowserGone from Call, not a hang.
+func TestDeadBrowserGivesError(t *testing.T) {
+	o := startOrigins(t)
+	b := launch(t, engine.LaunchOptions{})
+	defer b.Close()
+	p := open(t, b, o)
+	for _, pid := range processesIn(b.Home()) {
+		if pid != b.driver.Process.Pid && pid != b.xvfb.Process.Pid {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start := time.Now()
+	_, err := p.Call(ctx, []byte(`{"url": "`+o.bar+`/r/x/", "method": "GET"}`))
+	if !errors.Is(err, engine.ErrBrowserGone) {
+		t.Fatalf("after %s: %v", time.Since(start), err)
+	}
+}
