@@ -138,30 +138,8 @@ func (b *Browser) start(ctx context.Context, tools Tools, opt engine.LaunchOptio
 		return err
 	}
 	b.xvfb = xvfb
-	port, err := freePort()
-	if err != nil {
+	if err := b.serve(ctx, tools.Driver, display, out); err != nil {
 		return err
-	}
-	if b.driver, err = startDriver(tools.Driver, port, b.files, display, out); err != nil {
-		return err
-	}
-	exited := make(chan struct{})
-	go func() {
-		// Reaped by stop; here only noticed.
-		for alive(b.driver.Process.Pid) {
-			time.Sleep(50 * time.Millisecond)
-		}
-		close(exited)
-	}()
-	b.wd = &client{base: "http://127.0.0.1:" + strconv.Itoa(port), http: &http.Client{}}
-	for !b.wd.ready(ctx) {
-		select {
-		case <-exited:
-			return fmt.Errorf("%s exited at once without serving WebDriver on port %d", tools.Driver, port)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
 	}
 	product, version, err := b.wd.newSession(ctx, opt.ExecPath)
 	if err != nil {
@@ -173,6 +151,51 @@ func (b *Browser) start(ctx context.Context, tools Tools, opt engine.LaunchOptio
 		return fmt.Errorf("reading the first window: %w", err)
 	}
 	b.current, b.first = handle, handle
+	return nil
+}
+
+// serve starts WebKitWebDriver and waits until it serves WebDriver. A
+// driver that exits at once (its port was taken after freePort chose it)
+// is started again on another port, twice at most.
+func (b *Browser) serve(ctx context.Context, path, display string, out io.Writer) error {
+	var err error
+	for try := 0; try < 3; try++ {
+		var port int
+		if port, err = freePort(); err != nil {
+			return err
+		}
+		if b.driver, err = startDriver(path, port, b.files, display, out); err != nil {
+			return err
+		}
+		b.wd = &client{base: "http://127.0.0.1:" + strconv.Itoa(port), http: &http.Client{}}
+		if err = b.waitReady(ctx, port); err == nil || ctx.Err() != nil {
+			return err
+		}
+		stop(b.driver, time.Second)
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
+
+// waitReady polls the driver's status until it is ready, it exits, or ctx
+// ends.
+func (b *Browser) waitReady(ctx context.Context, port int) error {
+	exited := make(chan struct{})
+	go func() {
+		// Reaped by stop; here only noticed.
+		for alive(b.driver.Process.Pid) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		close(exited)
+	}()
+	for !b.wd.ready(ctx) {
+		select {
+		case <-exited:
+			return fmt.Errorf("exited at once without serving WebDriver on port %d", port)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 	return nil
 }
 

@@ -249,12 +249,28 @@ func xFiles(t testing.TB) string {
 	return strings.Join(names, " ")
 }
 
-// A missing driver is reported as no browser, with the install hint.
+// A missing driver, or a binary that is not one, is reported as no
+// browser, with the install hint, and leaves nothing behind.
 func TestNoDriver(t *testing.T) {
-	t.Setenv("CORSLAB_WEBKIT_DRIVER", "/nonexistent/WebKitWebDriver")
-	_, err := Launch(context.Background(), engine.LaunchOptions{})
-	if !errors.Is(err, engine.ErrNoBrowser) || !strings.Contains(err.Error(), "apt-get install -y webkit2gtk-driver xvfb") {
-		t.Fatalf("err %v", err)
+	if _, err := exec.LookPath("Xvfb"); err != nil {
+		t.Skip("needs Xvfb")
+	}
+	for driver, want := range map[string]string{
+		"/nonexistent/WebKitWebDriver": "no [/nonexistent/WebKitWebDriver] on PATH",
+		"/bin/true":                    "/bin/true: exited at once without serving WebDriver",
+	} {
+		tmp := enginetest.TempDir(t)
+		t.Setenv("TMPDIR", tmp)
+		t.Setenv("CORSLAB_WEBKIT_DRIVER", driver)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		_, err := Launch(ctx, engine.LaunchOptions{})
+		cancel()
+		if !errors.Is(err, engine.ErrNoBrowser) || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "apt-get install -y webkit2gtk-driver xvfb") {
+			t.Errorf("%s: %v", driver, err)
+		}
+		if left := enginetest.Left(t, tmp); len(left) > 0 {
+			t.Errorf("%s: left in TMPDIR: %v", driver, left)
+		}
 	}
 }
 
