@@ -69,6 +69,11 @@
 //     observable). Chromium forgives the space. Fetch leaves this to HTTP
 //     parsing; RFC 9112 section 5.1 forbids the space, so WebKit is the
 //     stricter, not a departure from Fetch.
+//   - No Local Network Access: a public page's request to a loopback or
+//     local server is sent and, with the right CORS headers, allowed,
+//     whatever the permission; Chromium holds it back without the user's
+//     permission (the local-network group). Local Network Access is a
+//     draft outside the Fetch standard, so neither departs from Fetch.
 //   - A network error reaches the page as "TypeError: Load failed"
 //     (Chromium: "Failed to fetch"); the reason is nowhere observable.
 //   - Authorization under Access-Control-Allow-Headers: * is let through
