@@ -114,6 +114,8 @@ func (s *Session) call(ctx context.Context, t *tab, arg []byte) (pageResult, err
 	var res pageResult
 	switch {
 	case err == nil:
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return res, fmt.Errorf("the run's deadline passed before the request settled: %w", ctx.Err())
 	case ctx.Err() != nil:
 		return res, fmt.Errorf("interrupted: %w", ctx.Err())
 	case errors.Is(err, engine.ErrBrowserGone):

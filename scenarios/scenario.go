@@ -218,10 +218,10 @@ type Expect struct {
 	// ServerReceived names request headers the server must have received on
 	// the actual request, with their value ("*" for any value). Values in
 	// expectations may use {foo}, {bar}, {baz} and {label:NAME}.
-	ServerReceived map[string]string `yaml:"server_received,omitempty" json:"server_received,omitempty"`
+	ServerReceived StringMap `yaml:"server_received,omitempty" json:"server_received,omitempty"`
 	// PreflightReceived names headers the server must have received on the
 	// (last) preflight, with their value ("*" for any value).
-	PreflightReceived map[string]string `yaml:"preflight_received,omitempty" json:"preflight_received,omitempty"`
+	PreflightReceived StringMap `yaml:"preflight_received,omitempty" json:"preflight_received,omitempty"`
 	// FromCache says whether the response came from Chromium's HTTP cache
 	// (nothing went on the wire for the actual request).
 	FromCache *bool `yaml:"from_cache,omitempty" json:"from_cache,omitempty"`
