@@ -275,6 +275,12 @@ func (s *Session) DoLocal(ctx context.Context, page string, req scenarios.Reques
 	}
 	sc := scenarios.Scenario{Name: strings.TrimPrefix(prefix, "/r/"), Page: page, Request: req, LocalNetwork: n}
 	st := scenarios.Step{Page: page, Request: req, LocalNetwork: n}
+	// It changes the browser's permissions: alone (schedule.go).
+	unlock, err := s.state.lock(ctx, []string{Alone})
+	if err != nil {
+		return nil, fmt.Errorf("interrupted: %w", err)
+	}
+	defer unlock()
 	defer s.resetLNA(ctx, sc)
 	obs, err := s.runStep(ctx, prefix, sc, st, req.Credentials == "include")
 	s.forgetEvents(prefix + "/")

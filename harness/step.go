@@ -137,6 +137,9 @@ func (s *Session) call(ctx context.Context, t *tab, arg []byte) (pageResult, err
 func arrivals(entries []servers.Entry) engine.Arrivals {
 	var a engine.Arrivals
 	for _, e := range entries {
+		if e.Status > 0 {
+			a.Answered++
+		}
 		if e.Preflight {
 			a.Preflights++
 		} else {

@@ -32,6 +32,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	browserPath := fs.String("browser", "", "Chromium binary (default: $CORSLAB_BROWSER, then the usual places)")
 	timeout := fs.Duration("timeout", 5*time.Second, "time limit for each probe (more than 0)")
 	deadline := fs.Duration("deadline", 0, "bound the whole check, browser start included (0: no bound)")
+	jobs := fs.Int("jobs", harness.DefaultJobs, fmt.Sprintf("probes in flight per page at once, 1 to %d", harness.MaxJobs))
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -44,6 +45,9 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	}
 	if *policyPath == "" {
 		return exitUsage, usageError{"check needs --policy FILE"}
+	}
+	if *jobs < 1 || *jobs > harness.MaxJobs {
+		return exitUsage, usageError{fmt.Sprintf("--jobs %d: want 1 to %d", *jobs, harness.MaxJobs)}
 	}
 	switch *format {
 	case "text", "json", "junit", "html":
@@ -83,7 +87,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	defer cancel()
 	c := checkRun{stdout: stdout, stderr: stderr, format: *format, out: *out,
 		rep: report.PolicyCheck{Policy: pol.File, Target: tgt}}
-	s, err := harness.StartWithPages(runCtx, harness.Options{Browser: harness.BrowserOptions{ExecPath: *browserPath}, Timeout: *timeout},
+	s, err := harness.StartWithPages(runCtx, harness.Options{Browser: harness.BrowserOptions{ExecPath: *browserPath}, Timeout: *timeout, Jobs: *jobs},
 		harness.PageOptions{Origins: policy.PageOrigins(probes)})
 	if err != nil {
 		code, err := startFailed(ctx, runCtx, *deadline, err)
@@ -100,7 +104,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		return code, err
 	}
 	prog := newCheckProgress(stderr, len(probes))
-	results := policy.Run(runCtx, s, origin, path, probes, prog.show)
+	results := policy.RunJobs(runCtx, s, origin, path, probes, *jobs, prog.show)
 	prog.done()
 	done := len(results)
 	if runCtx.Err() != nil {
