@@ -129,15 +129,25 @@ func (s *shape) errorf(line int, format string, args ...any) {
 	s.errs = append(s.errs, &Error{File: s.file, Line: max(line, 1), Msg: fmt.Sprintf(format, args...)})
 }
 
-// structFields maps the yaml names of t's fields to their types.
+// structFields maps the yaml names of t's fields to their types; the
+// fields of an inline struct count as t's own.
 func structFields(t reflect.Type) map[string]reflect.Type {
 	out := map[string]reflect.Type{}
+	addFields(t, out)
+	return out
+}
+
+func addFields(t reflect.Type, out map[string]reflect.Type) {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		if !f.IsExported() {
 			continue
 		}
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		name, flags, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if strings.Contains(","+flags+",", ",inline,") && f.Type.Kind() == reflect.Struct {
+			addFields(f.Type, out)
+			continue
+		}
 		switch name {
 		case "-":
 			continue
@@ -146,7 +156,6 @@ func structFields(t reflect.Type) map[string]reflect.Type {
 		}
 		out[name] = f.Type
 	}
-	return out
 }
 
 // StringMap is a mapping of names to text values, read in time linear in
