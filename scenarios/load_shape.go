@@ -129,23 +129,24 @@ func (s *shape) errorf(line int, format string, args ...any) {
 	s.errs = append(s.errs, &Error{File: s.file, Line: max(line, 1), Msg: fmt.Sprintf(format, args...)})
 }
 
-// structFields maps the yaml names of t's fields to their types; the
-// fields of an inline struct count as t's own.
+// structFields maps the yaml names of t's fields to their types.
 func structFields(t reflect.Type) map[string]reflect.Type {
 	out := map[string]reflect.Type{}
-	addFields(t, out)
-	return out
-}
-
-func addFields(t reflect.Type, out map[string]reflect.Type) {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		if !f.IsExported() {
 			continue
 		}
-		name, flags, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if strings.Contains(","+flags+",", ",inline,") && f.Type.Kind() == reflect.Struct {
-			addFields(f.Type, out)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "" && strings.Contains(","+opts+",", ",inline,") {
+			// An inline struct's fields are the outer mapping's keys.
+			it := f.Type
+			for it.Kind() == reflect.Pointer {
+				it = it.Elem()
+			}
+			for k, v := range structFields(it) {
+				out[k] = v
+			}
 			continue
 		}
 		switch name {
@@ -156,6 +157,7 @@ func addFields(t reflect.Type, out map[string]reflect.Type) {
 		}
 		out[name] = f.Type
 	}
+	return out
 }
 
 // StringMap is a mapping of names to text values, read in time linear in
