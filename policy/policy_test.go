@@ -114,13 +114,19 @@ func TestProbes(t *testing.T) {
 		{"credentialed GET from unlisted origin https://corslab-unlisted.example", false, false, "include", "https://corslab-unlisted.example"},
 		{"look-alike (suffix) https://evilapp.example.com", false, false, "", "https://evilapp.example.com"},
 		{"look-alike (subdomain) https://evil.app.example.com", false, false, "", "https://evil.app.example.com"},
-		{"look-alike (appended-domain) https://app.example.com.evil.test", false, false, "", "https://app.example.com.evil.test"},
+		{"look-alike (appended-label) https://app.example.com.evil.test", false, false, "", "https://app.example.com.evil.test"},
 		{"look-alike (prefix) https://app.example.co", false, false, "", "https://app.example.co"},
-		{"look-alike (http-twin) http://app.example.com", false, false, "", "http://app.example.com"},
+		{"look-alike (scheme-twin) http://app.example.com", false, false, "", "http://app.example.com"},
 		{"look-alike (port) https://app.example.com:8443", false, false, "", "https://app.example.com:8443"},
 		{"look-alike (port) http://localhost:3001", false, false, "", "http://localhost:3001"},
 		{"look-alike (suffix) http://evillocalhost:3000", false, false, "", "http://evillocalhost:3000"},
 		{"look-alike (sandboxed frame) null", false, false, "", "null"},
+		{"look-alike (port-extension) https://app.example.com:4430", false, false, "", "https://app.example.com:4430"},
+		{"look-alike (port-extension) http://localhost:30001", false, false, "", "http://localhost:30001"},
+		{"look-alike (scheme-twin) https://localhost:3000", false, false, "", "https://localhost:3000"},
+		{"look-alike (trailing-dot) https://app.example.com.", false, false, "", "https://app.example.com."},
+		{"GET /api/items/corslab-no-such-path from https://app.example.com", true, false, "include", "https://app.example.com"},
+		{"DELETE /api/items/corslab-no-such-path from http://localhost:3000", true, true, "include", "http://localhost:3000"},
 		{"method not allowed: PUT from https://app.example.com", false, true, "include", "https://app.example.com"},
 		{"header not allowed: X-Corslab-Unlisted from https://app.example.com", false, true, "include", "https://app.example.com"},
 		{"read X-Total-Count from https://app.example.com", true, false, "include", "https://app.example.com"},
@@ -177,7 +183,7 @@ func TestLookAlikesOfIP(t *testing.T) {
 	for _, la := range got {
 		tricks = append(tricks, la.Trick+" "+la.Origin)
 	}
-	want := "http-twin http://127.0.0.1:8443,port https://127.0.0.1:8444"
+	want := "scheme-twin http://127.0.0.1:8443,port https://127.0.0.1:8444"
 	if strings.Join(tricks, ",") != want {
 		t.Fatalf("got %v, want %s", tricks, want)
 	}
