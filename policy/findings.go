@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -154,35 +155,111 @@ func findLeaks(p *Policy, results []Result) []Finding {
 			fmt.Sprintf("bar reflects any Origin: %d unlisted origins were allowed, among them %s", len(origins), among(origins)),
 			"bar copies the request's Origin into Access-Control-Allow-Origin without checking it against the list, so any site "+withCookies+"; compare the Origin with each listed origin, byte for byte")}
 	}
-	byBug := map[string][]leak{}
-	var order []string
-	for _, l := range ls {
-		bug := l.r.Probe.Bug
-		if bug == "" {
-			bug = "unlisted-origin-allowed"
-		}
-		if _, ok := byBug[bug]; !ok {
-			order = append(order, bug)
-		}
-		byBug[bug] = append(byBug[bug], l)
-	}
 	var out []Finding
-	for _, bug := range order {
-		group := byBug[bug]
-		what := Bugs[bug]
+	for _, c := range causes(p.Origins, ls) {
+		what := Bugs[c.bug]
 		if what == "" {
 			what = "bar allows origins the policy does not list"
 		}
-		origins := distinctOrigins(group)
+		origins := distinctOrigins(c.leaks)
 		verb := "was"
 		if len(origins) > 1 {
 			verb = "were"
 		}
-		out = append(out, leakFinding(bug, group,
+		out = append(out, leakFinding(c.bug, c.leaks,
 			fmt.Sprintf("%s: %s %s allowed", what, among(origins), verb),
-			"an attacker registers such a name and "+withCookies+"; compare the whole serialized Origin with each listed origin, byte for byte"))
+			"an attacker serves a page on such an origin and "+withCookies+"; compare the whole serialized Origin with each listed origin, byte for byte"))
 	}
 	return out
+}
+
+type cause struct {
+	bug   string
+	leaks []leak
+}
+
+// causeOrder is the order ties are broken in: the broader bug first.
+var causeOrder = []string{BugPrefix, BugSuffix, BugReversed, BugSubdomain, BugScheme, BugPort, BugTrailingDot, BugNull}
+
+// causes explains the leaks with as few matching bugs as possible: each
+// bug is tried as the check a server would make (ends with the host,
+// starts with the origin, …) against the listed origins, and the bug that
+// lets the most unexplained look-alikes through is named first. A leak no
+// bug explains keeps the bug it was built for.
+func causes(listed []string, ls []leak) []cause {
+	left := slices.Clone(ls)
+	var out []cause
+	for len(left) > 0 {
+		best, bestN := "", 0
+		for _, bug := range causeOrder {
+			n := 0
+			for _, l := range left {
+				if bugLets(bug, listed, l.r.Probe.Page) {
+					n++
+				}
+			}
+			if n > bestN {
+				best, bestN = bug, n
+			}
+		}
+		if best == "" {
+			best = left[0].r.Probe.Bug
+		}
+		c := cause{bug: best}
+		var rest []leak
+		for _, l := range left {
+			if bugLets(best, listed, l.r.Probe.Page) || (bestN == 0 && l.r.Probe.Bug == best) {
+				c.leaks = append(c.leaks, l)
+			} else {
+				rest = append(rest, l)
+			}
+		}
+		if len(c.leaks) == 0 { // cannot happen; never loop forever
+			c.leaks, rest = left, nil
+		}
+		out = append(out, c)
+		left = rest
+	}
+	return out
+}
+
+// bugLets reports whether a server with this matching bug, configured
+// with the listed origins, lets origin through.
+func bugLets(bug string, listed []string, origin string) bool {
+	if bug == BugNull {
+		return origin == "null"
+	}
+	ou, err := url.Parse(origin)
+	if err != nil || origin == "null" {
+		return false
+	}
+	for _, l := range listed {
+		lu, err := url.Parse(l)
+		if err != nil || l == "null" || l == origin {
+			continue
+		}
+		var ok bool
+		switch bug {
+		case BugPrefix:
+			ok = strings.HasPrefix(origin, l)
+		case BugSuffix:
+			ok = strings.HasSuffix(origin, lu.Host)
+		case BugReversed:
+			ok = strings.HasPrefix(l, origin)
+		case BugSubdomain:
+			ok = ou.Scheme == lu.Scheme && ou.Port() == lu.Port() && strings.HasSuffix(ou.Hostname(), "."+lu.Hostname())
+		case BugScheme:
+			ok = ou.Host == lu.Host && ou.Scheme != lu.Scheme
+		case BugPort:
+			ok = ou.Hostname() == lu.Hostname() && ou.Scheme == lu.Scheme && ou.Port() != lu.Port()
+		case BugTrailingDot:
+			ok = strings.TrimSuffix(ou.Hostname(), ".") == lu.Hostname() && ou.Scheme == lu.Scheme && ou.Port() == lu.Port()
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }
 
 // findWildcardWithCredentials: bar answers credentialed requests from
@@ -245,12 +322,15 @@ func findErrorResponses(p *Policy, results []Result) []Finding {
 		if st == 0 {
 			label = "error"
 		}
-		if !slices.Contains(statuses, label) {
-			statuses = append(statuses, label)
-		}
 		acao := responseHeader(o, "response", "Access-Control-Allow-Origin")
 		if pre != "" {
 			acao = responseHeader(o, "preflight response", "Access-Control-Allow-Origin")
+		}
+		if acao != "" {
+			continue // the headers are there but wrong: another finding says why
+		}
+		if !slices.Contains(statuses, label) {
+			statuses = append(statuses, label)
 		}
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: bar answered %s with Access-Control-Allow-Origin: %s; the page got a network error (%s)", r.Probe.Name, label, orNone(acao), orNone(o.CorsError)))
 		f.Probes = append(f.Probes, r.Probe.Name)

@@ -56,6 +56,9 @@ func TestParseErrors(t *testing.T) {
 		{"bad yaml", "origins: [https://a.example\n", "p.yaml:"},
 		{"empty", "", "p.yaml:1: empty file"},
 		{"not a mapping", "- a\n- b\n", "p.yaml:1: a policy is a mapping"},
+		{"relative path", "origins: [https://a.example]\npaths: [login]\n", "p.yaml:2: path \"login\" must be an absolute path"},
+		{"path with host", "origins: [https://a.example]\npaths:\n  - //evil.test/x\n", "p.yaml:3: path \"//evil.test/x\" must be an absolute path"},
+		{"error_responses", "origins: [https://a.example]\nerror_responses: hidden\n", "p.yaml:2: error_responses must be readable or unreadable, not \"hidden\""},
 		{"twice", "origins: [https://a.example]\norigins: [https://b.example]\n", "p.yaml:2"},
 	}
 	for _, tt := range tests {
