@@ -10,7 +10,11 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
+	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/corslab/corslab/harness"
 	"github.com/corslab/corslab/policy"
@@ -21,39 +25,64 @@ import (
 // (the same number as a missing browser: nothing could be probed).
 const exitUnreachable = 3
 
-// cmdCheck runs a policy's probes in Chromium against a running server.
-func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+// Default bounds of a check: a target that answers one byte a second
+// must not keep CI waiting for minutes.
+const defaultDeadline = 3 * time.Minute
+
+// checkFlags are check's options.
+type checkFlags struct {
+	policy, target, format, out, browser string
+	timeout, deadline                    time.Duration
+}
+
+func parseCheckFlags(args []string, stderr io.Writer) (checkFlags, error) {
+	var f checkFlags
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	policyPath := fs.String("policy", "", "the policy file (YAML) stating what the server should allow")
-	target := fs.String("target", "", "the URL to probe, on loopback (default: the policy's target)")
-	format := fs.String("format", "text", "output format: text, json, junit or html")
-	out := fs.String("out", "", "write the report to this file instead of stdout")
-	browserPath := fs.String("browser", "", "Chromium binary (default: $CORSLAB_BROWSER, then the usual places)")
-	timeout := fs.Duration("timeout", 5*time.Second, "time limit for each probe")
+	fs.StringVar(&f.policy, "policy", "", "the policy file (YAML) stating what the server should allow")
+	fs.StringVar(&f.target, "target", "", "the URL to probe, on loopback (default: the policy's target)")
+	fs.StringVar(&f.format, "format", "text", "output format: text, json, junit or html")
+	fs.StringVar(&f.out, "out", "", "write the report to this file instead of stdout")
+	fs.StringVar(&f.browser, "browser", "", "Chromium binary (default: $CORSLAB_BROWSER, then the usual places)")
+	fs.DurationVar(&f.timeout, "timeout", 5*time.Second, "time limit for each probe's request")
+	fs.DurationVar(&f.deadline, "deadline", defaultDeadline, "time limit for the whole check, browser start included")
 	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return f, err
+	}
+	switch {
+	case len(pos) > 0:
+		return f, usageError{fmt.Sprintf("check takes no arguments, got %q (did you mean --policy %s?)", pos[0], pos[0])}
+	case f.policy == "":
+		return f, usageError{"check needs --policy FILE"}
+	case f.timeout <= 0:
+		return f, usageError{fmt.Sprintf("--timeout %s: want a positive duration such as 5s", f.timeout)}
+	case f.deadline <= 0:
+		return f, usageError{fmt.Sprintf("--deadline %s: want a positive duration such as 3m", f.deadline)}
+	}
+	switch f.format {
+	case "text", "json", "junit", "html":
+	default:
+		return f, usageError{fmt.Sprintf("unknown format %q (want text, json, junit or html)", f.format)}
+	}
+	return f, nil
+}
+
+// cmdCheck runs a policy's probes in Chromium against a running server.
+func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	started := time.Now()
+	f, err := parseCheckFlags(args, stderr)
 	if err != nil {
 		return exitUsage, err
 	}
-	if len(pos) > 0 {
-		return exitUsage, usageError{fmt.Sprintf("check takes no arguments, got %q (did you mean --policy %s?)", pos[0], pos[0])}
-	}
-	if *policyPath == "" {
-		return exitUsage, usageError{"check needs --policy FILE"}
-	}
-	switch *format {
-	case "text", "json", "junit", "html":
-	default:
-		return exitUsage, usageError{fmt.Sprintf("unknown format %q (want text, json, junit or html)", *format)}
-	}
-	pol, err := policy.Load(*policyPath)
+	pol, err := policy.Load(f.policy)
 	if err != nil {
 		fmt.Fprintf(stderr, "corslab: bad policy file:\n%v\n", err)
 		return exitUsage, nil
 	}
 	tgt := pol.Target
-	if *target != "" {
-		tgt = *target
+	if f.target != "" {
+		tgt = f.target
 		if err := policy.CheckTarget(tgt); err != nil {
 			return exitUsage, usageError{"--target: " + err.Error()}
 		}
@@ -66,8 +95,15 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	if err != nil {
 		return exitUsage, usageError{err.Error()}
 	}
+	pol.Target = tgt // the error-response probes go under this path
+	rep := report.NewPolicyCheck(pol.File, tgt, "", started, nil, nil)
+	rep.Width = textWidth(stdout)
+	ctx, cancel := context.WithTimeoutCause(ctx, f.deadline, fmt.Errorf("--deadline %s ran out", f.deadline))
+	defer cancel()
 	if err := reachable(ctx, tgt); err != nil {
-		fmt.Fprintf(stderr, "corslab: cannot reach the target %s: %v\nNo probe was run. Start the server first, or fix target / --target.\n", tgt, err)
+		rep.Error = fmt.Sprintf("cannot reach the target %s: %v", tgt, err)
+		writeCheckReport(f, stdout, stderr, rep)
+		fmt.Fprintf(stderr, "corslab: %s\nNo probe was run. Start the server first, or fix target / --target.\n", rep.Error)
 		return exitUnreachable, nil
 	}
 
@@ -75,40 +111,60 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	for _, p := range skipped {
 		fmt.Fprintf(stderr, "corslab: skipping %q: its page would be on the target's own host and port, where the browser must reach the target\n", p.Name)
 	}
-	s, err := harness.StartWithPages(ctx, harness.Options{Browser: harness.BrowserOptions{ExecPath: *browserPath}, Timeout: *timeout},
+	s, err := harness.StartWithPages(ctx, harness.Options{Browser: harness.BrowserOptions{ExecPath: f.browser}, Timeout: f.timeout},
 		harness.PageOptions{Origins: policy.PageOrigins(probes)})
 	if err != nil {
+		rep.Error = "starting the browser: " + err.Error()
+		writeCheckReport(f, stdout, stderr, rep)
 		return startFailed(ctx, err)
 	}
 	defer s.Close()
+	rep.Browser = s.Browser.Version()
 	if err := s.OpenPages(ctx, policy.PageOrigins(probes)); err != nil {
+		rep.Error = "opening the pages: " + err.Error()
+		writeCheckReport(f, stdout, stderr, rep)
 		return exitMismatch, err
 	}
 	prog := newCheckProgress(stderr, len(probes))
 	results := policy.Run(ctx, s, origin, path, probes, prog.show)
 	prog.done()
+	interrupted := ctx.Err() != nil && context.Cause(ctx) == context.Canceled
+	full := report.NewPolicyCheck(pol.File, tgt, rep.Browser, started, results, policy.Findings(pol, results))
+	full.Width = rep.Width
 	if ctx.Err() != nil {
-		return exitMismatch, fmt.Errorf("interrupted after %d of %d probes", len(results), len(probes))
+		full.Error = fmt.Sprintf("stopped after %d of %d probes: %v", len(results)-full.Errors, len(probes), context.Cause(ctx))
 	}
+	if err := writeCheckReport(f, stdout, stderr, full); err != nil {
+		return exitMismatch, err
+	}
+	if interrupted {
+		return 130, fmt.Errorf("interrupted after %d of %d probes", len(results), len(probes))
+	}
+	if full.Failed > 0 || full.Errors > 0 || full.Blocking() > 0 {
+		if f.out != "" || f.format != "text" {
+			fmt.Fprintf(stderr, "corslab: %s\n", full.Summary())
+		}
+		return exitMismatch, nil
+	}
+	return exitOK, nil
+}
 
+// writeCheckReport writes the report in the chosen format to --out or
+// stdout; a check that could not run in full still writes one, with the
+// error in it.
+func writeCheckReport(f checkFlags, stdout, stderr io.Writer, rep report.PolicyCheck) error {
 	w := stdout
-	if *out != "" {
-		f, err := os.Create(*out)
+	if f.out != "" {
+		file, err := os.Create(f.out)
 		if err != nil {
-			return exitUsage, usageError{fmt.Sprintf("--out: %v", err)}
+			fmt.Fprintf(stderr, "corslab: --out: %v\n", err)
+			return fmt.Errorf("--out: %w", err)
 		}
-		defer f.Close()
-		w = f
+		defer file.Close()
+		w = file
 	}
-	rep := report.PolicyCheck{Policy: pol.File, Target: tgt, Browser: s.Browser.Version(), Results: results}
-	for _, r := range results {
-		if r.Pass {
-			rep.Passed++
-		} else {
-			rep.Failed++
-		}
-	}
-	switch *format {
+	var err error
+	switch f.format {
 	case "json":
 		err = report.CheckJSON(w, rep)
 	case "junit":
@@ -116,18 +172,29 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	case "html":
 		err = report.CheckHTML(w, rep)
 	default:
+		if rep.Error != "" && len(rep.Results) == 0 && f.out == "" {
+			return nil // the error alone goes to stderr
+		}
 		err = report.CheckText(w, rep)
 	}
 	if err != nil {
-		return exitMismatch, fmt.Errorf("writing the report: %w", err)
+		return fmt.Errorf("writing the report: %w", err)
 	}
-	if rep.Failed > 0 {
-		if w != stdout || *format != "text" {
-			fmt.Fprintf(stderr, "corslab: %d of %d probes do not match the policy\n", rep.Failed, len(results))
+	return nil
+}
+
+// textWidth is the width the text report fits: the terminal's, else
+// $COLUMNS, else 120.
+func textWidth(w io.Writer) int {
+	if f, ok := w.(*os.File); ok {
+		if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil && ws.Col > 0 {
+			return int(ws.Col)
 		}
-		return exitMismatch, nil
 	}
-	return exitOK, nil
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 20 {
+		return n
+	}
+	return 120
 }
 
 // withoutTargetOrigin drops the probes whose page shares the target's host
@@ -149,24 +216,30 @@ func withoutTargetOrigin(probes []policy.Probe, target string) (keep, skipped []
 }
 
 // reachable dials the target, then asks it for the resource, so an absent
-// server is named before any probe runs.
+// server is named before any probe runs. localhost and *.localhost are
+// loopback without asking DNS, as the browser maps them
+// (https://url.spec.whatwg.org/#host-parsing keeps the name; Chromium and
+// the lab's host rules send *.localhost to 127.0.0.1): no query leaves the
+// machine.
 func reachable(ctx context.Context, target string) error {
 	u, err := url.Parse(target)
 	if err != nil {
 		return err
 	}
-	host := u.Host
-	if u.Port() == "" {
-		port := "80"
+	port := u.Port()
+	if port == "" {
+		port = "80"
 		if u.Scheme == "https" {
 			port = "443"
 		}
-		host = net.JoinHostPort(u.Hostname(), port)
 	}
+	host := net.JoinHostPort(u.Hostname(), port)
 	dctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(dctx, "tcp", host)
+	dial := func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return dialLoopback(ctx, u.Hostname(), port)
+	}
+	conn, err := dial(dctx, "tcp", host)
 	if err != nil {
 		return fmt.Errorf("nothing answers on %s: %w", host, unwrapOp(err))
 	}
@@ -178,12 +251,33 @@ func reachable(ctx context.Context, target string) error {
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	client := &http.Client{Transport: &http.Transport{DialContext: dial, Proxy: nil}}
+	defer client.CloseIdleConnections()
+	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("%s accepts connections but does not answer HTTP: %w", host, err)
 	}
 	resp.Body.Close()
 	return nil
+}
+
+// dialLoopback connects to host:port, where host is localhost or a name
+// under .localhost (dialled on 127.0.0.1, then ::1, never looked up) or a
+// loopback address.
+func dialLoopback(ctx context.Context, host, port string) (net.Conn, error) {
+	var d net.Dialer
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	if h != "localhost" && !strings.HasSuffix(h, ".localhost") {
+		return d.DialContext(ctx, "tcp", net.JoinHostPort(host, port))
+	}
+	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort("127.0.0.1", port))
+	if err == nil {
+		return conn, nil
+	}
+	if c6, err6 := d.DialContext(ctx, "tcp", net.JoinHostPort("::1", port)); err6 == nil {
+		return c6, nil
+	}
+	return nil, err
 }
 
 func unwrapOp(err error) error {
