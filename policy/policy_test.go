@@ -127,7 +127,6 @@ func TestProbes(t *testing.T) {
 		{"look-alike (port-extension) https://app.example.com:4430", false, false, "", "https://app.example.com:4430"},
 		{"look-alike (port-extension) http://localhost:30001", false, false, "", "http://localhost:30001"},
 		{"look-alike (scheme-twin) https://localhost:3000", false, false, "", "https://localhost:3000"},
-		{"look-alike (trailing-dot) https://app.example.com.", false, false, "", "https://app.example.com."},
 		{"GET /api/items/corslab-no-such-path from https://app.example.com", true, false, "include", "https://app.example.com"},
 		{"DELETE /api/items/corslab-no-such-path from http://localhost:3000", true, true, "include", "http://localhost:3000"},
 		{"method not allowed: PUT from https://app.example.com", false, true, "include", "https://app.example.com"},
@@ -187,6 +186,17 @@ func TestLookAlikesOfIP(t *testing.T) {
 		tricks = append(tricks, la.Trick+" "+la.Origin)
 	}
 	want := "scheme-twin http://127.0.0.1:8443,port https://127.0.0.1:8444"
+	if strings.Join(tricks, ",") != want {
+		t.Fatalf("got %v, want %s", tricks, want)
+	}
+}
+
+func TestLookAlikesOfHTTPName(t *testing.T) {
+	var tricks []string
+	for _, la := range LookAlikes("http://app.example.com") {
+		tricks = append(tricks, la.Trick+" "+la.Origin)
+	}
+	want := "suffix http://evilapp.example.com,subdomain http://evil.app.example.com,appended-label http://app.example.com.evil.test,port-extension http://app.example.com:800,prefix http://app.example.co,port http://app.example.com:8080,trailing-dot http://app.example.com."
 	if strings.Join(tricks, ",") != want {
 		t.Fatalf("got %v, want %s", tricks, want)
 	}
