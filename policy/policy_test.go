@@ -126,7 +126,6 @@ func TestProbes(t *testing.T) {
 		{"look-alike (sandboxed frame) null", false, false, "", "null"},
 		{"look-alike (port-extension) https://app.example.com:4430", false, false, "", "https://app.example.com:4430"},
 		{"look-alike (port-extension) http://localhost:30001", false, false, "", "http://localhost:30001"},
-		{"look-alike (scheme-twin) https://localhost:3000", false, false, "", "https://localhost:3000"},
 		{"GET /api/items/corslab-no-such-path from https://app.example.com", true, false, "include", "https://app.example.com"},
 		{"DELETE /api/items/corslab-no-such-path from http://localhost:3000", true, true, "include", "http://localhost:3000"},
 		{"method not allowed: PUT from https://app.example.com", false, true, "include", "https://app.example.com"},

@@ -424,9 +424,10 @@ func LookAlikes(origin string) []LookAlike {
 	}
 	if u.Scheme == "https" {
 		out = append(out, LookAlike{"scheme-twin", withPort("http", host, port), "a check of the host alone lets it through; a page on plain http can be injected by anyone on the network", BugScheme})
-	} else if port != "" {
-		out = append(out, LookAlike{"scheme-twin", withPort("https", host, port), "a check of the host and port alone, ignoring the scheme, lets it through", BugScheme})
 	}
+	// No https twin of an http origin: it is no attacker's (anyone on the
+	// network can serve http, not https), and with an explicit port the lab
+	// has one listener per port, which cannot be both.
 	other := "8443"
 	if u.Scheme == "http" {
 		other = "8080"
