@@ -80,20 +80,9 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		fmt.Fprintf(stderr, "corslab: bad policy file:\n%v\n", err)
 		return exitUsage, nil
 	}
-	tgt := pol.Target
-	if f.target != "" {
-		tgt = f.target
-		if err := policy.CheckTarget(tgt); err != nil {
-			return exitUsage, usageError{"--target: " + err.Error()}
-		}
-	}
+	tgt, origin, path, code, err := checkTarget(f, pol, stderr)
 	if tgt == "" {
-		fmt.Fprintf(stderr, "corslab: %s: no target: add 'target: http://127.0.0.1:PORT/path' to the policy or give --target URL\n", pol.File)
-		return exitUsage, nil
-	}
-	origin, path, err := policy.Target(tgt)
-	if err != nil {
-		return exitUsage, usageError{err.Error()}
+		return code, err
 	}
 	pol.Target = tgt // the error-response probes go under this path
 	rep := report.NewPolicyCheck(pol.File, tgt, "", started, nil, nil)
@@ -147,6 +136,27 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		return exitMismatch, nil
 	}
 	return exitOK, nil
+}
+
+// checkTarget is the target URL (--target, else the policy's), its origin
+// and path; tgt is "" when there is none, with the exit code and error.
+func checkTarget(f checkFlags, pol *policy.Policy, stderr io.Writer) (tgt, origin, path string, code int, err error) {
+	tgt = pol.Target
+	if f.target != "" {
+		tgt = f.target
+		if err := policy.CheckTarget(tgt); err != nil {
+			return "", "", "", exitUsage, usageError{"--target: " + err.Error()}
+		}
+	}
+	if tgt == "" {
+		fmt.Fprintf(stderr, "corslab: %s: no target: add 'target: http://127.0.0.1:PORT/path' to the policy or give --target URL\n", pol.File)
+		return "", "", "", exitUsage, nil
+	}
+	origin, path, err = policy.Target(tgt)
+	if err != nil {
+		return "", "", "", exitUsage, usageError{err.Error()}
+	}
+	return tgt, origin, path, exitOK, nil
 }
 
 // writeCheckReport writes the report in the chosen format to --out or
