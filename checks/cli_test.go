@@ -148,6 +148,7 @@ func TestCheckFailsOnAServerThatViolatesThePolicy(t *testing.T) {
 	pol := writeFile(t, "policy.yaml", commonPolicy)
 
 	code, out, errOut := runCheck(t, "--policy", pol, "--target", srv.URL+"/api/items")
+	t.Logf("corslab check against naiveCORS:\n%s", out)
 	if code != 1 {
 		t.Fatalf("exit %d, want 1 (a mismatch)\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
