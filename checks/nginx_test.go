@@ -26,7 +26,7 @@ credentials: true
 // nginxConf is the snippet found in many answers online: a map of the
 // allowed origins and add_header lines. always is "" (the snippet as
 // usually copied) or " always".
-const nginxConf = `worker_processes 1;
+const nginxConf = `master_process off;
 daemon off;
 pid %[1]s/nginx.pid;
 error_log stderr;
@@ -70,7 +70,8 @@ http {
 }
 `
 
-// startNginx runs nginx with the snippet on a free loopback port until the
+// startNginx runs nginx (one process: master_process off, so killing it
+// leaves no worker behind) with the snippet on a free loopback port until the
 // test ends, and returns its origin.
 func startNginx(t *testing.T, bin, always string) string {
 	t.Helper()
@@ -88,6 +89,7 @@ func startNginx(t *testing.T, bin, always string) string {
 	cmd := exec.Command(bin, "-e", "stderr", "-p", dir, "-c", conf)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
+	cmd.WaitDelay = 2 * time.Second // never wait on a pipe a stray child holds
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
