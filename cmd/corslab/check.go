@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,26 @@ const exitUnreachable = 3
 // must not keep CI waiting for minutes.
 const defaultDeadline = 3 * time.Minute
 
+// scaledDeadline is the default deadline on this machine: like the
+// harness's own budgets, multiplied by the load average per CPU (read from
+// /proc/loadavg; 1× when it cannot be read), at most 6×.
+func scaledDeadline(base time.Duration) time.Duration {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return base
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return base
+	}
+	load, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return base
+	}
+	scale := min(max(load/float64(runtime.NumCPU()), 1), 6)
+	return time.Duration(float64(base) * scale).Round(time.Second)
+}
+
 // checkFlags are check's options.
 type checkFlags struct {
 	policy, target, format, out, browser string
@@ -45,10 +66,15 @@ func parseCheckFlags(args []string, stderr io.Writer) (checkFlags, error) {
 	fs.StringVar(&f.out, "out", "", "write the report to this file instead of stdout")
 	fs.StringVar(&f.browser, "browser", "", "Chromium binary (default: $CORSLAB_BROWSER, then the usual places)")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Second, "time limit for each probe's request")
-	fs.DurationVar(&f.deadline, "deadline", defaultDeadline, "time limit for the whole check, browser start included")
+	fs.DurationVar(&f.deadline, "deadline", defaultDeadline, "time limit for the whole check, browser start included (default 3m, multiplied by the load per CPU up to 6×)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return f, err
+	}
+	given := false
+	fs.Visit(func(fl *flag.Flag) { given = given || fl.Name == "deadline" })
+	if !given {
+		f.deadline = scaledDeadline(defaultDeadline)
 	}
 	switch {
 	case len(pos) > 0:
