@@ -55,6 +55,9 @@ type Probe struct {
 	// Bug, for a look-alike origin, names the matching bug that would let
 	// it through (a key of Bugs).
 	Bug string `json:"bug,omitempty"`
+	// LocalNetwork places the page on a public address (lna.go); zero for
+	// the lab's usual loopback page.
+	LocalNetwork scenarios.LocalNetwork `json:"local_network,omitzero"`
 }
 
 // Expect is what the browser should do with a probe.
@@ -266,7 +269,8 @@ func Probes(p *Policy) []Probe {
 			out = append(out, Probe{Name: fmt.Sprintf("max-age of the %s preflight from %s", unsafe[0], o), Kind: KindMaxAge, Page: o, Method: unsafe[0], Credentials: cred, Expect: Expect{Allowed: true, Preflight: yes(), MaxAge: &n}, Because: fmt.Sprintf("max_age is %d", n)})
 		}
 	}
-	return append(out, errorProbes(p, append(slices.Clone(safe), unsafe...), cred)...)
+	out = append(out, errorProbes(p, append(slices.Clone(safe), unsafe...), cred)...)
+	return append(out, localNetworkProbes(p)...)
 }
 
 // MissingPath is the path error-response probes request under the

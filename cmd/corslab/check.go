@@ -113,6 +113,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	pol.Target = tgt // the error-response probes go under this path
 	rep := report.NewPolicyCheck(pol.File, tgt, "", started, nil, nil)
 	rep.Width = textWidth(stdout)
+	parent := ctx
 	ctx, cancel := context.WithTimeoutCause(ctx, f.deadline, fmt.Errorf("--deadline %s ran out", f.deadline))
 	defer cancel()
 	if err := reachable(ctx, tgt); err != nil {
@@ -129,21 +130,23 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	s, err := harness.StartWithPages(ctx, harness.Options{Browser: harness.BrowserOptions{ExecPath: f.browser}, Timeout: f.timeout},
 		harness.PageOptions{Origins: policy.PageOrigins(probes)})
 	if err != nil {
-		rep.Error = "starting the browser: " + err.Error()
-		writeCheckReport(f, stdout, stderr, rep)
-		return startFailed(ctx, err)
+		code, err := startFailed(parent, ctx, f.deadline, err)
+		if code != exitUsage {
+			writeCheckReport(f, stdout, stderr, notProbed(rep, probes, "starting the browser: "+err.Error()))
+		}
+		return code, err
 	}
 	defer s.Close()
 	rep.Browser = s.Browser.Version()
 	if err := s.OpenPages(ctx, policy.PageOrigins(probes)); err != nil {
-		rep.Error = "opening the pages: " + err.Error()
-		writeCheckReport(f, stdout, stderr, rep)
-		return exitMismatch, err
+		code, err := startFailed(parent, ctx, f.deadline, err)
+		writeCheckReport(f, stdout, stderr, notProbed(rep, probes, "opening the pages: "+err.Error()))
+		return code, err
 	}
 	prog := newCheckProgress(stderr, len(probes))
 	results := policy.Run(ctx, s, origin, path, probes, prog.show)
 	prog.done()
-	interrupted := ctx.Err() != nil && context.Cause(ctx) == context.Canceled
+	interrupted := parent.Err() != nil
 	full := report.NewPolicyCheck(pol.File, tgt, rep.Browser, started, results, policy.Findings(pol, results))
 	full.Width = rep.Width
 	if ctx.Err() != nil {
@@ -153,15 +156,30 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		return exitMismatch, err
 	}
 	if interrupted {
-		return 130, fmt.Errorf("interrupted after %d of %d probes", len(results), len(probes))
+		return exitInterrupted, fmt.Errorf("interrupted after %d of %d probes", len(results)-full.Errors, len(probes))
 	}
-	if full.Failed > 0 || full.Errors > 0 || full.Blocking() > 0 {
-		if f.out != "" || f.format != "text" {
-			fmt.Fprintf(stderr, "corslab: %s\n", full.Summary())
-		}
+	if (full.Failed > 0 || full.Errors > 0 || full.Blocking() > 0) && (f.out != "" || f.format != "text") {
+		fmt.Fprintf(stderr, "corslab: %s\n", full.Summary())
+	}
+	switch {
+	case full.Errors > 0:
+		return exitUnobserved, nil // a probe could not run: the harness could not observe
+	case full.Failed > 0 || full.Blocking() > 0:
 		return exitMismatch, nil
 	}
 	return exitOK, nil
+}
+
+// notProbed is the report of a check that could not probe: every probe
+// has the verdict error, "not run: " and why.
+func notProbed(rep report.PolicyCheck, probes []policy.Probe, why string) report.PolicyCheck {
+	results := make([]policy.Result, 0, len(probes))
+	for _, p := range probes {
+		results = append(results, policy.Judge(p, nil, errors.New("not run: "+why)))
+	}
+	out := report.NewPolicyCheck(rep.Policy, rep.Target, rep.Browser, rep.Started, results, nil)
+	out.Width, out.Error = rep.Width, why
+	return out
 }
 
 // checkTarget is the target URL (--target, else the policy's), its origin
