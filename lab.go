@@ -37,13 +37,16 @@ type Options struct {
 
 // Lab is one headless Chromium and the loopback servers around it: start it
 // once per test suite (Start, or NewTestLab in a test) and Fetch from pages
-// on any origin. Fetch calls run one at a time.
+// on any origin. Fetch may be called from parallel tests (t.Parallel): up
+// to harness.DefaultJobs requests are in flight per page at once, the rest
+// wait their turn, and a request that may carry cookies (credentials
+// "include", or a same-origin request) has the browser's cookie jar to
+// itself, so one test's cookies never reach another's request.
 type Lab struct {
 	session *harness.Session
 	def     http.Handler
 	origins []string // Options.Origins: mapped page origins on other ports
 
-	fetchMu  sync.Mutex              // one request at a time
 	mu       sync.Mutex              // guards handlers
 	handlers map[string]http.Handler // by unique path id, for Request.Handler
 }
@@ -102,8 +105,6 @@ func (l *Lab) BrowserVersion() string { return l.session.Browser.Version() }
 // browser and the server saw. A request the browser blocks is not an
 // error: the observation says so (use BeBlocked, BeBlockedWith).
 func (l *Lab) Fetch(ctx context.Context, req Request) (*Observation, error) {
-	l.fetchMu.Lock()
-	defer l.fetchMu.Unlock()
 	page := req.Page
 	switch page {
 	case "":
@@ -258,7 +259,7 @@ func (l *Lab) CheckPolicy(ctx context.Context, p *policy.Policy, h http.Handler)
 	if err := l.session.OpenPages(ctx, policy.PageOrigins(probes)); err != nil {
 		return nil, fmt.Errorf("corslab: %w", err)
 	}
-	return policy.Run(ctx, handlerDoer{l: l, h: h}, "bar", path, probes, nil), nil
+	return policy.RunJobs(ctx, handlerDoer{l: l, h: h}, "bar", path, probes, l.session.Jobs(), nil), nil
 }
 
 // handlerDoer runs each request against one handler.
@@ -268,8 +269,6 @@ type handlerDoer struct {
 }
 
 func (d handlerDoer) Do(ctx context.Context, page string, req scenarios.Request) (*Observation, error) {
-	d.l.fetchMu.Lock()
-	defer d.l.fetchMu.Unlock()
 	prefix := d.l.session.Lab.Register("probe", scenarios.Server{})
 	defer d.l.session.Lab.Forget(prefix)
 	id := strings.TrimPrefix(prefix, "/r/")

@@ -198,4 +198,7 @@ type Arrivals struct {
 	// (https://fetch.spec.whatwg.org/#cors-preflight-request); Requests
 	// are all the others.
 	Preflights, Requests int
+	// Answered counts the requests the server answered with a status
+	// line: the browser must report each answer it read off the wire.
+	Answered int
 }

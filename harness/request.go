@@ -176,6 +176,18 @@ func (s *Session) DoAt(ctx context.Context, prefix, page string, req scenarios.R
 	}
 	sc := scenarios.Scenario{Name: strings.TrimPrefix(prefix, "/r/"), Page: page, Request: req}
 	st := scenarios.Step{Page: page, Request: req}
+	// Like a scenario: a request that may carry cookies has the jar to
+	// itself, and it takes one of the page's places (schedule.go).
+	unlock, err := s.state.lock(ctx, s.sharedState(sc))
+	if err != nil {
+		return nil, fmt.Errorf("interrupted: %w", err)
+	}
+	defer unlock()
+	release, err := s.slots.acquire(ctx, pageKey(sc, st), false)
+	if err != nil {
+		return nil, fmt.Errorf("interrupted: %w", err)
+	}
+	defer release()
 	obs, err := s.runStep(ctx, prefix, sc, st, req.Credentials == "include")
 	s.forgetEvents(prefix + "/")
 	return obs, err

@@ -10,8 +10,28 @@ import (
 )
 
 // Run runs every step of a scenario and returns the verdict. Errors of the
-// harness (timeouts, a dead browser) give the verdict "error".
+// harness (timeouts, a dead browser) give the verdict "error". Run may be
+// called from several goroutines: scenarios that share state wait for each
+// other (sharedState), and at most Options.Jobs requests are in flight per
+// page.
 func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
+	return s.runScenario(ctx, sc, s.slots, nil)
+}
+
+// runScenario is Run with the page slots of a run; started (if not nil) is
+// called once the scenario holds what it shares and its first step has a
+// place on its page. A scenario that could not start before ctx ended is
+// NotRun. Its Duration runs from then: the wait for a place is not the
+// scenario's.
+func (s *Session) runScenario(ctx context.Context, sc scenarios.Scenario, slots *pageSlots, started func(scenarios.Scenario)) Result {
+	unlock, err := s.state.lock(ctx, s.sharedState(sc))
+	if err != nil {
+		return NotRun(sc, notRunReason(ctx))
+	}
+	defer unlock()
+	if ctx.Err() != nil {
+		return NotRun(sc, notRunReason(ctx))
+	}
 	start := time.Now()
 	res := Result{Scenario: sc}
 	prefix := s.Lab.Register(sc.Name, sc.Server)
@@ -32,13 +52,30 @@ func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
 	defer s.resetLNA(ctx, sc)
 	for i, st := range sc.RequestSteps() {
 		if d := st.After.D(); d > 0 {
+			// A wait holds no page slot: other scenarios run meanwhile.
 			select {
 			case <-time.After(d):
 			case <-ctx.Done():
 			}
 		}
-		s.Lab.Configure(prefix, sc.StepServer(st))
-		sr := s.step(ctx, prefix, sc, st, cookies)
+		var sr StepResult
+		release, err := slots.acquire(ctx, pageKey(sc, st), i > 0)
+		switch {
+		case err != nil && i == 0:
+			return NotRun(sc, notRunReason(ctx))
+		case err != nil:
+			sr = StepResult{Expect: st.Expect, Error: fmt.Sprintf("interrupted: %v", err)}
+		default:
+			if i == 0 {
+				start = time.Now()
+				if started != nil {
+					started(sc)
+				}
+			}
+			s.Lab.Configure(prefix, sc.StepServer(st))
+			sr = s.step(ctx, prefix, sc, st, cookies)
+			release()
+		}
 		if sr.Error != "" && len(sc.Steps) > 0 {
 			sr.Error = fmt.Sprintf("step %d: %s", i+1, sr.Error)
 		}
@@ -88,28 +125,6 @@ func (r *Result) judge() {
 	case len(r.Mismatches) > 0:
 		r.Verdict = Fail
 	}
-}
-
-// RunAll runs scenarios in order, calling progress (if not nil) before each,
-// and returns a result for every scenario: those not run because ctx ended
-// get the verdict error with the reason (NotRun).
-func (s *Session) RunAll(ctx context.Context, list []scenarios.Scenario, progress func(i int, sc scenarios.Scenario)) []Result {
-	s.Prepare(ctx, list)
-	out := make([]Result, 0, len(list))
-	for i, sc := range list {
-		if ctx.Err() != nil {
-			reason := notRunReason(ctx)
-			for _, rest := range list[i:] {
-				out = append(out, NotRun(rest, reason))
-			}
-			break
-		}
-		if progress != nil {
-			progress(i, sc)
-		}
-		out = append(out, s.Run(ctx, sc))
-	}
-	return out
 }
 
 // NotRun is the result of a scenario that was not run: verdict error, the

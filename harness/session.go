@@ -24,10 +24,16 @@ type Options struct {
 	// twice); 0 means a generous budget scaled for the machine's load
 	// (30s to start, 20s a page, on an idle machine; see budget.go).
 	StartTimeout time.Duration
+	// Jobs is how many scenarios may be in flight per page at once (see
+	// schedule.go): 0 means DefaultJobs, 1 runs one at a time; at most
+	// MaxJobs.
+	Jobs int
 }
 
-// Session is one lab: the origins, one browser and its pages by label. Run
-// scenarios on it one at a time; it is not safe for concurrent Run calls.
+// Session is one lab: the origins, one browser and its pages by label. Run,
+// RunAll and Do may be called from several goroutines: up to Options.Jobs
+// requests are in flight per page, and scenarios that share state (the
+// cookie jar, see sharedState) run one at a time.
 type Session struct {
 	Lab *servers.Lab
 	// Browser is the session's browser; Browser.Version() names it.
@@ -42,6 +48,12 @@ type Session struct {
 	blocking engine.Browser
 	// run holds every file the browsers write; removed at Close.
 	run *engine.RunDir
+
+	// jobs is Options.Jobs; slots bound the requests in flight per page
+	// for Run and Do; state serialises the scenarios that share state.
+	jobs  int
+	slots *pageSlots
+	state stateLocks
 
 	mu   sync.Mutex
 	tabs map[string]*tab // nil once closed
@@ -72,6 +84,11 @@ func newSession(ctx context.Context, lab *servers.Lab, opt Options) (*Session, e
 	if s.timeout <= 0 {
 		s.timeout = 5 * time.Second
 	}
+	jobs, err := checkJobs(opt.Jobs)
+	if err != nil {
+		lab.Close()
+		return nil, err
+	}
 	// Local Network Access: foo's and bar's twins that the browser counts
 	// as local (lna.go).
 	if err := lab.ServeLocal(ctx); err != nil {
@@ -92,6 +109,10 @@ func newSession(ctx context.Context, lab *servers.Lab, opt Options) (*Session, e
 		return nil, err
 	}
 	s.Browser = b
+	if !b.Capabilities().Concurrent {
+		jobs = 1
+	}
+	s.jobs, s.slots = jobs, newPageSlots(jobs)
 	return s, nil
 }
 

@@ -155,7 +155,7 @@ func TestInterruptedRunStops(t *testing.T) {
 	hang.Server.Response.Delay = scenarios.Duration(time.Minute)
 	time.AfterFunc(300*time.Millisecond, cancel)
 	start := time.Now()
-	results := s.RunAll(ctx, []scenarios.Scenario{hang, allowed("never")}, nil)
+	results := s.RunAll(ctx, []scenarios.Scenario{hang, allowed("never")}, RunOptions{})
 	if time.Since(start) > 10*time.Second {
 		t.Fatalf("cancel took %s", time.Since(start))
 	}
@@ -189,7 +189,7 @@ func TestRunAllAfterTheDeadline(t *testing.T) {
 	defer s.Close()
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer cancel()
-	results := s.RunAll(ctx, []scenarios.Scenario{allowed("a"), allowed("b")}, nil)
+	results := s.RunAll(ctx, []scenarios.Scenario{allowed("a"), allowed("b")}, RunOptions{})
 	if len(results) != 2 {
 		t.Fatalf("%d results for 2 scenarios", len(results))
 	}

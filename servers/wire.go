@@ -3,11 +3,14 @@ package servers
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/corslab/corslab/scenarios"
 )
 
 // The reader accepts every request a browser can send and refuses only what
@@ -39,6 +42,17 @@ type HeaderLine struct {
 // valid and loses nothing.
 func (h HeaderLine) MarshalJSON() ([]byte, error) {
 	return jsonText([2]string{h.Name, isoDecode(h.Value)})
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote (a merged report reads shards'
+// JSON back).
+func (h *HeaderLine) UnmarshalJSON(b []byte) error {
+	var pair [2]string
+	if err := json.Unmarshal(b, &pair); err != nil {
+		return fmt.Errorf("a header line: %w", err)
+	}
+	h.Name, h.Value = pair[0], scenarios.IsomorphicEncode(pair[1])
+	return nil
 }
 
 // request is one request as read off the connection.

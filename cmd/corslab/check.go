@@ -54,6 +54,7 @@ func scaledDeadline(base time.Duration) time.Duration {
 type checkFlags struct {
 	policy, target, format, out, browser string
 	timeout, deadline                    time.Duration
+	jobs                                 int
 }
 
 func parseCheckFlags(args []string, stderr io.Writer) (checkFlags, error) {
@@ -66,6 +67,7 @@ func parseCheckFlags(args []string, stderr io.Writer) (checkFlags, error) {
 	fs.StringVar(&f.out, "out", "", "write the report to this file instead of stdout")
 	fs.StringVar(&f.browser, "browser", "", "Chromium binary (default: $CORSLAB_BROWSER, then the usual places)")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Second, "time limit for each probe's request")
+	fs.IntVar(&f.jobs, "jobs", harness.DefaultJobs, fmt.Sprintf("probes in flight per page at once, 1 to %d", harness.MaxJobs))
 	fs.DurationVar(&f.deadline, "deadline", defaultDeadline, "time limit for the whole check, browser start included (default 3m, multiplied by the load per CPU up to 6×)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -83,6 +85,8 @@ func parseCheckFlags(args []string, stderr io.Writer) (checkFlags, error) {
 		return f, usageError{"check needs --policy FILE"}
 	case f.timeout <= 0:
 		return f, usageError{fmt.Sprintf("--timeout %s: want a positive duration such as 5s", f.timeout)}
+	case f.jobs < 1 || f.jobs > harness.MaxJobs:
+		return f, usageError{fmt.Sprintf("--jobs %d: want 1 to %d", f.jobs, harness.MaxJobs)}
 	case f.deadline <= 0:
 		return f, usageError{fmt.Sprintf("--deadline %s: want a positive duration such as 3m", f.deadline)}
 	}
@@ -127,7 +131,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	for _, p := range skipped {
 		fmt.Fprintf(stderr, "corslab: skipping %q: its page would be on the target's own host and port, where the browser must reach the target\n", p.Name)
 	}
-	s, err := harness.StartWithPages(ctx, harness.Options{Browser: harness.BrowserOptions{ExecPath: f.browser}, Timeout: f.timeout},
+	s, err := harness.StartWithPages(ctx, harness.Options{Browser: harness.BrowserOptions{ExecPath: f.browser}, Timeout: f.timeout, Jobs: f.jobs},
 		harness.PageOptions{Origins: policy.PageOrigins(probes)})
 	if err != nil {
 		code, err := startFailed(parent, ctx, f.deadline, err)
@@ -144,8 +148,12 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		return code, err
 	}
 	prog := newCheckProgress(stderr, len(probes))
-	results := policy.Run(ctx, s, origin, path, probes, prog.show)
+	results := policy.RunJobs(ctx, s, origin, path, probes, f.jobs, prog.show)
 	prog.done()
+	if len(results) < len(probes) { // the deadline passed: RunJobs leaves the tail out
+		why := "the run's deadline passed (" + context.Cause(ctx).Error() + ")"
+		results = append(results, notProbed(rep, probes[len(results):], why).Results...)
+	}
 	interrupted := parent.Err() != nil
 	full := report.NewPolicyCheck(pol.File, tgt, rep.Browser, started, results, policy.Findings(pol, results))
 	full.Width = rep.Width

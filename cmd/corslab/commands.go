@@ -192,6 +192,8 @@ type runOptions struct {
 	block3p     bool
 	explain     bool
 	allHeaders  bool
+	jobs        int
+	shard       string
 	// ports of foo, bar and baz; 0 picks a free one.
 	fooPort, barPort, bazPort int
 }
@@ -205,6 +207,8 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
 	fs.BoolVar(&o.block3p, "block-third-party-cookies", false, "block third-party cookies, as headless Chromium does by default (Chrome as users run it allows them outside Incognito)")
 	fs.BoolVar(&o.allHeaders, "all-headers", false, "with --explain: show every header, not only those that matter to CORS")
+	fs.IntVar(&o.jobs, "jobs", harness.DefaultJobs, fmt.Sprintf("scenarios in flight per page at once, 1 to %d (1: one after another)", harness.MaxJobs))
+	fs.StringVar(&o.shard, "shard", "", "K/N: run only shard K of N (a scenario's shard depends on its name alone)")
 	fs.IntVar(&o.fooPort, "foo-port", 0, "port of foo (and of other page labels) on 127.0.0.1; 0 picks a free one")
 	fs.IntVar(&o.barPort, "bar-port", 0, "port of bar on 127.0.0.1; 0 picks a free one")
 	fs.IntVar(&o.bazPort, "baz-port", 0, "port of baz on 127.0.0.1; 0 picks a free one")

@@ -7,6 +7,7 @@
 //	corslab check --policy FILE [--target URL] [--format text|json|junit|html] [--out FILE]
 //	corslab predict [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json]
 //	corslab lint --policy FILE [--format text|json]
+//	corslab merge A.json B.json ... [--format text|json|junit|html] [--out FILE]
 //	corslab serve [--addr 127.0.0.1:8080] [--open]
 //
 // Exit codes: 0 every scenario passed, 1 a mismatch, 2 bad usage or a bad
@@ -52,12 +53,14 @@ Usage:
   corslab list [--group G] [--file F.yaml ...] [--format text|json]
   corslab run [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json|junit|html]
               [--out FILE] [--browser PATH] [--timeout 5s] [--deadline D] [--quiet] [--explain [--all-headers]]
+              [--jobs N] [--shard K/N]
   corslab explain NAME|GLOB ... [--all-headers] [--group G] [--file F.yaml ...]
   corslab check --policy FILE [--target URL] [--format text|json|junit|html] [--out FILE]
               [--timeout 5s] [--deadline D]   (probe a running server)
   corslab predict [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json]
               [--foo-port N] [--bar-port N] [--baz-port N] [--max-age-cap SECONDS]
   corslab lint --policy FILE [--format text|json]
+  corslab merge A.json B.json ... [--format text|json|junit|html] [--out FILE]
   corslab serve [--addr 127.0.0.1:8080] [--open] [--browser PATH]
 
 Commands:
@@ -73,6 +76,8 @@ Commands:
           (exit 1 when an expectation departs from the standard unmarked)
   lint    review a CORS policy file without a browser: findings with a
           severity, why and the standard's section (exit 1 on critical)
+  merge   combine the JSON reports of shards (run --shard K/N --format json)
+          into one report with one summary (exit 1 if any scenario failed)
   serve   the playground: a local page where you edit both sides of an
           exchange and run it in your own browser and headless (Ctrl-C stops)
 
@@ -107,13 +112,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = cmdPredict(args[1:], stdout)
 	case "lint":
 		code, err = cmdLint(args[1:], stdout)
+	case "merge":
+		code, err = cmdMerge(args[1:], stdout)
 	case "serve":
 		code, err = cmdServe(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = usageError{fmt.Sprintf("unknown command %q (want list, run, explain, check, predict, lint or serve)", args[0])}
+		err = usageError{fmt.Sprintf("unknown command %q (want list, run, explain, check, predict, lint, merge or serve)", args[0])}
 	}
 	if err == nil {
 		return code

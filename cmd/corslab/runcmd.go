@@ -23,7 +23,20 @@ func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stder
 	if err != nil {
 		return exitUsage, err
 	}
-	if len(list) == 0 {
+	if o.jobs < 1 || o.jobs > harness.MaxJobs {
+		return exitUsage, usageError{fmt.Sprintf("--jobs %d: want 1 to %d (Chromium keeps %d connections per host in a page's pool; more would only queue in the browser)", o.jobs, harness.MaxJobs, harness.MaxJobs)}
+	}
+	if o.shard != "" {
+		k, n, err := harness.ParseShard(o.shard)
+		if err != nil {
+			return exitUsage, usageError{"--shard " + err.Error()}
+		}
+		list = harness.Shard(list, k, n)
+		if len(list) == 0 {
+			fmt.Fprintf(stderr, "corslab: shard %s has no scenario of the selection\n", o.shard)
+		}
+	}
+	if len(list) == 0 && o.shard == "" {
 		return exitUsage, usageError{"no scenarios selected"}
 	}
 	w := stdout
@@ -49,6 +62,7 @@ func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stder
 		Browser: harness.BrowserOptions{ExecPath: o.browserPath, BlockThirdPartyCookies: o.block3p},
 		Servers: srvOpt,
 		Timeout: o.timeout,
+		Jobs:    o.jobs,
 	}, list)
 	progress.done()
 	if err != nil {
@@ -65,38 +79,49 @@ func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stder
 		return code, err
 	}
 	defer sess.Close()
-	sess.Prepare(runCtx, list)
 	st := &stream{w: w, on: o.format == "text" && !o.explain, color: color, width: nameWidth(list)}
 	replay := o.explain || o.format == "html"
-	var results []harness.Result
 	var outside []*report.Outside
-	for i, sc := range list {
-		if runCtx.Err() != nil {
-			rest := notRun(list[i:], notRunReason(ctx, o.deadline))
-			results = append(results, rest...)
-			st.notRun(rest)
-			break
-		}
-		progress.show(i, sc)
-		res := sess.Run(runCtx, sc)
-		results = append(results, res)
-		var out *report.Outside
-		if replay && runCtx.Err() == nil && res.Verdict != harness.Error {
-			out = report.Replay(runCtx, sess.Lab, sc, o.timeout)
-		}
-		outside = append(outside, out)
-		progress.done()
-		st.line(res)
-		if o.explain {
-			// Explanations stream: each is written as soon as its scenario ran.
-			if i > 0 {
-				fmt.Fprintln(w)
+	var rest []harness.Result
+	var werr error
+	results := sess.RunAll(runCtx, list, harness.RunOptions{
+		Started: progress.show,
+		// Results come in list order, each as soon as it and every one
+		// before it ended (--jobs runs several at once).
+		Done: func(i int, res harness.Result) {
+			if strings.HasPrefix(res.Error, "not run:") {
+				res.Error = notRunReason(ctx, o.deadline)
+				rest = append(rest, res)
+				outside = append(outside, nil)
+				return
 			}
-			if err := report.Explain(w, res, report.ExplainOptions{AllHeaders: o.allHeaders, Color: color, Outside: out}); err != nil {
-				return exitUnobserved, fmt.Errorf("writing the explanation: %w", err)
+			var out *report.Outside
+			if replay && runCtx.Err() == nil && res.Verdict != harness.Error {
+				out = report.Replay(runCtx, sess.Lab, res.Scenario, o.timeout)
 			}
+			outside = append(outside, out)
+			progress.done()
+			st.line(res)
+			if o.explain && werr == nil {
+				// Explanations stream: each is written as soon as its scenario ran.
+				if i > 0 {
+					fmt.Fprintln(w)
+				}
+				if err := report.Explain(w, res, report.ExplainOptions{AllHeaders: o.allHeaders, Color: color, Outside: out}); err != nil {
+					werr = fmt.Errorf("writing the explanation: %w", err)
+				}
+			}
+		},
+	})
+	if werr != nil {
+		return exitUnobserved, werr
+	}
+	for i := range results {
+		if strings.HasPrefix(results[i].Error, "not run:") {
+			results[i].Error = notRunReason(ctx, o.deadline)
 		}
 	}
+	st.notRun(rest)
 	progress.done()
 	run := report.Run{
 		Browser: sess.Browser.Version(),

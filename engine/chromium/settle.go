@@ -21,6 +21,12 @@ const (
 	// quietFailure is how long a failure the page saw waits for any event
 	// at all before it is taken as refused before the network.
 	quietFailure = 100 * time.Millisecond
+	// opaqueGrace is how long an opaque response waits for its request's
+	// last event, which may come or not (a no-cors HEAD's loadingFailed
+	// net::ERR_ABORTED came before the page's result in one run, 30 ms
+	// after it in another; a GET's never comes), so that whether it is
+	// reported does not depend on how busy the machine is.
+	opaqueGrace = 100 * time.Millisecond
 )
 
 // watch is one request's observation on a page.
@@ -97,21 +103,29 @@ func settled(sn snapshot, res engine.PageOutcome, arrived engine.Arrivals, since
 		return !res.OK && since > quietFailure
 	}
 	// Every request bar's journal shows must also have been seen by the
-	// browser's events.
-	var sawPreflight, sawWire bool
+	// browser's events, each with what went on the wire
+	// (requestWillBeSentExtraInfo, which may come after the rest).
+	var wirePreflights, wireRequests int
 	var actual *netRequest
 	for _, n := range fresh {
 		switch {
 		case n.isPreflight():
-			sawPreflight = true
+			wirePreflights += len(n.WireReq)
 		case actual == nil:
 			actual = n
 		}
-		if !n.isPreflight() && len(n.WireReq) > 0 {
-			sawWire = true
+		if !n.isPreflight() {
+			wireRequests += len(n.WireReq)
 		}
 	}
-	if (arrived.Preflights > 0 && !sawPreflight) || (arrived.Requests > 0 && !sawWire) {
+	if wirePreflights < arrived.Preflights || wireRequests < arrived.Requests {
+		return false
+	}
+	// Every answer in the journal must also be in the browser's report of
+	// what came off the wire (responseReceivedExtraInfo, which may come
+	// after loadingFailed), unless the browser failed a request on an error
+	// of its own (a malformed answer), which may have none.
+	if wireAnswers(fresh) < arrived.Answered && !netFailure(fresh) {
 		return false
 	}
 	// The page's own request must be among them: with the preflight alone
@@ -120,6 +134,9 @@ func settled(sn snapshot, res engine.PageOutcome, arrived engine.Arrivals, since
 		return false
 	}
 	if !allTerminal(fresh, res) {
+		return false
+	}
+	if (res.Type == "opaque" || res.Type == "opaqueredirect") && !allDone(fresh) && since < opaqueGrace {
 		return false
 	}
 	if since >= consoleGrace {
@@ -160,6 +177,37 @@ func consoleCame(sn snapshot, res engine.PageOutcome) bool {
 		}
 	}
 	return !anyFailed(sn.requests)
+}
+
+// allDone says whether every request has its last event.
+func allDone(reqs []*netRequest) bool {
+	for _, n := range reqs {
+		if !n.terminal() {
+			return false
+		}
+	}
+	return true
+}
+
+// wireAnswers counts the answers the browser reported off the wire.
+func wireAnswers(reqs []*netRequest) int {
+	n := 0
+	for _, r := range reqs {
+		n += len(r.WireResp)
+	}
+	return n
+}
+
+// netFailure says whether a request failed, before the browser took in a
+// response, on a network error other than the one every CORS failure
+// gives (net::ERR_FAILED).
+func netFailure(reqs []*netRequest) bool {
+	for _, n := range reqs {
+		if n.Failed != nil && n.Failed.ErrorText != "net::ERR_FAILED" && n.Final == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func anyErrorStatus(reqs []*netRequest) bool {

@@ -11,12 +11,19 @@ import (
 // (so a wrong condition fails here, not by a flaky verdict under load).
 func TestSettled(t *testing.T) {
 	preflight := func(done bool) *netRequest {
-		return &netRequest{ID: "P", Initiator: initiator{Type: "preflight"}, Final: &wireResponse{Status: 204}, Finished: done}
+		return &netRequest{ID: "P", Initiator: initiator{Type: "preflight"}, WireReq: []evRequestExtra{{}}, Final: &wireResponse{Status: 204}, Finished: done}
 	}
 	corsFailed := &netRequest{ID: "A", WireReq: []evRequestExtra{{}}, Failed: &evLoadingFailed{ErrorText: "net::ERR_FAILED", CorsErrorStatus: &corsErrorStatus{CorsError: "MissingAllowOriginHeader"}}}
 	finished := &netRequest{ID: "A", WireReq: []evRequestExtra{{}}, Final: &wireResponse{Status: 200}, Finished: true}
 	opaque := &netRequest{ID: "A", WireReq: []evRequestExtra{{}}, Final: &wireResponse{Status: 200}}
 	notFound := &netRequest{ID: "A", WireReq: []evRequestExtra{{}}, Final: &wireResponse{Status: 404}, Finished: true}
+	withAnswer := func(n *netRequest) *netRequest {
+		cp := *n
+		cp.WireResp = []evResponseExtra{{StatusCode: 200}}
+		return &cp
+	}
+	abortedOpaque := &netRequest{ID: "A", WireReq: []evRequestExtra{{}}, Final: &wireResponse{Status: 200}, Failed: &evLoadingFailed{ErrorText: "net::ERR_ABORTED"}}
+	badAnswer := &netRequest{ID: "A", WireReq: []evRequestExtra{{}}, Failed: &evLoadingFailed{ErrorText: "net::ERR_INVALID_HTTP_RESPONSE"}}
 	corsLine := consoleEntry{Source: "javascript", Level: "error", Text: "Access to fetch ... blocked by CORS policy"}
 	failedFetch := engine.PageOutcome{Error: "TypeError: Failed to fetch", ErrorName: "TypeError"}
 	ok := engine.PageOutcome{OK: true, Type: "cors"}
@@ -40,7 +47,15 @@ func TestSettled(t *testing.T) {
 		{"page failed, loadingFailed not yet", snapshot{requests: []*netRequest{finished}}, failedFetch, engine.Arrivals{Requests: 1}, time.Second, false},
 		{"allowed and finished", snapshot{requests: []*netRequest{preflight(false), finished}}, ok, engine.Arrivals{Preflights: 1, Requests: 1}, 0, true},
 		{"allowed, not finished", snapshot{requests: []*netRequest{{ID: "A", WireReq: []evRequestExtra{{}}}}}, ok, engine.Arrivals{Requests: 1}, 0, false},
-		{"opaque needs no loadingFinished", snapshot{requests: []*netRequest{opaque}}, engine.PageOutcome{OK: true, Type: "opaque"}, engine.Arrivals{Requests: 1}, 0, true},
+		{"opaque needs no loadingFinished", snapshot{requests: []*netRequest{opaque}}, engine.PageOutcome{OK: true, Type: "opaque"}, engine.Arrivals{Requests: 1}, opaqueGrace, true},
+		{"opaque, its last event may still come", snapshot{requests: []*netRequest{opaque}}, engine.PageOutcome{OK: true, Type: "opaque"}, engine.Arrivals{Requests: 1}, opaqueGrace / 2, false},
+		{"blocked, its wire answer still to come", snapshot{requests: []*netRequest{corsFailed}, console: []consoleEntry{corsLine}}, failedFetch, engine.Arrivals{Requests: 1, Answered: 1}, 50 * time.Millisecond, false},
+		{"blocked, with its wire answer", snapshot{requests: []*netRequest{withAnswer(corsFailed)}, console: []consoleEntry{corsLine}}, failedFetch, engine.Arrivals{Requests: 1, Answered: 1}, 50 * time.Millisecond, true},
+		{"a malformed answer the browser failed on its own", snapshot{requests: []*netRequest{badAnswer}}, failedFetch, engine.Arrivals{Requests: 1, Answered: 1}, consoleGrace, true},
+		{"allowed, its wire answer still to come", snapshot{requests: []*netRequest{finished}}, ok, engine.Arrivals{Requests: 1, Answered: 1}, time.Second, false},
+		{"the preflight's wire headers still to come", snapshot{requests: []*netRequest{{ID: "P", Initiator: initiator{Type: "preflight"}, Final: &wireResponse{Status: 204}, Finished: true}, finished}}, ok, engine.Arrivals{Preflights: 1, Requests: 1}, time.Second, false},
+		{"aborted after its response, its wire answer still to come", snapshot{requests: []*netRequest{abortedOpaque}}, engine.PageOutcome{OK: true, Type: "opaque"}, engine.Arrivals{Requests: 1, Answered: 1}, time.Second, false},
+		{"aborted after its response, with its wire answer", snapshot{requests: []*netRequest{withAnswer(abortedOpaque)}}, engine.PageOutcome{OK: true, Type: "opaque"}, engine.Arrivals{Requests: 1, Answered: 1}, time.Second, true},
 		{"an error status waits for its console line", snapshot{requests: []*netRequest{notFound}}, ok, engine.Arrivals{Requests: 1}, 0, false},
 	}
 	for _, tt := range tests {
