@@ -208,9 +208,11 @@ func (l *Lab) MustFetch(t testing.TB, req Request) *Observation {
 	return obs
 }
 
-// Check asserts without Ginkgo: it reports a test error, with the whole
-// observation, when m (BeAllowed(), BeBlockedWith(...), ...) does not match.
-// It returns whether it matched.
+// Check asserts without Ginkgo: it reports a test error when m
+// (BeAllowed(), BeBlockedWith(...), ...) does not match, with the story
+// `corslab explain` tells of the request: bar's preflight and response
+// headers, the check that failed, Why and Fix (the whole observation too
+// with WithFullObservation(m)). It returns whether it matched.
 func Check(t testing.TB, obs *Observation, m types.GomegaMatcher) bool {
 	t.Helper()
 	ok, err := m.Match(obs)
@@ -311,9 +313,12 @@ func PolicyOrigins(p *policy.Policy) []string {
 
 // CheckPolicyFile loads a policy file and checks it against h (nil: the
 // lab's Options.Handler) in a test: a bad file fails the test now with
-// FILE:LINE, and every probe whose observation does not match the policy
-// is a test error naming the probe, what the policy implies, what the
-// browser did and Chromium's reason. It returns whether all matched.
+// FILE:LINE; every critical or warning finding the policy does not accept
+// is a test error, once, with its cause and evidence (notes are logged),
+// and every other probe whose observation does not match the policy is a
+// test error naming the probe, what the policy implies, what the browser
+// did and Chromium's reason. Inconclusive probes are logged. It returns
+// whether all matched.
 func (l *Lab) CheckPolicyFile(t testing.TB, path string, h http.Handler) bool {
 	t.Helper()
 	p, err := policy.Load(path)
@@ -327,8 +332,24 @@ func (l *Lab) CheckPolicyFile(t testing.TB, path string, h http.Handler) bool {
 		t.Fatalf("%v", err)
 	}
 	ok := true
+	reported := map[string]bool{}
+	for _, f := range policy.Findings(p, results) {
+		msg := fmt.Sprintf("%s: %s: %s\n    why: %s\n    %s", path, f.Severity, f.Title, f.Why, strings.Join(f.Evidence, "\n    "))
+		if !f.Blocking() {
+			t.Logf("%s", msg)
+			continue
+		}
+		ok = false
+		t.Errorf("%s", msg)
+		for _, n := range f.Probes {
+			reported[n] = true
+		}
+	}
 	for _, r := range results {
-		if !r.Pass {
+		if r.State == policy.StateInconclusive {
+			t.Logf("%s: %s: inconclusive: %s", path, r.Probe.Name, r.Why)
+		}
+		if !r.Pass && r.State != policy.StateInconclusive && !reported[r.Probe.Name] {
 			ok = false
 			t.Errorf("%s: %s\n    policy: %s\n    expected %s, observed %s\n    why: %s", path, r.Probe.Name, r.Probe.Because, r.Expected, r.Observed, r.Why)
 		}

@@ -161,7 +161,11 @@ func TestCheckPolicyFile(t *testing.T) {
 		rec := &recordingTB{TB: t}
 		rec.run(func() { lab.CheckPolicyFile(rec, pol, naiveCORS()) })
 		all := strings.Join(rec.errors, "\n")
-		if rec.fatal != "" || !strings.Contains(all, pol+": look-alike (suffix) https://evilapp.example.com") || !strings.Contains(all, "why: the page on https://evilapp.example.com could read the response") {
+		// The cause once, as a finding, with the probes that show it; a
+		// probe no blocking finding explains is its own error.
+		if rec.fatal != "" || !strings.Contains(all, pol+": critical: bar matches origins by suffix") || strings.Count(all, "by suffix") != 1 ||
+			!strings.Contains(all, "look-alike (suffix) https://evilapp.example.com: the page read the answer") ||
+			!strings.Contains(all, pol+": method not allowed: PUT from https://app.example.com") {
 			t.Errorf("fatal %q, errors:\n%s", rec.fatal, all)
 		}
 	})
@@ -173,4 +177,30 @@ func TestCheckPolicyFile(t *testing.T) {
 			t.Errorf("fatal %q", rec.fatal)
 		}
 	})
+}
+
+// TestFailingMatcherTellsTheStory: a failing matcher prints what explain
+// prints for the request (bar's answers, the failing check, Why and Fix),
+// not the whole observation, unless asked.
+func TestFailingMatcherTellsTheStory(t *testing.T) {
+	obs := lab.MustFetch(t, corslab.Request{Handler: appCORS("https://app.example.com"), Page: "evil", Method: "DELETE", Path: "/api/items", Headers: map[string]string{"Api-Key": "k"}})
+	rec := &recordingTB{TB: t}
+	if corslab.Check(rec, obs, corslab.BeAllowed()) {
+		t.Fatal("a blocked request matched BeAllowed")
+	}
+	msg := strings.Join(rec.errors, "\n")
+	t.Logf("failure message:\n%s", msg)
+	for _, want := range []string{"Expected the request to be allowed, but it was blocked (PreflightMissingAllowOriginHeader)", "OPTIONS ", "Access-Control-Request-Method: DELETE", "Why:", "Fix:", "WithFullObservation"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the failure message lacks %q", want)
+		}
+	}
+	if strings.Contains(msg, `"readable_headers"`) {
+		t.Error("the whole observation is printed without WithFullObservation")
+	}
+	rec = &recordingTB{TB: t}
+	corslab.Check(rec, obs, corslab.WithFullObservation(corslab.BeAllowed()))
+	if msg := strings.Join(rec.errors, "\n"); !strings.Contains(msg, `"readable_headers"`) || !strings.Contains(msg, "Why:") {
+		t.Errorf("WithFullObservation: %s", msg)
+	}
 }

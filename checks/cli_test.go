@@ -53,9 +53,11 @@ func corslabBin(t *testing.T) string {
 // runCheck runs `corslab check ARGS` and returns its exit code and output.
 func runCheck(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	// check's own --deadline (3m, scaled by the load up to 6×) ends it first.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, corslabBin(t), append([]string{"check"}, args...)...)
+	cmd.Env = append(os.Environ(), "COLUMNS=400") // whole rows, for the tests to read
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
@@ -68,6 +70,17 @@ func runCheck(t *testing.T, args ...string) (code int, stdout, stderr string) {
 		t.Fatalf("running corslab check: %v", err)
 	}
 	return code, o.String(), e.String()
+}
+
+// hasRow reports whether the text report has a table row with this mark
+// and probe name.
+func hasRow(out, mark, name string) bool {
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && f[0] == mark && strings.HasPrefix(strings.TrimSpace(strings.TrimPrefix(line, mark)), name) {
+			return true
+		}
+	}
+	return false
 }
 
 func writeFile(t *testing.T, name, content string) string {
@@ -136,21 +149,32 @@ func TestCheckFailsOnAServerThatViolatesThePolicy(t *testing.T) {
 	pol := writeFile(t, "policy.yaml", commonPolicy)
 
 	code, out, errOut := runCheck(t, "--policy", pol, "--target", srv.URL+"/api/items")
+	t.Logf("corslab check against naiveCORS:\n%s", out)
 	if code != 1 {
 		t.Fatalf("exit %d, want 1 (a mismatch)\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 	for _, probe := range []string{
-		"FAIL  look-alike (suffix) https://evilapp.example.com",
-		"FAIL  look-alike (subdomain) https://evil.app.example.com",
-		"FAIL  look-alike (http-twin) http://app.example.com",
-		"FAIL  method not allowed: PUT from https://app.example.com",
+		"look-alike (suffix) https://evilapp.example.com",
+		"look-alike (subdomain) https://evil.app.example.com",
+		"look-alike (scheme-twin) http://app.example.com",
+		"method not allowed: PUT from https://app.example.com",
 	} {
-		if !strings.Contains(out, probe) {
+		if !hasRow(out, "FAIL", probe) {
 			t.Errorf("the report does not name %q:\n%s", probe, out)
 		}
 	}
-	if !strings.Contains(out, "ok    DELETE from https://app.example.com") {
+	if !hasRow(out, "ok", "DELETE from https://app.example.com") {
 		t.Errorf("a probe the server gets right is not reported as ok:\n%s", out)
+	}
+	// The findings come first, each cause once, from all the observations:
+	// one suffix check explains the three look-alikes it let in.
+	if !strings.Contains(out, "Findings:\n  CRITICAL bar matches origins by suffix") || strings.Count(out, "by suffix") != 1 {
+		t.Errorf("the suffix match is not the first finding, once:\n%s", out)
+	}
+	// naiveCORS answers every path with 200: the error-response probes
+	// cannot decide, and say so apart from the mismatches.
+	if !hasRow(out, "INCONCLUSIVE", "GET /api/items/corslab-no-such-path from https://app.example.com") || !strings.Contains(out, "inconclusive") {
+		t.Errorf("the error-response probe on a 200 is not inconclusive:\n%s", out)
 	}
 
 	// The path from page to target is untouched: the target received the
@@ -185,8 +209,9 @@ func TestCheckJSONAndJUnit(t *testing.T) {
 		t.Fatalf("exit %d, want 1\n%s\n%s", code, out, errOut)
 	}
 	var rep struct {
-		Passed, Failed int
-		Results        []struct {
+		Passed, Failed, Inconclusive int
+		Findings                     []struct{ ID, Severity string }
+		Results                      []struct {
 			Probe struct{ Name string }
 			Pass  bool
 			Why   string
@@ -205,8 +230,93 @@ func TestCheckJSONAndJUnit(t *testing.T) {
 	if !ok || !strings.Contains(why, "Access-Control-Allow-Origin: https://evilapp.example.com") {
 		t.Errorf("suffix look-alike: %q (failed: %v)", why, failed)
 	}
-	if rep.Failed != len(failed) || rep.Passed+rep.Failed != len(rep.Results) {
-		t.Errorf("counts %d/%d for %d results", rep.Passed, rep.Failed, len(rep.Results))
+	if rep.Failed != len(failed)-rep.Inconclusive || rep.Passed+rep.Failed+rep.Inconclusive != len(rep.Results) {
+		t.Errorf("counts %d/%d/%d for %d results", rep.Passed, rep.Failed, rep.Inconclusive, len(rep.Results))
+	}
+	if len(rep.Findings) == 0 || rep.Findings[0].ID != "suffix-match" || rep.Findings[0].Severity != "critical" {
+		t.Errorf("findings %+v", rep.Findings)
+	}
+
+	// JUnit: the same structure as run's, with a timestamp.
+	xmlPath := filepath.Join(t.TempDir(), "check.xml")
+	code, _, errOut = runCheck(t, "--policy", pol, "--target", srv.URL+"/api/items", "--format", "junit", "--out", xmlPath)
+	x, err := os.ReadFile(xmlPath)
+	if code != 1 || err != nil {
+		t.Fatalf("junit: exit %d, %v\n%s", code, err, errOut)
+	}
+	for _, want := range []string{"<testsuites ", "timestamp=", `<testsuite name="probes"`, `<testsuite name="findings"`, `classname="corslab.finding.suffix-match"`} {
+		if !strings.Contains(string(x), want) {
+			t.Errorf("junit lacks %q:\n%s", want, x)
+		}
+	}
+}
+
+// TestCheckHarnessFailureWritesJUnit: when the browser cannot start, CI
+// still gets a JUnit file, whose <error> says what failed.
+func TestCheckHarnessFailureWritesJUnit(t *testing.T) {
+	srv := httptest.NewServer(naiveCORS())
+	defer srv.Close()
+	pol := writeFile(t, "policy.yaml", "origins: [https://app.example.com]\n")
+	xmlPath := filepath.Join(t.TempDir(), "check.xml")
+	code, _, errOut := runCheck(t, "--policy", pol, "--target", srv.URL+"/api/items", "--browser", "/bin/false", "--format", "junit", "--out", xmlPath)
+	x, err := os.ReadFile(xmlPath)
+	if code == 0 || err != nil {
+		t.Fatalf("exit %d, %v\n%s", code, err, errOut)
+	}
+	if !strings.Contains(string(x), "<testsuites ") || !strings.Contains(string(x), `<error message="starting the browser: `) {
+		t.Errorf("junit:\n%s", x)
+	}
+}
+
+// TestCheckSlowTarget: a target that sends its body one byte a second
+// costs policy.StopAfterErrors probes, not every probe's timeout: the rest
+// are reported as not run, with the reason.
+func TestCheckSlowTarget(t *testing.T) {
+	var mu sync.Mutex
+	got := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got++
+		mu.Unlock()
+		w.Header().Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
+		w.WriteHeader(http.StatusOK)
+		for i := 0; i < 600; i++ {
+			if _, err := w.Write([]byte("x")); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	}))
+	defer srv.Close()
+	pol := writeFile(t, "policy.yaml", "origins: [https://app.example.com]\nmethods: [GET]\n")
+	code, out, errOut := runCheck(t, "--policy", pol, "--target", srv.URL+"/api/items", "--timeout", "2s", "--format", "json")
+	if code != 4 {
+		t.Fatalf("exit %d, want 4 (the harness could not observe)\n%s\n%s", code, out, errOut)
+	}
+	var rep struct {
+		Errors  int
+		Results []struct{ State, Error string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("json: %v\n%s", err, out)
+	}
+	notRun := 0
+	for _, r := range rep.Results {
+		if strings.HasPrefix(r.Error, "not run: ") {
+			notRun++
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// A probe the browser refuses at once (no cookies allowed) passes and
+	// starts the count again, so a few more may run; never all of them.
+	if notRun == 0 || got >= len(rep.Results) {
+		t.Errorf("%d requests reached the target, %d of %d probes not run:\n%s", got, notRun, len(rep.Results), out)
 	}
 }
 
@@ -320,7 +430,7 @@ func TestCheckExpress(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d, want 0\n%s\n%s", code, out, errOut)
 	}
-	if !strings.Contains(out, "ok    look-alike (suffix) https://evilapp.example.com") || !strings.Contains(out, "do not.") {
+	if !hasRow(out, "ok", "look-alike (suffix) https://evilapp.example.com") || !strings.Contains(out, "do not") {
 		t.Errorf("report:\n%s", out)
 	}
 }

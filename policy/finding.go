@@ -45,6 +45,8 @@ type Finding struct {
 	// Evidence is what proves it: the probes and header lines observed, or
 	// the policy's lines.
 	Evidence []string `json:"evidence,omitempty"`
+	// Probes names the probes whose observations it explains (check only).
+	Probes []string `json:"probes,omitempty"`
 	// Spec links the Fetch standard's section that governs it.
 	Spec string `json:"spec,omitempty"`
 	// Source is "lint" (read from the policy) or "check" (observed).

@@ -46,6 +46,13 @@ type Policy struct {
 	ExposeHeaders []string `json:"expose_headers,omitempty"`
 	// MaxAge, when set, is the Access-Control-Max-Age preflight answers carry.
 	MaxAge *int `json:"max_age,omitempty"`
+	// Paths are more paths on the target's origin to probe with the same
+	// origins and methods, typically error responses (a 401 endpoint).
+	Paths []string `json:"paths,omitempty"`
+	// ErrorResponses is "readable" (the default: pages on listed origins
+	// must be able to read 4xx and 5xx answers) or "unreadable" (accepted:
+	// the server sends CORS headers on successful answers only).
+	ErrorResponses string `json:"error_responses,omitempty"`
 	// AddressSpace "public" adds the Local Network Access probes: the
 	// target called from a page on a public address (lna.go).
 	AddressSpace string `json:"address_space,omitempty"`
@@ -130,6 +137,13 @@ func Parse(name string, data []byte) (*Policy, error) {
 				continue
 			}
 			p.Credentials = val.Value == "true"
+		case "paths":
+			p.Paths = v.list(val, v.path)
+		case "error_responses":
+			p.ErrorResponses = v.str(val)
+			if p.ErrorResponses != ErrorsReadable && p.ErrorResponses != ErrorsUnreadable {
+				v.add(val, "error_responses must be %s or %s, not %q", ErrorsReadable, ErrorsUnreadable, val.Value)
+			}
 		case "max_age":
 			n, err := strconv.Atoi(val.Value)
 			if val.Kind != yaml.ScalarNode || val.Tag != "!!int" || err != nil || n < 0 {
@@ -140,7 +154,7 @@ func Parse(name string, data []byte) (*Policy, error) {
 		case "address_space":
 			p.AddressSpace = v.addressSpace(val)
 		default:
-			v.add(k, "unknown field %q (known: target, origins, methods, request_headers, credentials, expose_headers, max_age, address_space)", k.Value)
+			v.add(k, "unknown field %q (known: target, origins, methods, request_headers, credentials, expose_headers, max_age, paths, error_responses, address_space)", k.Value)
 		}
 	}
 	if !seen["origins"] {
@@ -297,6 +311,23 @@ func CheckOrigin(s string) error {
 		return fmt.Errorf("origin %q has an empty port", s)
 	}
 	return nil
+}
+
+// Values of error_responses.
+const (
+	ErrorsReadable   = "readable"
+	ErrorsUnreadable = "unreadable"
+)
+
+// path checks one of paths: an absolute path with no scheme, host or
+// fragment, probed on the target's origin.
+func (v *validator) path(n *yaml.Node, s string) string {
+	u, err := url.Parse(s)
+	if err != nil || !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || u.Host != "" || u.Fragment != "" || strings.ContainsAny(s, " \t") {
+		v.add(n, "path %q must be an absolute path on the target's origin, e.g. /api/login, with no host and no #fragment", s)
+		return ""
+	}
+	return s
 }
 
 func (v *validator) method(n *yaml.Node, s string) string {

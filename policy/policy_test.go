@@ -65,6 +65,9 @@ func TestParseErrors(t *testing.T) {
 		{"bad yaml", "origins: [https://a.example\n", "p.yaml:"},
 		{"empty", "", "p.yaml:1: empty file"},
 		{"not a mapping", "- a\n- b\n", "p.yaml:1: a policy is a mapping"},
+		{"relative path", "origins: [https://a.example]\npaths: [login]\n", "p.yaml:2: path \"login\" must be an absolute path"},
+		{"path with host", "origins: [https://a.example]\npaths:\n  - //evil.test/x\n", "p.yaml:3: path \"//evil.test/x\" must be an absolute path"},
+		{"error_responses", "origins: [https://a.example]\nerror_responses: hidden\n", "p.yaml:2: error_responses must be readable or unreadable, not \"hidden\""},
 		{"twice", "origins: [https://a.example]\norigins: [https://b.example]\n", "p.yaml:2"},
 	}
 	for _, tt := range tests {
@@ -165,13 +168,17 @@ func TestProbes(t *testing.T) {
 		{"credentialed GET from unlisted origin https://corslab-unlisted.example", false, false, "include", "https://corslab-unlisted.example"},
 		{"look-alike (suffix) https://evilapp.example.com", false, false, "", "https://evilapp.example.com"},
 		{"look-alike (subdomain) https://evil.app.example.com", false, false, "", "https://evil.app.example.com"},
-		{"look-alike (appended-domain) https://app.example.com.evil.test", false, false, "", "https://app.example.com.evil.test"},
+		{"look-alike (appended-label) https://app.example.com.evil.test", false, false, "", "https://app.example.com.evil.test"},
 		{"look-alike (prefix) https://app.example.co", false, false, "", "https://app.example.co"},
-		{"look-alike (http-twin) http://app.example.com", false, false, "", "http://app.example.com"},
+		{"look-alike (scheme-twin) http://app.example.com", false, false, "", "http://app.example.com"},
 		{"look-alike (port) https://app.example.com:8443", false, false, "", "https://app.example.com:8443"},
 		{"look-alike (port) http://localhost:3001", false, false, "", "http://localhost:3001"},
 		{"look-alike (suffix) http://evillocalhost:3000", false, false, "", "http://evillocalhost:3000"},
 		{"look-alike (sandboxed frame) null", false, false, "", "null"},
+		{"look-alike (port-extension) https://app.example.com:4430", false, false, "", "https://app.example.com:4430"},
+		{"look-alike (port-extension) http://localhost:30001", false, false, "", "http://localhost:30001"},
+		{"GET /api/items/corslab-no-such-path from https://app.example.com", true, false, "include", "https://app.example.com"},
+		{"DELETE /api/items/corslab-no-such-path from http://localhost:3000", true, true, "include", "http://localhost:3000"},
 		{"method not allowed: PUT from https://app.example.com", false, true, "include", "https://app.example.com"},
 		{"header not allowed: X-Corslab-Unlisted from https://app.example.com", false, true, "include", "https://app.example.com"},
 		{"read X-Total-Count from https://app.example.com", true, false, "include", "https://app.example.com"},
@@ -228,7 +235,18 @@ func TestLookAlikesOfIP(t *testing.T) {
 	for _, la := range got {
 		tricks = append(tricks, la.Trick+" "+la.Origin)
 	}
-	want := "http-twin http://127.0.0.1:8443,port https://127.0.0.1:8444"
+	want := "scheme-twin http://127.0.0.1:8443,port https://127.0.0.1:8444"
+	if strings.Join(tricks, ",") != want {
+		t.Fatalf("got %v, want %s", tricks, want)
+	}
+}
+
+func TestLookAlikesOfHTTPName(t *testing.T) {
+	var tricks []string
+	for _, la := range LookAlikes("http://app.example.com") {
+		tricks = append(tricks, la.Trick+" "+la.Origin)
+	}
+	want := "suffix http://evilapp.example.com,subdomain http://evil.app.example.com,appended-label http://app.example.com.evil.test,port-extension http://app.example.com:800,prefix http://app.example.co,port http://app.example.com:8080,trailing-dot http://app.example.com."
 	if strings.Join(tricks, ",") != want {
 		t.Fatalf("got %v, want %s", tricks, want)
 	}

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/corslab/corslab/harness"
+	"github.com/corslab/corslab/fetchspec"
 	"github.com/corslab/corslab/scenarios"
 )
 
@@ -25,6 +25,10 @@ const (
 	KindExpose           = "expose"
 	KindMaxAge           = "max-age"
 	KindVary             = "vary"
+	// KindErrorResponse probes a path that answers with an error status (a
+	// path that does not exist under the target, or one of the policy's
+	// paths): a listed origin must be able to read the error.
+	KindErrorResponse = "error-response"
 )
 
 // Probe is one request a page makes, with the verdict the policy implies.
@@ -36,6 +40,9 @@ type Probe struct {
 	Kind string `json:"kind"`
 	// Page is the calling page's origin, or "null" for a sandboxed frame.
 	Page string `json:"page"`
+	// Path, when set, is the path (and query) requested instead of the
+	// target's: an error-response probe's.
+	Path string `json:"path,omitempty"`
 	// Method, Headers, Credentials and Body make the request.
 	Method      string            `json:"method"`
 	Headers     scenarios.Headers `json:"headers,omitempty"`
@@ -45,6 +52,9 @@ type Probe struct {
 	Expect Expect `json:"expect"`
 	// Because says which part of the policy the expectation comes from.
 	Because string `json:"because"`
+	// Bug, for a look-alike origin, names the matching bug that would let
+	// it through (a key of Bugs).
+	Bug string `json:"bug,omitempty"`
 	// LocalNetwork places the page on a public address (lna.go); zero for
 	// the lab's usual loopback page.
 	LocalNetwork scenarios.LocalNetwork `json:"local_network,omitzero"`
@@ -65,12 +75,22 @@ type Expect struct {
 	// the Origin (a shared cache would otherwise hand one origin's answer
 	// to another).
 	VaryOrigin bool `json:"vary_origin,omitempty"`
+	// ErrorStatus: the path should answer with an error status (4xx or
+	// 5xx); a success makes the probe inconclusive.
+	ErrorStatus bool `json:"error_status,omitempty"`
+	// MayBlock: the policy accepts that the browser blocks the response
+	// (error_responses: unreadable); the probe passes either way and the
+	// finding is marked accepted.
+	MayBlock bool `json:"may_block,omitempty"`
 }
 
 // Expected renders the expectation in a few words.
 func (e Expect) String() string {
 	s := "blocked"
-	if e.Allowed {
+	switch {
+	case e.Allowed && e.MayBlock:
+		s = "allowed or blocked (error_responses: unreadable)"
+	case e.Allowed:
 		s = "allowed"
 	}
 	var more []string
@@ -86,6 +106,9 @@ func (e Expect) String() string {
 	if e.VaryOrigin {
 		more = append(more, "Vary: Origin")
 	}
+	if e.ErrorStatus {
+		more = append(more, "an error status")
+	}
 	if len(more) > 0 {
 		s += ", " + strings.Join(more, ", ")
 	}
@@ -95,6 +118,9 @@ func (e Expect) String() string {
 // Request is the probe as a scenarios.Request on target (an origin outside
 // the lab, or a lab label such as "bar") and path.
 func (p Probe) Request(target, path string) scenarios.Request {
+	if p.Path != "" {
+		path = p.Path
+	}
 	return scenarios.Request{Method: p.Method, Path: path, Target: target, Headers: p.Headers, Credentials: p.Credentials, Body: p.Body}
 }
 
@@ -120,7 +146,7 @@ func Probes(p *Policy) []Probe {
 	}
 	var safe, unsafe []string
 	for _, m := range p.Methods {
-		if harness.IsSafelistedMethod(m) {
+		if fetchspec.IsCORSSafelistedMethod(m) {
 			safe = append(safe, m)
 		} else {
 			unsafe = append(unsafe, m)
@@ -154,7 +180,7 @@ func Probes(p *Policy) []Probe {
 		for _, h := range p.RequestHeaders {
 			hs := scenarios.Headers{{Name: h, Values: []string{headerValue(h)}}}
 			e := Expect{Allowed: true}
-			if harness.NeedsPreflight(carrier, hs) {
+			if needsPreflight(carrier, hs) {
 				e.Preflight = yes()
 			}
 			out = append(out, Probe{Name: carrier + " with " + h + " from " + o, Kind: KindHeader, Page: o, Method: carrier, Headers: hs, Expect: e, Because: because + " and request_headers lists " + h})
@@ -172,7 +198,7 @@ func Probes(p *Policy) []Probe {
 			if !p.Credentials {
 				why = "credentials is false: the browser must not let " + o + " read a response to a request with cookies"
 			}
-			if !harness.IsSafelistedMethod(m) {
+			if !fetchspec.IsCORSSafelistedMethod(m) {
 				e.Preflight = yes()
 			}
 			out = append(out, Probe{Name: "credentialed " + m + " from " + o, Kind: KindCredentials, Page: o, Method: m, Credentials: "include", Expect: e, Because: why})
@@ -182,25 +208,25 @@ func Probes(p *Policy) []Probe {
 	seen := map[string]bool{}
 	// Without cookies: the policy says only its origins may read, and a
 	// request without credentials is the one a server lets through most.
-	addAttacker := func(kind, name, origin, because string) {
+	addAttacker := func(kind, name, origin, because, bug string) {
 		if listed[origin] || seen[origin] {
 			return
 		}
 		seen[origin] = true
-		out = append(out, Probe{Name: name, Kind: kind, Page: origin, Method: carrier, Expect: Expect{Allowed: false}, Because: because})
+		out = append(out, Probe{Name: name, Kind: kind, Page: origin, Method: carrier, Expect: Expect{Allowed: false}, Because: because, Bug: bug})
 	}
-	addAttacker(KindUnlisted, "unlisted origin "+unlistedOrigin, unlistedOrigin, "the policy does not list "+unlistedOrigin)
+	addAttacker(KindUnlisted, "unlisted origin "+unlistedOrigin, unlistedOrigin, "the policy does not list "+unlistedOrigin, "")
 	if p.Credentials {
 		out = append(out, Probe{Name: "credentialed " + carrier + " from unlisted origin " + unlistedOrigin, Kind: KindUnlisted, Page: unlistedOrigin, Method: carrier, Credentials: "include", Expect: Expect{Allowed: false},
 			Because: "the policy does not list " + unlistedOrigin + ": with cookies, this is the request an attacker's page makes"})
 	}
 	for _, o := range p.Origins {
 		for _, la := range LookAlikes(o) {
-			addAttacker(KindLookAlike, "look-alike ("+la.Trick+") "+la.Origin, la.Origin, fmt.Sprintf("%s is not %s: %s", la.Origin, o, la.Why))
+			addAttacker(KindLookAlike, "look-alike ("+la.Trick+") "+la.Origin, la.Origin, fmt.Sprintf("%s is not %s: %s", la.Origin, o, la.Why), la.Bug)
 		}
 	}
 	if !listed["null"] {
-		addAttacker(KindLookAlike, "look-alike (sandboxed frame) null", "null", "the policy does not list null, the origin of sandboxed frames, data: URLs and some redirects; allowing it lets any site in")
+		addAttacker(KindLookAlike, "look-alike (sandboxed frame) null", "null", "the policy does not list null, the origin of sandboxed frames, data: URLs and some redirects; allowing it lets any site in", BugNull)
 	}
 	if len(p.Origins) > 0 && p.Origins[0] != "null" {
 		o := p.Origins[0]
@@ -209,7 +235,7 @@ func Probes(p *Policy) []Probe {
 				continue
 			}
 			e := Expect{Allowed: false}
-			if !harness.IsSafelistedMethod(m) {
+			if !fetchspec.IsCORSSafelistedMethod(m) {
 				e.Preflight = yes()
 			} else {
 				// A simple method needs no permission from a preflight: the
@@ -226,7 +252,7 @@ func Probes(p *Policy) []Probe {
 				hs = append(hs, scenarios.Header{Name: h, Values: []string{headerValue(h)}})
 			}
 			e := Expect{Allowed: true}
-			if harness.NeedsPreflight(carrier, hs) {
+			if needsPreflight(carrier, hs) {
 				e.Preflight = yes()
 			}
 			out = append(out, Probe{Name: carrier + " with " + strings.Join(p.RequestHeaders, ", ") + " from " + o, Kind: KindHeader, Page: o, Method: carrier, Headers: hs, Credentials: cred, Expect: e, Because: "request_headers lists them all"})
@@ -243,7 +269,71 @@ func Probes(p *Policy) []Probe {
 			out = append(out, Probe{Name: fmt.Sprintf("max-age of the %s preflight from %s", unsafe[0], o), Kind: KindMaxAge, Page: o, Method: unsafe[0], Credentials: cred, Expect: Expect{Allowed: true, Preflight: yes(), MaxAge: &n}, Because: fmt.Sprintf("max_age is %d", n)})
 		}
 	}
+	out = append(out, errorProbes(p, append(slices.Clone(safe), unsafe...), cred)...)
 	return append(out, localNetworkProbes(p)...)
+}
+
+// MissingPath is the path error-response probes request under the
+// target's: one no server has, so it should answer 404.
+const MissingPath = "corslab-no-such-path"
+
+// TargetPath is the path (and query) of the policy's target, "/" when it
+// has none.
+func TargetPath(p *Policy) string {
+	if p.Target == "" {
+		return "/"
+	}
+	_, path, err := Target(p.Target)
+	if err != nil {
+		return "/"
+	}
+	return path
+}
+
+// errorProbes are the requests that meet an error answer: a path that does
+// not exist under the target (which should answer 404) and every path the
+// policy lists, each from every listed origin with every method, so a page
+// can tell "log in again" or "not found" from "network down".
+func errorProbes(p *Policy, methods []string, cred string) []Probe {
+	base, _, _ := strings.Cut(TargetPath(p), "?")
+	missing := strings.TrimSuffix(base, "/") + "/" + MissingPath
+	var out []Probe
+	for i, path := range append([]string{missing}, p.Paths...) {
+		for _, o := range p.Origins {
+			if o == "null" {
+				continue
+			}
+			for _, m := range methods {
+				e := Expect{Allowed: true, ErrorStatus: i == 0, MayBlock: p.ErrorResponses == ErrorsUnreadable}
+				if !fetchspec.IsCORSSafelistedMethod(m) {
+					e.Preflight = yes()
+				}
+				because := o + " is listed: it must be able to read the error answer, or the page sees only a network error"
+				if i > 0 {
+					because = o + " is listed and paths lists " + path
+				}
+				pr := Probe{Name: fmt.Sprintf("%s %s from %s", m, path, o), Kind: KindErrorResponse, Page: o, Path: path, Method: m, Credentials: cred, Expect: e, Because: because}
+				if m == "POST" {
+					pr.Body = "corslab"
+				}
+				out = append(out, pr)
+			}
+		}
+	}
+	return out
+}
+
+// needsPreflight asks the Fetch standard whether a cors-mode request with
+// this method and headers needs a preflight (main fetch step 12: a method
+// that is not CORS-safelisted, or a CORS-unsafe request-header name).
+func needsPreflight(method string, hs scenarios.Headers) bool {
+	var list fetchspec.HeaderList
+	for _, h := range hs {
+		for _, v := range h.Values {
+			list = append(list, fetchspec.Header{Name: h.Name, Value: v})
+		}
+	}
+	return !fetchspec.IsCORSSafelistedMethod(method) || len(fetchspec.CORSUnsafeRequestHeaderNames(list)) > 0
 }
 
 // headerValue is a value for a probe's request header: one that is not
@@ -262,12 +352,42 @@ func headerValue(name string) string {
 
 // LookAlike is an origin built to fool naive origin matching.
 type LookAlike struct {
-	// Trick names the matching mistake it exploits: suffix, subdomain,
-	// appended-domain, prefix, http-twin, port.
+	// Trick names how the origin is built: suffix, subdomain,
+	// appended-label, port-extension, prefix, scheme-twin, port,
+	// trailing-dot.
 	Trick  string
 	Origin string
 	// Why explains which naive check lets it through.
 	Why string
+	// Bug names the matching bug that lets it through (see Bugs); several
+	// tricks can reveal one bug.
+	Bug string
+}
+
+// Matching bugs the look-alikes catch, by the finding they become.
+const (
+	BugSuffix       = "suffix-match"
+	BugSubdomain    = "any-subdomain"
+	BugPrefix       = "prefix-match"
+	BugReversed     = "reversed-match"
+	BugScheme       = "scheme-ignored"
+	BugPort         = "port-ignored"
+	BugTrailingDot  = "trailing-dot"
+	BugNull         = "null-trusted"
+	BugReflectAny   = "reflect-any-origin"
+	BugWildcardRead = "wildcard-origin"
+)
+
+// Bugs says in words what each matching bug is.
+var Bugs = map[string]string{
+	BugSuffix:      "bar matches origins by suffix (the Origin ends with the listed host, an unanchored regexp)",
+	BugSubdomain:   "bar trusts every subdomain of a listed host (a *.host pattern, or a check for .host)",
+	BugPrefix:      "bar matches origins by prefix (the Origin starts with a listed origin, a regexp with no $ anchor)",
+	BugReversed:    "bar compares the wrong way round (the listed origin starts with, or contains, the Origin)",
+	BugScheme:      "bar ignores the scheme (the host is compared, not the whole origin)",
+	BugPort:        "bar ignores the port (the host is compared, not the whole origin)",
+	BugTrailingDot: "bar treats a host with a trailing dot as the host (names compared as DNS names)",
+	BugNull:        "bar trusts the origin null, which any site can send from a sandboxed frame",
 }
 
 // LookAlikes returns the look-alikes of an origin. IP hosts get only the
@@ -291,20 +411,27 @@ func LookAlikes(origin string) []LookAlike {
 		return scheme + "://" + h + ":" + p
 	}
 	var out []LookAlike
-	if net.ParseIP(host) == nil {
-		out = append(out, LookAlike{"suffix", withPort(u.Scheme, "evil"+host, port), "a check that the origin ends with " + host + " lets it through"})
+	isName := net.ParseIP(host) == nil
+	if isName {
+		out = append(out, LookAlike{"suffix", withPort(u.Scheme, "evil"+host, port), "a check that the origin ends with " + host + " lets it through", BugSuffix})
 		if host != "localhost" {
 			// evil.localhost is the lab's own name space.
-			out = append(out, LookAlike{"subdomain", withPort(u.Scheme, "evil."+host, port), "a check for ." + host + " or a *." + host + " pattern lets it through"})
+			out = append(out, LookAlike{"subdomain", withPort(u.Scheme, "evil."+host, port), "a check for ." + host + " or a *." + host + " pattern lets it through", BugSubdomain})
 		}
-		out = append(out, LookAlike{"appended-domain", withPort(u.Scheme, host+".evil.test", port), "a check that the origin starts with " + u.Scheme + "://" + host + ", or an unanchored regexp, lets it through"})
-		if len(host) > 1 {
-			out = append(out, LookAlike{"prefix", withPort(u.Scheme, host[:len(host)-1], port), "a check that " + origin + " starts with the origin (the comparison turned around) lets it through"})
-		}
+		out = append(out, LookAlike{"appended-label", withPort(u.Scheme, host+".evil.test", port), "a check that the origin starts with " + u.Scheme + "://" + host + ", or an unanchored regexp, lets it through", BugPrefix})
+	}
+	if ext := portExtension(u.Scheme, port); ext != "" {
+		out = append(out, LookAlike{"port-extension", withPort(u.Scheme, host, ext), "a check that the origin starts with " + origin + " (a regexp with no $ anchor) lets it through", BugPrefix})
+	}
+	if isName && len(host) > 1 {
+		out = append(out, LookAlike{"prefix", withPort(u.Scheme, host[:len(host)-1], port), "a check that " + origin + " starts with the origin (the comparison turned around) lets it through", BugReversed})
 	}
 	if u.Scheme == "https" {
-		out = append(out, LookAlike{"http-twin", withPort("http", host, port), "a check of the host alone lets it through; a page on plain http can be injected by anyone on the network"})
+		out = append(out, LookAlike{"scheme-twin", withPort("http", host, port), "a check of the host alone lets it through; a page on plain http can be injected by anyone on the network", BugScheme})
 	}
+	// No https twin of an http origin: it is no attacker's (anyone on the
+	// network can serve http, not https), and with an explicit port the lab
+	// has one listener per port, which cannot be both.
 	other := "8443"
 	if u.Scheme == "http" {
 		other = "8080"
@@ -313,8 +440,35 @@ func LookAlikes(origin string) []LookAlike {
 		n, _ := strconv.Atoi(port)
 		other = strconv.Itoa(n + 1)
 	}
-	out = append(out, LookAlike{"port", withPort(u.Scheme, host, other), "a check of the host alone, ignoring the port, lets it through"})
+	out = append(out, LookAlike{"port", withPort(u.Scheme, host, other), "a check of the host alone, ignoring the port, lets it through", BugPort})
+	// A trailing dot only on http: over TLS the lab's loopback server cannot
+	// serve the dotted name (Chromium 156 fails with ERR_SSL_PROTOCOL_ERROR),
+	// so the probe could not run. An upper-case host is no look-alike at
+	// all: the URL parser lowercases it, and the page lands on the listed
+	// origin itself (measured in Chromium 156).
+	if isName && host != "localhost" && u.Scheme == "http" {
+		out = append(out, LookAlike{"trailing-dot", withPort(u.Scheme, host+".", port), "a comparison of DNS names, which drops a trailing dot, lets it through; browsers keep the dot, so it is another origin", BugTrailingDot})
+	}
 	return out
+}
+
+// portExtension is a port that starts with the origin's port (or its
+// scheme's default): 30001 for 3000, 4430 for https, 800 for http; "" when
+// no such port exists.
+func portExtension(scheme, port string) string {
+	if port == "" {
+		port = "80"
+		if scheme == "https" {
+			port = "443"
+		}
+		return port + "0"
+	}
+	for _, d := range []string{"1", "0"} {
+		if n, err := strconv.Atoi(port + d); err == nil && n <= 65535 {
+			return port + d
+		}
+	}
+	return ""
 }
 
 // PageOrigins returns the distinct page origins of probes, "null" included

@@ -24,6 +24,10 @@ type Result struct {
 	// preflight", "error".
 	Expected string `json:"expected"`
 	Observed string `json:"observed"`
+	// State is pass, fail, inconclusive (the probe could not decide, e.g.
+	// the response carries no header whose exposure it checks) or error
+	// (the probe could not run).
+	State string `json:"state"`
 	// Pass is true when the browser did what the policy says.
 	Pass bool `json:"pass"`
 	// Why explains the observation: Chromium's reason and the server's
@@ -35,6 +39,14 @@ type Result struct {
 	Observation *harness.Observation `json:"observation,omitempty"`
 	Duration    time.Duration        `json:"-"`
 }
+
+// Result states.
+const (
+	StatePass         = "pass"
+	StateFail         = "fail"
+	StateInconclusive = "inconclusive"
+	StateError        = "error"
+)
 
 // Target splits a target URL into the origin and the path (with query)
 // probes request.
@@ -53,13 +65,29 @@ func Target(raw string) (origin, path string, err error) {
 	return u.Scheme + "://" + u.Host, path, nil
 }
 
+// StopAfterErrors is how many probes in a row may fail to run (a target
+// that answers too slowly, a browser that went away) before Run gives up on
+// the rest: a target that sends one byte a second then costs seconds, not
+// minutes.
+const StopAfterErrors = 3
+
 // Run runs every probe against target (an origin outside the lab such as
 // http://127.0.0.1:8080, or a lab label such as "bar") and path, one at a
-// time, calling progress (if not nil) after each.
+// time, calling progress (if not nil) after each. When ctx ends (a
+// deadline) or StopAfterErrors probes in a row could not run, every probe
+// left gets an error result saying why it was not run.
 func Run(ctx context.Context, d Doer, target, path string, probes []Probe, progress func(Result)) []Result {
 	out := make([]Result, 0, len(probes))
-	for _, p := range probes {
-		if ctx.Err() != nil {
+	errorsInARow := 0
+	for i, p := range probes {
+		if ctx.Err() != nil || errorsInARow >= StopAfterErrors {
+			why := fmt.Sprintf("not run: the last %d probes could not run (%s)", errorsInARow, out[len(out)-1].Error)
+			if ctx.Err() != nil {
+				why = "not run: the run's deadline passed (" + context.Cause(ctx).Error() + ")"
+			}
+			for _, rest := range probes[i:] {
+				out = append(out, Result{Probe: rest, Expected: rest.Expect.String(), Observed: "error", State: StateError, Error: why, Why: why})
+			}
 			break
 		}
 		page := p.Page
@@ -74,6 +102,11 @@ func Run(ctx context.Context, d Doer, target, path string, probes []Probe, progr
 		r := Judge(p, obs, err)
 		r.Why = localNetworkWhy(p, r)
 		r.Duration = time.Since(start)
+		if r.State == StateError {
+			errorsInARow++
+		} else {
+			errorsInARow = 0
+		}
 		if progress != nil {
 			progress(r)
 		}
@@ -85,6 +118,7 @@ func Run(ctx context.Context, d Doer, target, path string, probes []Probe, progr
 // Judge compares what the browser did with what the policy implies.
 func Judge(p Probe, obs *harness.Observation, err error) Result {
 	r := Result{Probe: p, Expected: p.Expect.String(), Observation: obs}
+	r.State = StateError
 	if err != nil {
 		r.Observed, r.Error, r.Why = "error", err.Error(), "the probe could not run: "+err.Error()
 		return r
@@ -93,6 +127,7 @@ func Judge(p Probe, obs *harness.Observation, err error) Result {
 		r.Observed, r.Error, r.Why = "error", "no observation", "the probe could not run"
 		return r
 	}
+	r.State = StateFail
 	allowed := obs.Outcome == scenarios.OutcomeAllowed
 	r.Observed = "blocked"
 	if allowed {
@@ -109,8 +144,14 @@ func Judge(p Probe, obs *harness.Observation, err error) Result {
 			r.Observed += fmt.Sprintf(" (%d)", st)
 		}
 	}
-	var problems []string
+	var problems, undecided []string
+	status := lastStatus(obs, "response")
+	if p.Expect.ErrorStatus && status >= 200 && status <= 299 {
+		undecided = append(undecided, fmt.Sprintf("the server answered %d to a path that should not exist, so no error response was probed: list an error path (a 401 endpoint) under paths", status))
+	}
 	switch {
+	case p.Expect.Allowed && !allowed && p.Expect.MayBlock:
+		r.Why = blockReason(obs) + " (accepted: error_responses: unreadable)"
 	case p.Expect.Allowed && !allowed:
 		problems = append(problems, "the browser blocked it: "+blockReason(obs))
 	case !p.Expect.Allowed && allowed:
@@ -129,13 +170,13 @@ func Judge(p Probe, obs *harness.Observation, err error) Result {
 				continue
 			}
 			if responseHeader(obs, "response", h) == "" {
-				problems = append(problems, fmt.Sprintf("the response carries no %s header, so its exposure cannot be checked here: point the target at a resource that sends it", h))
+				undecided = append(undecided, fmt.Sprintf("the response carries no %s header, so its exposure cannot be checked here: point the target at a resource that sends it", h))
 				continue
 			}
 			aceh := responseHeader(obs, "response", "Access-Control-Expose-Headers")
 			problems = append(problems, fmt.Sprintf("JavaScript could not read %s (Access-Control-Expose-Headers: %s)", h, orNone(aceh)))
 		}
-		if len(p.Expect.Readable) > 0 && len(problems) == 0 {
+		if len(p.Expect.Readable) > 0 && len(problems) == 0 && len(undecided) == 0 {
 			r.Observed += ", reads " + strings.Join(p.Expect.Readable, ", ")
 		}
 	}
@@ -160,7 +201,11 @@ func Judge(p Probe, obs *harness.Observation, err error) Result {
 		r.Why = strings.Join(problems, "; ")
 		return r
 	}
-	r.Pass = true
+	if len(undecided) > 0 {
+		r.State, r.Why = StateInconclusive, strings.Join(undecided, "; ")
+		return r
+	}
+	r.State, r.Pass = StatePass, true
 	return r
 }
 

@@ -2,66 +2,240 @@ package report
 
 import (
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
-	"html/template"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/corslab/corslab/policy"
 )
 
 // PolicyCheck is the outcome of one `corslab check`: a policy's probes run
-// against a target.
+// against a target, and the findings derived from all their observations.
 type PolicyCheck struct {
-	Policy  string          `json:"policy"`
-	Target  string          `json:"target"`
-	Browser string          `json:"browser"`
-	Passed  int             `json:"passed"`
-	Failed  int             `json:"failed"`
-	Results []policy.Result `json:"results"`
+	Policy  string `json:"policy"`
+	Target  string `json:"target"`
+	Browser string `json:"browser"`
+	// Started is when the check began.
+	Started time.Time `json:"started"`
+	// Passed, Failed, Inconclusive and Errors count the probes by state.
+	Passed       int `json:"passed"`
+	Failed       int `json:"failed"`
+	Inconclusive int `json:"inconclusive"`
+	Errors       int `json:"errors"`
+	// Findings are the problems the observations show, most serious first.
+	Findings []policy.Finding `json:"findings"`
+	Results  []policy.Result  `json:"results"`
+	// Error says why the check could not run (or ran only in part): the
+	// browser did not start, the target could not be reached.
+	Error string `json:"error,omitempty"`
+	// Width is the text report's width in columns (0: 120).
+	Width int `json:"-"`
 }
 
-// CheckText writes one line per probe (probe, expected, observed, why), a
-// count, and the details of every probe that does not match the policy.
-func CheckText(w io.Writer, rep PolicyCheck) error {
-	fmt.Fprintf(w, "corslab check: %s against %s in %s\n\n", rep.Policy, rep.Target, rep.Browser)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\tPROBE\tEXPECTED\tOBSERVED\tWHY")
-	for _, r := range rep.Results {
-		mark := "ok  " // as wide as FAIL, so the columns do not move
-		if !r.Pass {
-			mark = "FAIL"
+// NewPolicyCheck counts the results by state.
+func NewPolicyCheck(pol, target, browser string, started time.Time, results []policy.Result, findings []policy.Finding) PolicyCheck {
+	rep := PolicyCheck{Policy: pol, Target: target, Browser: browser, Started: started, Results: results, Findings: findings}
+	if rep.Findings == nil {
+		rep.Findings = []policy.Finding{}
+	}
+	for _, r := range results {
+		switch r.State {
+		case policy.StatePass:
+			rep.Passed++
+		case policy.StateInconclusive:
+			rep.Inconclusive++
+		case policy.StateError:
+			rep.Errors++
+		default:
+			rep.Failed++
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", mark, r.Probe.Name, r.Expected, r.Observed, oneLineCheck(r.Why))
 	}
-	if err := tw.Flush(); err != nil {
-		return err
+	return rep
+}
+
+// Blocking is the number of critical or warning findings the policy does
+// not accept: each fails the check.
+func (rep PolicyCheck) Blocking() int {
+	n := 0
+	for _, f := range rep.Findings {
+		if f.Blocking() {
+			n++
+		}
 	}
-	fmt.Fprintf(w, "\n%d probes: %d match the policy, %d do not.\n", len(rep.Results), rep.Passed, rep.Failed)
+	return n
+}
+
+// Summary is the count line: "34 probes: 30 match the policy, 2 do not,
+// 1 inconclusive, 1 could not run; 2 findings (1 critical, 1 warning)".
+func (rep PolicyCheck) Summary() string {
+	s := fmt.Sprintf("%d probes: %d match the policy, %d do not", len(rep.Results), rep.Passed, rep.Failed)
+	if rep.Inconclusive > 0 {
+		s += fmt.Sprintf(", %d inconclusive", rep.Inconclusive)
+	}
+	if rep.Errors > 0 {
+		s += fmt.Sprintf(", %d could not run", rep.Errors)
+	}
+	bySev := map[policy.Severity]int{}
+	accepted := 0
+	for _, f := range rep.Findings {
+		bySev[f.Severity]++
+		if f.Accepted {
+			accepted++
+		}
+	}
+	var parts []string
+	for _, sev := range []policy.Severity{policy.Critical, policy.Warning, policy.Note} {
+		if bySev[sev] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", bySev[sev], sev))
+		}
+	}
+	if accepted > 0 {
+		parts = append(parts, fmt.Sprintf("%d accepted by the policy", accepted))
+	}
+	if len(rep.Findings) == 0 {
+		return s + "; no findings."
+	}
+	return s + fmt.Sprintf("; %d %s (%s).", len(rep.Findings), plural2(len(rep.Findings), "finding", "findings"), strings.Join(parts, ", "))
+}
+
+func plural2(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// mark is a result's mark in the text table.
+func mark(r policy.Result) string {
+	switch r.State {
+	case policy.StatePass:
+		return "ok"
+	case policy.StateInconclusive:
+		return "INCONCLUSIVE"
+	case policy.StateError:
+		return "ERROR"
+	}
+	return "FAIL"
+}
+
+// CheckText writes the findings, then one line per probe (probe, expected,
+// observed, why) fitted to rep.Width, a count, and the details of every
+// probe that does not match the policy. The full texts are in the JSON and
+// in `explain`.
+func CheckText(w io.Writer, rep PolicyCheck) error {
+	width := rep.Width
+	if width <= 0 {
+		width = 120
+	}
+	fmt.Fprintf(w, "corslab check: %s against %s in %s\n", rep.Policy, rep.Target, rep.Browser)
+	if rep.Error != "" {
+		fmt.Fprintf(w, "\nERROR %s\n", rep.Error)
+	}
+	if len(rep.Findings) > 0 {
+		fmt.Fprintf(w, "\nFindings:\n")
+		for _, f := range rep.Findings {
+			acc := ""
+			if f.Accepted {
+				acc = " (accepted by the policy)"
+			}
+			fmt.Fprintf(w, "  %-8s %s%s\n", strings.ToUpper(string(f.Severity)), f.Title, acc)
+			fmt.Fprintf(w, "           why: %s\n", f.Why)
+			for i, e := range f.Evidence {
+				if i == 3 {
+					fmt.Fprintf(w, "           … and %d more (--format json lists them all)\n", len(f.Evidence)-3)
+					break
+				}
+				fmt.Fprintf(w, "           - %s\n", truncate(e, width-13))
+			}
+		}
+	}
+	fmt.Fprintln(w)
+	rows := [][]string{{"", "PROBE", "EXPECTED", "OBSERVED", "WHY"}}
 	for _, r := range rep.Results {
-		if !r.Pass {
-			fmt.Fprintf(w, "\nFAIL %s\n  policy: %s\n  expected: %s\n  observed: %s\n  why: %s\n", r.Probe.Name, r.Probe.Because, r.Expected, r.Observed, r.Why)
+		rows = append(rows, []string{mark(r), r.Probe.Name, r.Expected, r.Observed, oneLine(r.Why)})
+	}
+	writeFitted(w, rows, width)
+	fmt.Fprintf(w, "\n%s\n", rep.Summary())
+	for _, r := range rep.Results {
+		if r.State == policy.StateFail || r.State == policy.StateError {
+			fmt.Fprintf(w, "\n%s %s\n  policy: %s\n  expected: %s\n  observed: %s\n  why: %s\n", mark(r), r.Probe.Name, r.Probe.Because, r.Expected, r.Observed, r.Why)
 		}
 	}
 	_, err := fmt.Fprintln(w)
 	return err
 }
 
-func oneLineCheck(s string) string {
-	s = strings.ReplaceAll(s, "\n", " ")
-	if len(s) > 160 {
-		s = s[:157] + "..."
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// truncate shortens s to n runes, ending in "…".
+func truncate(s string, n int) string {
+	if n < 1 {
+		n = 1
 	}
-	return s
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
 }
 
-// CheckJSON writes the check as one JSON document; full observations are
-// kept for the probes that failed.
+// fitWidths are the column widths that fit rows in width with two spaces
+// between columns: the last column (the why) gives way first, down to 30
+// runes, then the widest column, a rune at a time, down to 8.
+func fitWidths(rows [][]string, width int) []int {
+	const gap, least, whyLeast = 2, 8, 30
+	ws := make([]int, len(rows[0]))
+	for _, row := range rows {
+		for i, c := range row {
+			ws[i] = max(ws[i], utf8.RuneCountInString(c))
+		}
+	}
+	total := gap * (len(ws) - 1)
+	for _, x := range ws {
+		total += x
+	}
+	last := len(ws) - 1
+	if cut := min(total-width, ws[last]-whyLeast); cut > 0 {
+		ws[last] -= cut
+		total -= cut
+	}
+	for total > width {
+		widest := 0
+		for i := range ws {
+			if ws[i] > ws[widest] {
+				widest = i
+			}
+		}
+		if ws[widest] <= least {
+			break
+		}
+		ws[widest]--
+		total--
+	}
+	return ws
+}
+
+// writeFitted writes rows as a table that fits width.
+func writeFitted(w io.Writer, rows [][]string, width int) {
+	ws := fitWidths(rows, width)
+	for _, row := range rows {
+		var b strings.Builder
+		for i, c := range row {
+			c = truncate(c, ws[i])
+			b.WriteString(c)
+			if i < len(row)-1 {
+				b.WriteString(strings.Repeat(" ", ws[i]-utf8.RuneCountInString(c)+2))
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+}
+
+// CheckJSON writes the check as one JSON document, findings first; full
+// observations are kept for the probes that did not pass.
 func CheckJSON(w io.Writer, rep PolicyCheck) error {
-	// Full observations only for the probes that failed: they explain it.
 	cp := rep
 	cp.Results = make([]policy.Result, len(rep.Results))
 	for i, r := range rep.Results {
@@ -72,96 +246,8 @@ func CheckJSON(w io.Writer, rep PolicyCheck) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(cp)
-}
-
-type checkJUnitSuite struct {
-	XMLName  xml.Name         `xml:"testsuite"`
-	Name     string           `xml:"name,attr"`
-	Tests    int              `xml:"tests,attr"`
-	Failures int              `xml:"failures,attr"`
-	Errors   int              `xml:"errors,attr"`
-	Time     string           `xml:"time,attr"`
-	Cases    []checkJUnitCase `xml:"testcase"`
-}
-
-type checkJUnitCase struct {
-	Name      string             `xml:"name,attr"`
-	Classname string             `xml:"classname,attr"`
-	Time      string             `xml:"time,attr"`
-	Failure   *checkJUnitProblem `xml:"failure,omitempty"`
-	Error     *checkJUnitProblem `xml:"error,omitempty"`
-}
-
-type checkJUnitProblem struct {
-	Message string `xml:"message,attr"`
-	Text    string `xml:",chardata"`
-}
-
-// CheckJUnit writes one testcase per probe, classname corslab.check.KIND.
-func CheckJUnit(w io.Writer, rep PolicyCheck) error {
-	s := checkJUnitSuite{Name: "corslab check " + rep.Policy + " against " + rep.Target, Tests: len(rep.Results)}
-	var total time.Duration
-	for _, r := range rep.Results {
-		total += r.Duration
-		c := checkJUnitCase{Name: r.Probe.Name, Classname: "corslab.check." + r.Probe.Kind, Time: fmt.Sprintf("%.3f", r.Duration.Seconds())}
-		text := fmt.Sprintf("policy: %s\nexpected: %s\nobserved: %s\nwhy: %s", r.Probe.Because, r.Expected, r.Observed, r.Why)
-		switch {
-		case r.Error != "":
-			s.Errors++
-			c.Error = &checkJUnitProblem{Message: r.Error, Text: text}
-		case !r.Pass:
-			s.Failures++
-			c.Failure = &checkJUnitProblem{Message: "expected " + r.Expected + ", observed " + r.Observed, Text: text}
-		}
-		s.Cases = append(s.Cases, c)
-	}
-	s.Time = fmt.Sprintf("%.3f", total.Seconds())
-	io.WriteString(w, xml.Header)
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(s); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
-}
-
-var checkPage = template.Must(template.New("check").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>corslab check: {{.Policy}}</title>
-<style>
-body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1d2330}
-h1{font-size:20px;margin:0 0 4px}.meta{color:#556}
-.sum{margin:12px 0;font-weight:600}.sum .bad{color:#b3261e}.sum .good{color:#1f7a3a}
-table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #e3e6ee;padding:6px 8px;text-align:left;vertical-align:top}
-th{background:#f4f6fa;font-weight:600}tr.fail td{background:#fdeceb}td.mark{font-weight:700}tr.pass td.mark{color:#1f7a3a}tr.fail td.mark{color:#b3261e}
-code{font:12px ui-monospace,monospace}details{margin-top:4px}pre{background:#f4f6fa;padding:6px;overflow:auto;font-size:12px}
-label{margin-right:12px}
-</style></head><body>
-<h1>corslab check</h1>
-<div class="meta">policy <code>{{.Policy}}</code> against <code>{{.Target}}</code> in {{.Browser}}</div>
-<div class="sum">{{len .Results}} probes: <span class="good">{{.Passed}} match the policy</span>, <span class="{{if .Failed}}bad{{else}}good{{end}}">{{.Failed}} do not</span></div>
-<p><label><input type="checkbox" id="onlyfail"> only probes that do not match</label></p>
-<table><thead><tr><th></th><th>probe</th><th>expected</th><th>observed</th><th>why</th></tr></thead><tbody>
-{{range .Results}}<tr class="{{if .Pass}}pass{{else}}fail{{end}}"><td class="mark">{{if .Pass}}✓{{else}}✗{{end}}</td>
-<td>{{.Probe.Name}}<details><summary>request</summary><pre>{{.Probe.Method}} from {{.Probe.Page}}{{range .Probe.Headers}}
-{{.Name}}: {{range .Values}}{{.}}{{end}}{{end}}{{if .Probe.Credentials}}
-credentials: {{.Probe.Credentials}}{{end}}</pre><div>policy: {{.Probe.Because}}</div></details></td>
-<td>{{.Expected}}</td><td>{{.Observed}}{{if .Error}}<br><b>error:</b> {{.Error}}{{end}}</td><td>{{.Why}}</td></tr>
-{{end}}</tbody></table>
-<script>
-document.getElementById('onlyfail').addEventListener('change', function (e) {
-  document.querySelectorAll('tbody tr.pass').forEach(function (tr) { tr.style.display = e.target.checked ? 'none' : ''; });
-});
-</script>
-</body></html>
-`))
-
-// CheckHTML writes the check as one self-contained HTML page: a summary and
-// a table of the probes, with a filter for those that do not match.
-func CheckHTML(w io.Writer, rep PolicyCheck) error {
-	if err := checkPage.Execute(w, rep); err != nil {
-		return fmt.Errorf("writing the HTML check report: %w", err)
+	if err := enc.Encode(cp); err != nil {
+		return fmt.Errorf("writing the JSON check report: %w", err)
 	}
 	return nil
 }

@@ -10,7 +10,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
+	"strconv"
+	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/corslab/corslab/harness"
 	"github.com/corslab/corslab/policy"
@@ -21,61 +26,104 @@ import (
 // (the same number as a missing browser: nothing could be probed).
 const exitUnreachable = 3
 
-// cmdCheck runs a policy's probes in Chromium against a running server.
-func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+// Default bounds of a check: a target that answers one byte a second
+// must not keep CI waiting for minutes.
+const defaultDeadline = 3 * time.Minute
+
+// scaledDeadline is the default deadline on this machine: like the
+// harness's own budgets, multiplied by the load average per CPU (read from
+// /proc/loadavg; 1× when it cannot be read), at most 6×.
+func scaledDeadline(base time.Duration) time.Duration {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return base
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return base
+	}
+	load, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return base
+	}
+	scale := min(max(load/float64(runtime.NumCPU()), 1), 6)
+	return time.Duration(float64(base) * scale).Round(time.Second)
+}
+
+// checkFlags are check's options.
+type checkFlags struct {
+	policy, target, format, out, browser string
+	timeout, deadline                    time.Duration
+	jobs                                 int
+}
+
+func parseCheckFlags(args []string, stderr io.Writer) (checkFlags, error) {
+	var f checkFlags
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	policyPath := fs.String("policy", "", "the policy file (YAML) stating what the server should allow")
-	target := fs.String("target", "", "the URL to probe, on loopback (default: the policy's target)")
-	format := fs.String("format", "text", "output format: text, json, junit or html")
-	out := fs.String("out", "", "write the report to this file instead of stdout")
-	browserPath := fs.String("browser", "", "Chromium binary (default: $CORSLAB_BROWSER, then the usual places)")
-	timeout := fs.Duration("timeout", 5*time.Second, "time limit for each probe (more than 0)")
-	deadline := fs.Duration("deadline", 0, "bound the whole check, browser start included (0: no bound)")
-	jobs := fs.Int("jobs", harness.DefaultJobs, fmt.Sprintf("probes in flight per page at once, 1 to %d", harness.MaxJobs))
+	fs.StringVar(&f.policy, "policy", "", "the policy file (YAML) stating what the server should allow")
+	fs.StringVar(&f.target, "target", "", "the URL to probe, on loopback (default: the policy's target)")
+	fs.StringVar(&f.format, "format", "text", "output format: text, json, junit or html")
+	fs.StringVar(&f.out, "out", "", "write the report to this file instead of stdout")
+	fs.StringVar(&f.browser, "browser", "", "Chromium binary (default: $CORSLAB_BROWSER, then the usual places)")
+	fs.DurationVar(&f.timeout, "timeout", 5*time.Second, "time limit for each probe's request")
+	fs.IntVar(&f.jobs, "jobs", harness.DefaultJobs, fmt.Sprintf("probes in flight per page at once, 1 to %d", harness.MaxJobs))
+	fs.DurationVar(&f.deadline, "deadline", defaultDeadline, "time limit for the whole check, browser start included (default 3m, multiplied by the load per CPU up to 6×)")
 	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return f, err
+	}
+	given := false
+	fs.Visit(func(fl *flag.Flag) { given = given || fl.Name == "deadline" })
+	if !given {
+		f.deadline = scaledDeadline(defaultDeadline)
+	}
+	switch {
+	case len(pos) > 0:
+		return f, usageError{fmt.Sprintf("check takes no arguments, got %q (did you mean --policy %s?)", pos[0], pos[0])}
+	case f.policy == "":
+		return f, usageError{"check needs --policy FILE"}
+	case f.timeout <= 0:
+		return f, usageError{fmt.Sprintf("--timeout %s: want a positive duration such as 5s", f.timeout)}
+	case f.jobs < 1 || f.jobs > harness.MaxJobs:
+		return f, usageError{fmt.Sprintf("--jobs %d: want 1 to %d", f.jobs, harness.MaxJobs)}
+	case f.deadline <= 0:
+		return f, usageError{fmt.Sprintf("--deadline %s: want a positive duration such as 3m", f.deadline)}
+	}
+	switch f.format {
+	case "text", "json", "junit", "html":
+	default:
+		return f, usageError{fmt.Sprintf("unknown format %q (want text, json, junit or html)", f.format)}
+	}
+	return f, nil
+}
+
+// cmdCheck runs a policy's probes in Chromium against a running server.
+func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	started := time.Now()
+	f, err := parseCheckFlags(args, stderr)
 	if err != nil {
 		return exitUsage, err
 	}
-	if err := checkDurations(*timeout, *deadline); err != nil {
-		return exitUsage, err
-	}
-	if len(pos) > 0 {
-		return exitUsage, usageError{fmt.Sprintf("check takes no arguments, got %q (did you mean --policy %s?)", pos[0], pos[0])}
-	}
-	if *policyPath == "" {
-		return exitUsage, usageError{"check needs --policy FILE"}
-	}
-	if *jobs < 1 || *jobs > harness.MaxJobs {
-		return exitUsage, usageError{fmt.Sprintf("--jobs %d: want 1 to %d", *jobs, harness.MaxJobs)}
-	}
-	switch *format {
-	case "text", "json", "junit", "html":
-	default:
-		return exitUsage, usageError{fmt.Sprintf("unknown format %q (want text, json, junit or html)", *format)}
-	}
-	pol, err := policy.Load(*policyPath)
+	pol, err := policy.Load(f.policy)
 	if err != nil {
 		fmt.Fprintf(stderr, "corslab: bad policy file:\n%v\n", err)
 		return exitUsage, nil
 	}
-	tgt := pol.Target
-	if *target != "" {
-		tgt = *target
-		if err := policy.CheckTarget(tgt); err != nil {
-			return exitUsage, usageError{"--target: " + err.Error()}
-		}
-	}
+	tgt, origin, path, code, err := checkTarget(f, pol, stderr)
 	if tgt == "" {
-		fmt.Fprintf(stderr, "corslab: %s: no target: add 'target: http://127.0.0.1:PORT/path' to the policy or give --target URL\n", pol.File)
-		return exitUsage, nil
+		return code, err
 	}
-	origin, path, err := policy.Target(tgt)
-	if err != nil {
-		return exitUsage, usageError{err.Error()}
-	}
+	pol.Target = tgt // the error-response probes go under this path
+	rep := report.NewPolicyCheck(pol.File, tgt, "", started, nil, nil)
+	rep.Width = textWidth(stdout)
+	parent := ctx
+	ctx, cancel := context.WithTimeoutCause(ctx, f.deadline, fmt.Errorf("--deadline %s ran out", f.deadline))
+	defer cancel()
 	if err := reachable(ctx, tgt); err != nil {
-		fmt.Fprintf(stderr, "corslab: cannot reach the target %s: %v\nNo probe was run. Start the server first, or fix target / --target.\n", tgt, err)
+		rep.Error = fmt.Sprintf("cannot reach the target %s: %v", tgt, err)
+		writeCheckReport(f, stdout, stderr, rep)
+		fmt.Fprintf(stderr, "corslab: %s\nNo probe was run. Start the server first, or fix target / --target.\n", rep.Error)
 		return exitUnreachable, nil
 	}
 
@@ -83,80 +131,102 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	for _, p := range skipped {
 		fmt.Fprintf(stderr, "corslab: skipping %q: its page would be on the target's own host and port, where the browser must reach the target\n", p.Name)
 	}
-	runCtx, cancel := withDeadline(ctx, *deadline)
-	defer cancel()
-	c := checkRun{stdout: stdout, stderr: stderr, format: *format, out: *out,
-		rep: report.PolicyCheck{Policy: pol.File, Target: tgt}}
-	s, err := harness.StartWithPages(runCtx, harness.Options{Browser: harness.BrowserOptions{ExecPath: *browserPath}, Timeout: *timeout, Jobs: *jobs},
+	s, err := harness.StartWithPages(ctx, harness.Options{Browser: harness.BrowserOptions{ExecPath: f.browser}, Timeout: f.timeout, Jobs: f.jobs},
 		harness.PageOptions{Origins: policy.PageOrigins(probes)})
 	if err != nil {
-		code, err := startFailed(ctx, runCtx, *deadline, err)
+		code, err := startFailed(parent, ctx, f.deadline, err)
 		if code != exitUsage {
-			c.finish(notProbed(probes, "not run: "+err.Error()))
+			writeCheckReport(f, stdout, stderr, notProbed(rep, probes, "starting the browser: "+err.Error()))
 		}
 		return code, err
 	}
 	defer s.Close()
-	c.rep.Browser = s.Browser.Version()
-	if err := s.OpenPages(runCtx, policy.PageOrigins(probes)); err != nil {
-		code, err := startFailed(ctx, runCtx, *deadline, err)
-		c.finish(notProbed(probes, "not run: "+err.Error()))
+	rep.Browser = s.Browser.Version()
+	if err := s.OpenPages(ctx, policy.PageOrigins(probes)); err != nil {
+		code, err := startFailed(parent, ctx, f.deadline, err)
+		writeCheckReport(f, stdout, stderr, notProbed(rep, probes, "opening the pages: "+err.Error()))
 		return code, err
 	}
 	prog := newCheckProgress(stderr, len(probes))
-	results := policy.RunJobs(runCtx, s, origin, path, probes, *jobs, prog.show)
+	results := policy.RunJobs(ctx, s, origin, path, probes, f.jobs, prog.show)
 	prog.done()
-	done := len(results)
-	if runCtx.Err() != nil {
-		results = append(results, notProbed(probes[len(results):], notRunReason(ctx, *deadline))...)
+	if len(results) < len(probes) { // the deadline passed: RunJobs leaves the tail out
+		why := "the run's deadline passed (" + context.Cause(ctx).Error() + ")"
+		results = append(results, notProbed(rep, probes[len(results):], why).Results...)
 	}
-	code, err := c.finish(results)
+	interrupted := parent.Err() != nil
+	full := report.NewPolicyCheck(pol.File, tgt, rep.Browser, started, results, policy.Findings(pol, results))
+	full.Width = rep.Width
+	if ctx.Err() != nil {
+		full.Error = fmt.Sprintf("stopped after %d of %d probes: %v", len(results)-full.Errors, len(probes), context.Cause(ctx))
+	}
+	if err := writeCheckReport(f, stdout, stderr, full); err != nil {
+		return exitMismatch, err
+	}
+	if interrupted {
+		return exitInterrupted, fmt.Errorf("interrupted after %d of %d probes", len(results)-full.Errors, len(probes))
+	}
+	if (full.Failed > 0 || full.Errors > 0 || full.Blocking() > 0) && (f.out != "" || f.format != "text") {
+		fmt.Fprintf(stderr, "corslab: %s\n", full.Summary())
+	}
 	switch {
-	case err != nil:
-		return code, err
-	case ctx.Err() != nil:
-		return exitInterrupted, fmt.Errorf("interrupted after %d of %d probes", done, len(probes))
-	case runCtx.Err() != nil:
-		fmt.Fprintf(stderr, "corslab: the check's deadline (--deadline %s) passed after %d of %d probes; the rest are marked error\n", *deadline, done, len(probes))
+	case full.Errors > 0:
+		return exitUnobserved, nil // a probe could not run: the harness could not observe
+	case full.Failed > 0 || full.Blocking() > 0:
+		return exitMismatch, nil
 	}
-	return code, nil
+	return exitOK, nil
 }
 
-// checkRun writes the report of a check, whether it ran every probe or not.
-type checkRun struct {
-	stdout, stderr io.Writer
-	format, out    string
-	rep            report.PolicyCheck
+// notProbed is the report of a check that could not probe: every probe
+// has the verdict error, "not run: " and why.
+func notProbed(rep report.PolicyCheck, probes []policy.Probe, why string) report.PolicyCheck {
+	results := make([]policy.Result, 0, len(probes))
+	for _, p := range probes {
+		results = append(results, policy.Judge(p, nil, errors.New("not run: "+why)))
+	}
+	out := report.NewPolicyCheck(rep.Policy, rep.Target, rep.Browser, rep.Started, results, nil)
+	out.Width, out.Error = rep.Width, why
+	return out
 }
 
-// finish writes the report for results and returns the exit code: 4 when a
-// probe could not run, 1 when one does not match the policy, 0 otherwise.
-func (c *checkRun) finish(results []policy.Result) (int, error) {
-	rep := c.rep
-	rep.Results = results
-	errs := 0
-	for _, r := range results {
-		switch {
-		case r.Pass:
-			rep.Passed++
-		default:
-			rep.Failed++
-		}
-		if r.Error != "" {
-			errs++
+// checkTarget is the target URL (--target, else the policy's), its origin
+// and path; tgt is "" when there is none, with the exit code and error.
+func checkTarget(f checkFlags, pol *policy.Policy, stderr io.Writer) (tgt, origin, path string, code int, err error) {
+	tgt = pol.Target
+	if f.target != "" {
+		tgt = f.target
+		if err := policy.CheckTarget(tgt); err != nil {
+			return "", "", "", exitUsage, usageError{"--target: " + err.Error()}
 		}
 	}
-	w := c.stdout
-	if c.out != "" {
-		f, err := os.Create(c.out)
+	if tgt == "" {
+		fmt.Fprintf(stderr, "corslab: %s: no target: add 'target: http://127.0.0.1:PORT/path' to the policy or give --target URL\n", pol.File)
+		return "", "", "", exitUsage, nil
+	}
+	origin, path, err = policy.Target(tgt)
+	if err != nil {
+		return "", "", "", exitUsage, usageError{err.Error()}
+	}
+	return tgt, origin, path, exitOK, nil
+}
+
+// writeCheckReport writes the report in the chosen format to --out or
+// stdout; a check that could not run in full still writes one, with the
+// error in it.
+func writeCheckReport(f checkFlags, stdout, stderr io.Writer, rep report.PolicyCheck) error {
+	w := stdout
+	if f.out != "" {
+		file, err := os.Create(f.out)
 		if err != nil {
-			return exitUsage, usageError{fmt.Sprintf("--out: %v", err)}
+			fmt.Fprintf(stderr, "corslab: --out: %v\n", err)
+			return fmt.Errorf("--out: %w", err)
 		}
-		defer f.Close()
-		w = f
+		defer file.Close()
+		w = file
 	}
 	var err error
-	switch c.format {
+	switch f.format {
 	case "json":
 		err = report.CheckJSON(w, rep)
 	case "junit":
@@ -164,30 +234,29 @@ func (c *checkRun) finish(results []policy.Result) (int, error) {
 	case "html":
 		err = report.CheckHTML(w, rep)
 	default:
+		if rep.Error != "" && len(rep.Results) == 0 && f.out == "" {
+			return nil // the error alone goes to stderr
+		}
 		err = report.CheckText(w, rep)
 	}
 	if err != nil {
-		return exitUnobserved, fmt.Errorf("writing the report: %w", err)
+		return fmt.Errorf("writing the report: %w", err)
 	}
-	if rep.Failed > 0 && (w != c.stdout || c.format != "text") {
-		fmt.Fprintf(c.stderr, "corslab: %d of %d probes do not match the policy\n", rep.Failed, len(results))
-	}
-	switch {
-	case errs > 0:
-		return exitUnobserved, nil
-	case rep.Failed > 0:
-		return exitMismatch, nil
-	}
-	return exitOK, nil
+	return nil
 }
 
-// notProbed gives each probe the verdict error with reason.
-func notProbed(probes []policy.Probe, reason string) []policy.Result {
-	out := make([]policy.Result, 0, len(probes))
-	for _, p := range probes {
-		out = append(out, policy.Judge(p, nil, errors.New(reason)))
+// textWidth is the width the text report fits: the terminal's, else
+// $COLUMNS, else 120.
+func textWidth(w io.Writer) int {
+	if f, ok := w.(*os.File); ok {
+		if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil && ws.Col > 0 {
+			return int(ws.Col)
+		}
 	}
-	return out
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 20 {
+		return n
+	}
+	return 120
 }
 
 // withoutTargetOrigin drops the probes whose page shares the target's host
@@ -209,24 +278,30 @@ func withoutTargetOrigin(probes []policy.Probe, target string) (keep, skipped []
 }
 
 // reachable dials the target, then asks it for the resource, so an absent
-// server is named before any probe runs.
+// server is named before any probe runs. localhost and *.localhost are
+// loopback without asking DNS, as the browser maps them
+// (https://url.spec.whatwg.org/#host-parsing keeps the name; Chromium and
+// the lab's host rules send *.localhost to 127.0.0.1): no query leaves the
+// machine.
 func reachable(ctx context.Context, target string) error {
 	u, err := url.Parse(target)
 	if err != nil {
 		return err
 	}
-	host := u.Host
-	if u.Port() == "" {
-		port := "80"
+	port := u.Port()
+	if port == "" {
+		port = "80"
 		if u.Scheme == "https" {
 			port = "443"
 		}
-		host = net.JoinHostPort(u.Hostname(), port)
 	}
+	host := net.JoinHostPort(u.Hostname(), port)
 	dctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(dctx, "tcp", host)
+	dial := func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return dialLoopback(ctx, u.Hostname(), port)
+	}
+	conn, err := dial(dctx, "tcp", host)
 	if err != nil {
 		return fmt.Errorf("nothing answers on %s: %w", host, unwrapOp(err))
 	}
@@ -238,12 +313,33 @@ func reachable(ctx context.Context, target string) error {
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	client := &http.Client{Transport: &http.Transport{DialContext: dial, Proxy: nil}}
+	defer client.CloseIdleConnections()
+	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("%s accepts connections but does not answer HTTP: %w", host, err)
 	}
 	resp.Body.Close()
 	return nil
+}
+
+// dialLoopback connects to host:port, where host is localhost or a name
+// under .localhost (dialled on 127.0.0.1, then ::1, never looked up) or a
+// loopback address.
+func dialLoopback(ctx context.Context, host, port string) (net.Conn, error) {
+	var d net.Dialer
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	if h != "localhost" && !strings.HasSuffix(h, ".localhost") {
+		return d.DialContext(ctx, "tcp", net.JoinHostPort(host, port))
+	}
+	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort("127.0.0.1", port))
+	if err == nil {
+		return conn, nil
+	}
+	if c6, err6 := d.DialContext(ctx, "tcp", net.JoinHostPort("::1", port)); err6 == nil {
+		return c6, nil
+	}
+	return nil, err
 }
 
 func unwrapOp(err error) error {

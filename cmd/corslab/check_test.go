@@ -1,7 +1,14 @@
 package main
 
 import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/corslab/corslab/policy"
 )
@@ -38,4 +45,35 @@ func names(ps []policy.Probe) string {
 		s += p.Name
 	}
 	return s
+}
+
+// TestReachableLocalhostNames: *.localhost targets are dialled on
+// loopback, as the browser maps them, without asking DNS (which here, as
+// on many machines, knows no such name).
+func TestReachableLocalhostNames(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
+	for _, host := range []string{"localhost", "api.localhost", "corslab-no-such-name.localhost"} {
+		target := "http://" + net.JoinHostPort(host, port) + "/api"
+		if err := reachable(context.Background(), target); err != nil {
+			t.Errorf("%s: %v", target, err)
+		}
+	}
+}
+
+// TestCheckFlags: bad bounds are refused, not silently replaced.
+func TestCheckFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--policy", "p.yaml", "--timeout", "0"},
+		{"--policy", "p.yaml", "--deadline", "-5s"},
+	} {
+		if _, err := parseCheckFlags(args, io.Discard); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+	f, err := parseCheckFlags([]string{"--policy", "p.yaml"}, io.Discard)
+	if err != nil || f.deadline < defaultDeadline || f.deadline > 6*defaultDeadline || f.timeout != 5*time.Second {
+		t.Errorf("defaults %+v, %v", f, err)
+	}
 }
