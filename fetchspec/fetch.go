@@ -99,7 +99,7 @@ func (f *Fetcher) mainFetchByTainting(request *Request) *Response {
 		// network error.
 		t.add(alg, anchor, "12", Failed, request.CurrentURL().String(), "a CORS request must go to an http(s) URL")
 		return NetworkError(t.last())
-	case request.UseCORSPreflight || request.UnsafeRequest && (!IsCORSSafelistedMethod(request.Method) || len(CORSUnsafeRequestHeaderNames(request.HeaderList)) > 0):
+	case NeedsCORSPreflight(request):
 		// request's use-CORS-preflight flag is set, or its unsafe-request flag
 		// is set and either its method is not a CORS-safelisted method or
 		// CORS-unsafe request-header names with its header list is not empty:

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/corslab/corslab/fetchspec"
 	"github.com/corslab/corslab/harness"
 	"github.com/corslab/corslab/scenarios"
 	"github.com/corslab/corslab/servers"
@@ -194,7 +195,7 @@ func newStepStory(st scenarios.Step, sr harness.StepResult) StepStory {
 	ss.Passed = sr.Error == "" && len(sr.Mismatches) == 0
 	o := sr.Observed
 	r := st.Request
-	method := harness.NormalizeMethod(r.Method)
+	method := fetchspec.NormalizeMethod(r.Method)
 	if method == "" {
 		method = "GET"
 	}
@@ -588,7 +589,7 @@ func statusLabel(m *harness.Message) string {
 func preflightReason(req *harness.Message, r scenarios.Request) string {
 	m := headerValue(req.Headers, "Access-Control-Request-Method")
 	var reasons []string
-	if m != "" && !harness.IsSafelistedMethod(m) {
+	if m != "" && !fetchspec.IsCORSSafelistedMethod(fetchspec.NormalizeMethod(m)) {
 		reasons = append(reasons, m+" is not a CORS-safelisted method")
 	}
 	var plain []string
@@ -632,10 +633,10 @@ func noPreflightReason(o *harness.Observation, r scenarios.Request, method strin
 	case o.PreflightCached:
 		return "No preflight goes out, although the request needs one (" + needReasons(r, method) + "): Chromium answers it from its preflight cache, filled by an earlier preflight's Access-Control-Max-Age."
 	}
-	if harness.NeedsPreflight(method, r.Headers) && o.Outcome == scenarios.OutcomeAllowed {
+	if fetchspec.MethodAndHeadersNeedPreflight(method, r.Headers) && o.Outcome == scenarios.OutcomeAllowed {
 		return "No preflight was seen, although by the Fetch rules the request needs one (" + needReasons(r, method) + ")."
 	}
-	if harness.NeedsPreflight(method, r.Headers) {
+	if fetchspec.MethodAndHeadersNeedPreflight(method, r.Headers) {
 		return "No preflight goes out."
 	}
 	s := "No preflight: " + method + " is a CORS-safelisted method"
@@ -649,10 +650,10 @@ func noPreflightReason(o *harness.Observation, r scenarios.Request, method strin
 
 func needReasons(r scenarios.Request, method string) string {
 	var reasons []string
-	if !harness.IsSafelistedMethod(method) {
+	if !fetchspec.IsCORSSafelistedMethod(fetchspec.NormalizeMethod(method)) {
 		reasons = append(reasons, method+" is not safelisted")
 	}
-	for _, n := range harness.UnsafeHeaderNames(r.Headers) {
+	for _, n := range fetchspec.CORSUnsafeRequestHeaderNames(headerList(r.Headers)) {
 		reasons = append(reasons, pageSpelling(headerNames(r.Headers), n)+" is not safelisted")
 	}
 	return strings.Join(reasons, ", ")
@@ -738,7 +739,7 @@ func preflightChecks(l leg, o *harness.Observation, method string, creds, failed
 	}
 	allowM := joinedValues(h, "Access-Control-Allow-Methods")
 	switch {
-	case harness.IsSafelistedMethod(reqMethod):
+	case fetchspec.IsCORSSafelistedMethod(fetchspec.NormalizeMethod(reqMethod)):
 		add("methods", reqMethod+" is safelisted: it need not be listed", true)
 	case hasToken(allowM, reqMethod):
 		add("methods", reqMethod+" is listed in Access-Control-Allow-Methods", true)
@@ -1181,7 +1182,7 @@ func Replay(ctx context.Context, lab *servers.Lab, sc scenarios.Scenario, timeou
 	prefix := lab.Register(sc.Name, sc.StepServer(st))
 	defer lab.Forget(prefix)
 	d := r.WithDefaults()
-	method := harness.NormalizeMethod(d.Method)
+	method := fetchspec.NormalizeMethod(d.Method)
 	out := &Outside{Method: method, URL: lab.Origin(d.Target) + prefix + d.Path, Body: r.Body}
 	if origin := lab.Origin(st.Page); origin != "" {
 		out.Headers = append(out.Headers, [2]string{"Origin", origin})
@@ -1296,4 +1297,15 @@ func snippet(s string) string {
 		s = s[:77] + "…"
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// headerList is the page's headers as a header list, one line per value.
+func headerList(h scenarios.Headers) fetchspec.HeaderList {
+	var l fetchspec.HeaderList
+	for _, x := range h {
+		for _, v := range x.Values {
+			l = append(l, fetchspec.Header{Name: x.Name, Value: v})
+		}
+	}
+	return l
 }
