@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/corslab/corslab/fetchspec"
 	"github.com/corslab/corslab/scenarios"
 )
 
@@ -25,6 +26,7 @@ func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
 		}
 		defer s.clearJar(ctx, sc)
 	}
+	preds := fetchspec.Predict(sc, s.ModelEnv(prefix))
 	for i, st := range sc.RequestSteps() {
 		if d := st.After.D(); d > 0 {
 			select {
@@ -34,6 +36,9 @@ func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
 		}
 		s.Lab.Configure(prefix, sc.StepServer(st))
 		sr := s.step(ctx, prefix, sc, st, cookies)
+		if sr.Error == "" && sr.Observed != nil && i < len(preds) {
+			sr.Model = newModelVerdict(&preds[i], sr.Observed)
+		}
 		if sr.Error != "" && len(sc.Steps) > 0 {
 			sr.Error = fmt.Sprintf("step %d: %s", i+1, sr.Error)
 		}

@@ -108,6 +108,7 @@ func Text(w io.Writer, r Run) error {
 		for _, m := range res.Mismatches {
 			fmt.Fprintf(w, "    %s\n", m)
 		}
+		writeModelMarks(w, res)
 	}
 	s := r.Summarize()
 	if s.Errors > 0 {
@@ -115,6 +116,22 @@ func Text(w io.Writer, r Run) error {
 	}
 	_, err := fmt.Fprintf(w, "%d passed, %d failed\n", s.Passed, s.Failed+s.Errors)
 	return err
+}
+
+// writeModelMarks marks where what the browser did disagrees with the Fetch
+// standard: "≠ standard: …" per disagreement, said to be as marked when the
+// scenario records a divergence, and a wrong mark named.
+func writeModelMarks(w io.Writer, res harness.Result) {
+	d := res.ModelDisagreements()
+	if res.Scenario.Divergence && len(d) > 0 {
+		fmt.Fprintf(w, "    ≠ departs from the Fetch standard, as marked (divergence):\n")
+	}
+	for _, m := range d {
+		fmt.Fprintf(w, "    ≠ standard: %s\n", m)
+	}
+	if e := res.DivergenceMarkError(); e != "" {
+		fmt.Fprintf(w, "    ≠ wrong mark: %s\n", strings.SplitN(e, "\n", 2)[0])
+	}
 }
 
 // Document is the JSON report; its shape is a public contract.
@@ -136,10 +153,13 @@ type ScenarioResult struct {
 	Error      string               `json:"error"`
 	Expected   scenarios.Expect     `json:"expected"`
 	Observed   *harness.Observation `json:"observed"`
-	Steps      []harness.StepResult `json:"steps,omitempty"`
-	Ms         float64              `json:"ms"`
-	Lesson     string               `json:"lesson,omitempty"`
-	Spec       string               `json:"spec,omitempty"`
+	// Model is the last step's differential verdict against the Fetch
+	// standard; each of Steps has its own.
+	Model  *harness.ModelVerdict `json:"model,omitempty"`
+	Steps  []harness.StepResult  `json:"steps,omitempty"`
+	Ms     float64               `json:"ms"`
+	Lesson string                `json:"lesson,omitempty"`
+	Spec   string                `json:"spec,omitempty"`
 }
 
 // NewDocument builds the JSON report of a run.
@@ -154,6 +174,7 @@ func NewDocument(r Run) Document {
 		}
 		if len(res.Steps) > 0 {
 			sr.Expected = res.Steps[len(res.Steps)-1].Expect
+			sr.Model = res.Steps[len(res.Steps)-1].Model
 		}
 		if len(res.Scenario.Steps) > 0 {
 			sr.Steps = res.Steps
