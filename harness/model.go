@@ -137,8 +137,8 @@ type ModelVerdict struct {
 	Disagreements []string `json:"disagreements"`
 }
 
-// newModelVerdict compares a prediction with an observation.
-func newModelVerdict(p *fetchspec.StepPrediction, o *Observation) *ModelVerdict {
+// NewModelVerdict compares a prediction with an observation (ModelDisagreements).
+func NewModelVerdict(p *fetchspec.StepPrediction, o *Observation) *ModelVerdict {
 	d := ModelDisagreements(p, o)
 	if d == nil {
 		d = []string{}

@@ -122,17 +122,17 @@ func TestDivergenceMarkError(t *testing.T) {
 	}
 }
 
-// newModelVerdict agrees exactly when there is nothing to report, and
+// NewModelVerdict agrees exactly when there is nothing to report, and
 // carries the model's trace.
 func TestNewModelVerdict(t *testing.T) {
 	p := predictFor(t, "simple-get-exact-origin")
-	v := newModelVerdict(&p, observationFor(p))
+	v := NewModelVerdict(&p, observationFor(p))
 	if !v.Agrees || len(v.Disagreements) != 0 || len(v.Trace) == 0 {
 		t.Fatalf("the standard's own observation: %+v", v)
 	}
 	o := observationFor(p)
 	o.Preflight = true
-	if v := newModelVerdict(&p, o); v.Agrees || !strings.Contains(strings.Join(v.Disagreements, "\n"), "preflight: standard false, observed true") {
+	if v := NewModelVerdict(&p, o); v.Agrees || !strings.Contains(strings.Join(v.Disagreements, "\n"), "preflight: standard false, observed true") {
 		t.Fatalf("a preflight the standard does not send: %+v", v.Disagreements)
 	}
 }

@@ -37,7 +37,7 @@ func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
 		s.Lab.Configure(prefix, sc.StepServer(st))
 		sr := s.step(ctx, prefix, sc, st, cookies)
 		if sr.Error == "" && sr.Observed != nil && i < len(preds) {
-			sr.Model = newModelVerdict(&preds[i], sr.Observed)
+			sr.Model = NewModelVerdict(&preds[i], sr.Observed)
 		}
 		if sr.Error != "" && len(sc.Steps) > 0 {
 			sr.Error = fmt.Sprintf("step %d: %s", i+1, sr.Error)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/corslab/corslab/fetchspec"
 	"github.com/corslab/corslab/harness"
 	"github.com/corslab/corslab/scenarios"
 	"github.com/corslab/corslab/servers"
@@ -35,9 +36,22 @@ func blockedPost() harness.Result {
 			}},
 			{Kind: "response", Line: "HTTP/1.1 200 OK", Status: 200, Headers: [][2]string{{"Content-Length", "4"}, {"Content-Type", "text/plain"}}},
 		},
-		Requests: []servers.Entry{{Origin: "bar", Method: "POST", Path: "/r/x-1/transfer", Host: "bar.localhost:41002", Headers: http.Header{"Origin": {testFoo}}, Status: 200}},
+		Requests: []servers.Entry{{Origin: "bar", Method: "POST", Path: "/r/x-1/transfer", Host: "bar.localhost:41002", Headers: http.Header{"Origin": {testFoo}, "Accept": {"*/*"}, "Content-Type": {"application/x-www-form-urlencoded"}, "Content-Length": {"3"}}, Status: 200}},
 	}
-	return harness.Result{Scenario: sc, Verdict: harness.Pass, Steps: []harness.StepResult{{Expect: sc.Expect, Observed: o}}}
+	return withModel(harness.Result{Scenario: sc, Verdict: harness.Pass, Steps: []harness.StepResult{{Expect: sc.Expect, Observed: o}}})
+}
+
+// withModel sets each step beside the Fetch standard's prediction, as a run
+// does (the test origins' ports, the scenario under /r/x-1).
+func withModel(res harness.Result) harness.Result {
+	env := fetchspec.Env{Origins: fetchspec.LabOrigins{Foo: 41001, Bar: 41002, Baz: 41003}, Prefix: "/r/x-1", MaxAgeCap: fetchspec.ChromiumMaxAgeCap}
+	preds := fetchspec.Predict(res.Scenario, env)
+	for i := range res.Steps {
+		if i < len(preds) && res.Steps[i].Observed != nil {
+			res.Steps[i].Model = harness.NewModelVerdict(&preds[i], res.Steps[i].Observed)
+		}
+	}
+	return res
 }
 
 func TestExplainBlockedAsExpected(t *testing.T) {
@@ -52,17 +66,21 @@ func TestExplainBlockedAsExpected(t *testing.T) {
 			opt:  ExplainOptions{},
 			want: []string{
 				"① The page on " + testFoo + " calls fetch('" + testURL + "', {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'}, body: 'a=1'})",
-				"No preflight: POST is a CORS-safelisted method",
+				"· main fetch step 12: a CORS request with a safelisted method and headers: no preflight <https://fetch.spec.whatwg.org/#concept-main-fetch>",
+				"② No preflight goes out.",
 				"POST /r/x-1/transfer HTTP/1.1",
 				"Origin: " + testFoo,
 				"(2 more headers; --all-headers shows them)",
-				"✗ no Access-Control-Allow-Origin",
+				"The Fetch standard checks the answer: it fails at CORS check step 2, so the page may not read it",
+				"✗ CORS check step 2: the response must carry Access-Control-Allow-Origin (null is not `null`) [no Access-Control-Allow-Origin header] <https://fetch.spec.whatwg.org/#concept-cors-check>",
+				"Standard: The Fetch standard fails this at CORS check step 2",
+				"Chromium's reason: MissingAllowOriginHeader",
 				"Verdict ✓ (expected): blocked, as expected, because no Access-Control-Allow-Origin — Chromium says: \"Access to fetch at",
 				"bar received the POST and answered 200: the server did the work",
 				"Fix (only if bar means to let " + testFoo + " read this): Have bar send, with its 200 answer, `Access-Control-Allow-Origin: " + testFoo + "`",
 				"Spec: https://fetch.spec.whatwg.org/#cors-check",
 			},
-			notWant: []string{"User-Agent", "\033["},
+			notWant: []string{"User-Agent", "\033[", "Differs"},
 		},
 		{
 			name:    "all headers",

@@ -241,7 +241,7 @@ func writeStepHTML(b *strings.Builder, ss StepStory, req scenarios.Request) {
 		if len(beat.Checks) > 0 {
 			b.WriteString("<ul class=\"checks\">")
 			for _, c := range beat.Checks {
-				sym := map[string]string{CheckOK: "✓", CheckFail: "✗", CheckSkip: "·"}[c.State]
+				sym := map[string]string{CheckOK: "✓", CheckFail: "✗", CheckNote: "·"}[c.State]
 				fmt.Fprintf(b, "<li class=\"%s\">%s %s</li>", esc(c.State), sym, esc(c.Text))
 			}
 			b.WriteString("</ul>")
@@ -347,7 +347,7 @@ func sequenceSVG(ss StepStory) string {
 			x := laneX["chromium"]
 			marks := ""
 			for _, c := range beat.Checks {
-				marks += map[string]string{CheckOK: "✓", CheckFail: "✗", CheckSkip: "·"}[c.State]
+				marks += map[string]string{CheckOK: "✓", CheckFail: "✗", CheckNote: "·"}[c.State]
 			}
 			cls := "note"
 			label := "CORS check " + marks
