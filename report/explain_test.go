@@ -175,3 +175,54 @@ func TestExplainHarnessError(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainTellsTheDivergence: where the browser lets through what the
+// standard fails, the story says so from the model's diff, naming the
+// failing step; the fix is given for browsers that follow the standard.
+func TestExplainTellsTheDivergence(t *testing.T) {
+	var sc scenarios.Scenario
+	all, err := scenarios.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range all {
+		if s.Name == "wildcard-allow-headers-authorization" {
+			sc = s
+		}
+	}
+	if sc.Name == "" {
+		t.Fatal("no wildcard-allow-headers-authorization in the catalog")
+	}
+	// What Chromium 156 did: the preflight passes, the actual GET is read.
+	url := "http://bar.localhost:41002/r/x-1/"
+	o := &harness.Observation{Page: testFoo, URL: url, Outcome: scenarios.OutcomeAllowed, Status: 200, ResponseType: "cors", Preflight: true, ReachedServer: true,
+		Exchange: []harness.Message{
+			{Kind: "preflight request", Line: "OPTIONS /r/x-1/ HTTP/1.1", URL: url, Headers: [][2]string{{"Host", "bar.localhost:41002"}, {"Origin", testFoo}, {"Access-Control-Request-Method", "GET"}, {"Access-Control-Request-Headers", "authorization"}}},
+			{Kind: "preflight response", Line: "HTTP/1.1 204 No Content", Status: 204, Headers: [][2]string{{"Access-Control-Allow-Origin", testFoo}, {"Access-Control-Allow-Headers", "*"}}},
+			{Kind: "request", Line: "GET /r/x-1/ HTTP/1.1", URL: url, Headers: [][2]string{{"Host", "bar.localhost:41002"}, {"Origin", testFoo}}},
+			{Kind: "response", Line: "HTTP/1.1 200 OK", Status: 200, Headers: [][2]string{{"Access-Control-Allow-Origin", testFoo}}},
+		}}
+	res := withModel(harness.Result{Scenario: sc, Verdict: harness.Pass, Steps: []harness.StepResult{{Expect: sc.Expect, Observed: o}}})
+	var b bytes.Buffer
+	if err := Explain(&b, res, ExplainOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, w := range []string{
+		"≠ Differs: The Fetch standard fails this at CORS-preflight fetch step 7.6 because Authorization must be listed by name: `*` never covers it [Access-Control-Allow-Headers: *]; Chromium let it through. The scenario records this departure (divergence).",
+		`≠ outcome: standard "blocked (CORS-preflight fetch step 7.6)", observed allowed`,
+		"✗ CORS-preflight fetch step 7.6: Authorization must be listed by name",
+		"Fix (for browsers that follow the Fetch standard): Have bar answer OPTIONS with `Access-Control-Allow-Headers: *, Authorization`",
+	} {
+		if !strings.Contains(out, w) {
+			t.Errorf("lacks %q:\n%s", w, out)
+		}
+	}
+	// Unmarked, the same diff is a finding.
+	res.Scenario.Divergence = false
+	b.Reset()
+	Explain(&b, res, ExplainOptions{})
+	if !strings.Contains(b.String(), "not marked as a divergence") {
+		t.Errorf("an unmarked disagreement is not called out:\n%s", b.String())
+	}
+}

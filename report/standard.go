@@ -234,7 +234,7 @@ func engineReason(o *harness.Observation) string {
 	}
 	r := o.CorsError
 	if o.FailedParameter != "" {
-		r += ", " + fmt.Sprintf("%q", o.FailedParameter)
+		r += " (" + o.FailedParameter + ")"
 	}
 	return r
 }

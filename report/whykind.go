@@ -1,6 +1,8 @@
 package report
 
 import (
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/corslab/corslab/fetchspec"
@@ -66,16 +68,20 @@ func stepFailure(s fetchspec.Step, preflightStatus int) failure {
 		return failOriginWildcard
 	case "CORS check 4":
 		switch {
-		case strings.Contains(s.Saw, " | ") || strings.Contains(s.Subject, ","):
+		case strings.Contains(s.Saw, " | ") || strings.ContainsAny(s.Subject, ", "):
 			return failOriginMultiple
-		case s.Subject != "null" && !strings.Contains(s.Subject, "://"):
+		case !looksLikeOrigin(s.Subject):
 			return failOriginInvalid
 		}
 		return failOriginMismatch
 	case "CORS check 7":
 		return failCredentials
 	case "CORS-preflight fetch 7":
-		if preflightStatus >= 300 && preflightStatus < 400 || strings.HasPrefix(s.Saw, "HTTP/1.1 3") {
+		status := preflightStatus
+		if f := strings.Fields(s.Saw); status == 0 && len(f) > 1 {
+			status, _ = strconv.Atoi(f[1])
+		}
+		if fetchspec.IsRedirectStatus(status) {
 			return failPreflightRedirect
 		}
 		return failStatus
@@ -154,4 +160,15 @@ func sawValue(saw string) string {
 		return ""
 	}
 	return v
+}
+
+// looksLikeOrigin reports whether an Access-Control-Allow-Origin value reads
+// as one origin (or null), so that failing to match it is a mismatch rather
+// than a value that is no origin at all.
+func looksLikeOrigin(v string) bool {
+	if v == "null" {
+		return true
+	}
+	u, err := url.Parse(v)
+	return err == nil && u.Scheme != "" && u.Host != "" && !strings.ContainsAny(v, `;"'<>`)
 }
