@@ -43,7 +43,9 @@ var requestHeaders = []scenarios.Header{
 	h("Range", "bytes=-5"),
 }
 
-func h(name, value string) scenarios.Header { return scenarios.Header{Name: name, Values: []string{value}} }
+func h(name, value string) scenarios.Header {
+	return scenarios.Header{Name: name, Values: []string{value}}
+}
 
 // Generate returns case i of a run: a random valid scenario, one request
 // (sometimes the same request twice, to reach the preflight cache) to bar,
