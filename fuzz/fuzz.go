@@ -25,7 +25,7 @@ type Options struct {
 	Count int
 	Seed  uint64
 	// MaxShrinkRuns bounds the browser runs spent shrinking one finding;
-	// default 24.
+	// default 60.
 	MaxShrinkRuns int
 	// Progress, if not nil, is called after each case.
 	Progress func(i int, sc scenarios.Scenario, disagreements []string)
@@ -67,7 +67,7 @@ func (r Report) CasesPerSecond() float64 {
 // first case of each kind of disagreement (its Signature).
 func Run(ctx context.Context, run Runner, opt Options) Report {
 	if opt.MaxShrinkRuns <= 0 {
-		opt.MaxShrinkRuns = 24
+		opt.MaxShrinkRuns = 60
 	}
 	start := time.Now()
 	var rep Report
