@@ -8,6 +8,7 @@
 //	corslab predict [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json]
 //	corslab lint --policy FILE [--format text|json]
 //	corslab fuzz [--count N] [--seed S] [--out DIR]
+//	corslab serve [--addr 127.0.0.1:8080] [--open]
 //
 // Exit codes: 0 every scenario passed, 1 a mismatch or a scenario error,
 // 2 bad usage or a bad scenario or policy file, 3 no usable browser (or, for
@@ -51,6 +52,7 @@ Usage:
               [--foo-port N] [--bar-port N] [--baz-port N] [--max-age-cap SECONDS]
   corslab lint --policy FILE [--format text|json]
   corslab fuzz [--count N] [--seed S] [--out DIR] [--shrink-runs N]
+  corslab serve [--addr 127.0.0.1:8080] [--open] [--browser PATH]
 
 Commands:
   list    list the scenarios (the built-in catalog, or the --file ones)
@@ -68,6 +70,8 @@ Commands:
   fuzz    random valid scenarios run in Chromium and in the Fetch model; each
           kind of disagreement shrunk and written to --out DIR as a scenario
           file (exit 1 when something disagrees)
+  serve   the playground: a local page where you edit both sides of an
+          exchange and run it in your own browser and headless (Ctrl-C stops)
 
 Exit codes: 0 all passed, 1 a mismatch or a scenario error, 2 bad usage or
 a bad scenario or policy file, 3 no usable browser (check: target not
@@ -101,11 +105,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = cmdLint(args[1:], stdout)
 	case "fuzz":
 		code, err = cmdFuzz(ctx, args[1:], stdout, stderr)
+	case "serve":
+		code, err = cmdServe(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = usageError{fmt.Sprintf("unknown command %q (want list, run, explain, check, predict, lint or fuzz)", args[0])}
+		err = usageError{fmt.Sprintf("unknown command %q (want list, run, explain, check, predict, lint, fuzz or serve)", args[0])}
 	}
 	if err == nil {
 		return code
