@@ -226,3 +226,42 @@ func TestExplainTellsTheDivergence(t *testing.T) {
 		t.Errorf("an unmarked disagreement is not called out:\n%s", b.String())
 	}
 }
+
+// The text report marks what disagrees with the standard: as marked for a
+// divergence, and a wrong mark named.
+func TestTextMarksDisagreements(t *testing.T) {
+	differ := &harness.ModelVerdict{Disagreements: []string{"preflight: standard true, observed false"}}
+	agree := &harness.ModelVerdict{Agrees: true, Disagreements: []string{}}
+	tests := []struct {
+		name    string
+		marked  bool
+		model   *harness.ModelVerdict
+		want    []string
+		notWant []string
+	}{
+		{"agrees", false, agree, nil, []string{"≠"}},
+		{"marked and differs", true, differ, []string{"≠ departs from the Fetch standard, as marked (divergence)", "≠ standard: preflight: standard true, observed false"}, []string{"wrong mark"}},
+		{"unmarked and differs", false, differ, []string{"≠ standard: preflight: standard true, observed false", "≠ wrong mark: x is not marked divergence"}, []string{"as marked"}},
+		{"marked and agrees", true, agree, []string{"≠ wrong mark: x is marked divergence, yet"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := harness.Result{Scenario: scenarios.Scenario{Name: "x", Divergence: tt.marked}, Verdict: harness.Pass,
+				Steps: []harness.StepResult{{Observed: &harness.Observation{Outcome: "allowed"}, Model: tt.model}}}
+			var b bytes.Buffer
+			if err := Text(&b, Run{Results: []harness.Result{res}}); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("lacks %q:\n%s", w, b.String())
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(b.String(), w) {
+					t.Errorf("has %q:\n%s", w, b.String())
+				}
+			}
+		})
+	}
+}

@@ -58,8 +58,9 @@ Commands:
   list    list the scenarios (the built-in catalog, or the --file ones)
   run     run scenarios in headless Chromium and compare with their expectations
   explain run scenarios and tell the whole exchange: the messages on the wire,
-          Chromium's checks, the verdict, why, the fix, and the same request
-          sent from outside a browser
+          the Fetch standard's steps beside each answer, where Chromium
+          departs, the verdict, why, the fix, and the same request sent from
+          outside a browser
   check   derive probes from a CORS policy file and run them in Chromium
           against a running server
   predict what a browser that follows the Fetch standard does with each
