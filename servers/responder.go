@@ -31,8 +31,8 @@ func (l *Lab) serveLab(x *exchange) bool {
 	return false
 }
 
-// serveApp answers on foo's listener: the lab's own paths as serveLab does,
-// everything else with Options.App.
+// serveApp answers on a page listener (foo, baz): the lab's own paths as
+// serveLab does, everything else with Options.App.
 func (l *Lab) serveApp(x *exchange) bool {
 	switch p := pathOf(x.req.target); {
 	case p == "/" || p == "/favicon.ico" || strings.HasPrefix(p, "/__corslab/") || strings.HasPrefix(p, "/r/"):
