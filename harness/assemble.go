@@ -118,6 +118,7 @@ func fillFromBrowser(o *Observation, v engine.View, caps engine.Capabilities) (p
 		}
 	}
 	fillFromIssues(o, v.Issues)
+	fillLocalNetwork(o, v)
 	o.Console = consoleLine(v.Console)
 	browserSides(o, caps)
 	return preflight
@@ -127,6 +128,12 @@ func fillFromBrowser(o *Observation, v engine.View, caps engine.Capabilities) (p
 // one, and lists the warnings.
 func fillFromIssues(o *Observation, issues []engine.Issue) {
 	for _, is := range issues {
+		if is.Provisional {
+			// Filed before the browser's decision (a Local Network Access
+			// denial raised for a request it then let through): no verdict.
+			o.Issues = append(o.Issues, is.Kind+" (provisional, not a verdict): "+is.Reason)
+			continue
+		}
 		if o.CorsError == "" && !is.Warning {
 			o.CorsError, o.FailedParameter = is.Reason, is.Parameter
 		}

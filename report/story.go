@@ -192,7 +192,7 @@ func (b *stepBuilder) whyInput() WhyInput {
 	in := WhyInput{
 		CorsError: o.CorsError, FailedParameter: o.FailedParameter, PageOrigin: o.Page, Page: o.Page, Method: b.method,
 		PageHeaders: headerNames(r.Headers), PageValues: map[string]string{}, Credentials: r.Credentials == "include",
-		Mode: r.Mode, Redirect: r.Redirect, URL: o.URL,
+		Mode: r.Mode, Redirect: r.Redirect, URL: o.URL, TargetSpace: targetSpace(o),
 	}
 	in.Failure, in.InPreflight = b.m.failure()
 	for _, h := range r.Headers {
@@ -230,6 +230,9 @@ func (b *stepBuilder) preflightBeats(pre []leg) {
 		b.ss.Beats = append(b.ss.Beats, beat)
 		if l.resp == nil {
 			nb := Beat{From: "bar", Title: "bar's answer to the preflight never reached the browser's CORS check"}
+			if lnaErrors[b.o.CorsError] && l.journal == nil {
+				nb.Title = "bar never receives the preflight: Local Network Access stops it after the connection, before its first byte"
+			}
 			if l.journal != nil && l.journal.Status != 0 {
 				nb.Title = fmt.Sprintf("bar answered %d (from bar's journal; the browser reported no answer)", l.journal.Status)
 			}
@@ -316,7 +319,10 @@ func (b *stepBuilder) actualBeats(act []leg) int {
 func (b *stepBuilder) notSentBeats(preflights int) {
 	o := b.o
 	nb := Beat{From: "chromium", Failed: true, Title: fmt.Sprintf("The actual %s is never sent: bar's journal has no %s for this path.", b.method, b.method)}
+	lna, isLNA := lnaBeat(o, b.method)
 	switch {
+	case isLNA:
+		nb = lna
 	case o.CorsError != "" && !IsPreflightError(o.CorsError) && len(o.Exchange) > 0:
 		// A check failed on an answer bar never gave for this request: the
 		// browser took it from its HTTP cache.

@@ -85,6 +85,9 @@ type WhyInput struct {
 	// check (the actual response or a redirect), when one was observed.
 	Response       [][2]string
 	ResponseStatus int
+	// TargetSpace is the target's address space for Local Network Access
+	// (loopback, local), when known.
+	TargetSpace string
 }
 
 // WhyFix is the plain explanation of a CORS error and its concrete fix.
@@ -370,22 +373,15 @@ func why(in WhyInput, k failure, pre bool, p string) WhyFix {
 		}
 	case failPrivateNetwork:
 		return WhyFix{
-			Why:   "The request goes from a more public network to a more private one, and bar's preflight answer does not opt in to that (Private Network Access).",
-			Fix:   []string{"Have bar answer OPTIONS with `Access-Control-Allow-Private-Network: true`."},
-			Check: "headers", Short: "no private-network opt-in",
+			Why:   "The request goes from a more public network to a more private one, and bar's preflight answer did not opt in (Private Network Access, in older Chromium versions).",
+			Fix:   []string{"Newer Chromium replaced this with Local Network Access: the user's permission decides, no header does. Serve the page over https and have the user allow local network access."},
+			Check: "headers", Short: "no private-network opt-in (old Chromium)",
 		}
-	case failLocalInsecure:
-		return WhyFix{
-			Why:   "A page that is not a secure context may not make requests to the local network (Local Network Access).",
-			Fix:   []string{"Serve the page over https (a secure context); then the browser can ask the user for local-network access."},
-			Check: "request", Short: "insecure page to the local network",
-		}
-	case failLocalDenied:
-		return WhyFix{
-			Why:   "The request goes to the local network, and the browser's Local Network Access rules (permission or request options) did not let it through.",
-			Fix:   []string{"Serve the page over https, let the user grant local-network access, and mark the fetch with targetAddressSpace: 'local'."},
-			Check: "request", Short: "local network access denied",
-		}
+	case failLocalInsecure, failLocalDenied:
+		// Local Network Access is not the Fetch standard's: the browser's
+		// reason is all there is (lnaWhy reads it).
+		wf, _ := lnaWhy(in)
+		return wf
 	}
 	return WhyFix{
 		Why:   fmt.Sprintf("Chromium refused the response with the CORS error %s%s.", in.CorsError, paramNote(p)),

@@ -19,6 +19,10 @@ func (l *Lab) serveLab(x *exchange) bool {
 	switch p := pathOf(x.req.target); {
 	case p == "/" || p == "/__corslab/page":
 		writeSimple(x.write(), http.StatusOK, html, pageHTML, x.req.close, head)
+	case p == PublicPagePath:
+		// The same page, which the browser counts as on a public address
+		// (Local Network Access): https://wicg.github.io/local-network-access/#csp
+		writeSimple(x.write(), http.StatusOK, append(html, [2]string{"Content-Security-Policy", "treat-as-public-address"}), pageHTML, x.req.close, head)
 	case p == "/__corslab/sandboxed":
 		writeSimple(x.write(), http.StatusOK, html, sandboxHTML, x.req.close, head)
 	case p == "/favicon.ico":

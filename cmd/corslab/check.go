@@ -30,9 +30,13 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	format := fs.String("format", "text", "output format: text, json, junit or html")
 	out := fs.String("out", "", "write the report to this file instead of stdout")
 	browserPath := fs.String("browser", "", "Chromium binary (default: $CORSLAB_BROWSER, then the usual places)")
-	timeout := fs.Duration("timeout", 5*time.Second, "time limit for each probe")
+	timeout := fs.Duration("timeout", 5*time.Second, "time limit for each probe (more than 0)")
+	deadline := fs.Duration("deadline", 0, "bound the whole check, browser start included (0: no bound)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
+		return exitUsage, err
+	}
+	if err := checkDurations(*timeout, *deadline); err != nil {
 		return exitUsage, err
 	}
 	if len(pos) > 0 {
@@ -75,40 +79,80 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	for _, p := range skipped {
 		fmt.Fprintf(stderr, "corslab: skipping %q: its page would be on the target's own host and port, where the browser must reach the target\n", p.Name)
 	}
-	s, err := harness.StartWithPages(ctx, harness.Options{Browser: harness.BrowserOptions{ExecPath: *browserPath}, Timeout: *timeout},
+	runCtx, cancel := withDeadline(ctx, *deadline)
+	defer cancel()
+	c := checkRun{stdout: stdout, stderr: stderr, format: *format, out: *out,
+		rep: report.PolicyCheck{Policy: pol.File, Target: tgt}}
+	s, err := harness.StartWithPages(runCtx, harness.Options{Browser: harness.BrowserOptions{ExecPath: *browserPath}, Timeout: *timeout},
 		harness.PageOptions{Origins: policy.PageOrigins(probes)})
 	if err != nil {
-		return startFailed(ctx, err)
+		code, err := startFailed(ctx, runCtx, *deadline, err)
+		if code != exitUsage {
+			c.finish(notProbed(probes, "not run: "+err.Error()))
+		}
+		return code, err
 	}
 	defer s.Close()
-	if err := s.OpenPages(ctx, policy.PageOrigins(probes)); err != nil {
-		return exitMismatch, err
+	c.rep.Browser = s.Browser.Version()
+	if err := s.OpenPages(runCtx, policy.PageOrigins(probes)); err != nil {
+		code, err := startFailed(ctx, runCtx, *deadline, err)
+		c.finish(notProbed(probes, "not run: "+err.Error()))
+		return code, err
 	}
 	prog := newCheckProgress(stderr, len(probes))
-	results := policy.Run(ctx, s, origin, path, probes, prog.show)
+	results := policy.Run(runCtx, s, origin, path, probes, prog.show)
 	prog.done()
-	if ctx.Err() != nil {
-		return exitMismatch, fmt.Errorf("interrupted after %d of %d probes", len(results), len(probes))
+	done := len(results)
+	if runCtx.Err() != nil {
+		results = append(results, notProbed(probes[len(results):], notRunReason(ctx, *deadline))...)
 	}
+	code, err := c.finish(results)
+	switch {
+	case err != nil:
+		return code, err
+	case ctx.Err() != nil:
+		return exitInterrupted, fmt.Errorf("interrupted after %d of %d probes", done, len(probes))
+	case runCtx.Err() != nil:
+		fmt.Fprintf(stderr, "corslab: the check's deadline (--deadline %s) passed after %d of %d probes; the rest are marked error\n", *deadline, done, len(probes))
+	}
+	return code, nil
+}
 
-	w := stdout
-	if *out != "" {
-		f, err := os.Create(*out)
+// checkRun writes the report of a check, whether it ran every probe or not.
+type checkRun struct {
+	stdout, stderr io.Writer
+	format, out    string
+	rep            report.PolicyCheck
+}
+
+// finish writes the report for results and returns the exit code: 4 when a
+// probe could not run, 1 when one does not match the policy, 0 otherwise.
+func (c *checkRun) finish(results []policy.Result) (int, error) {
+	rep := c.rep
+	rep.Results = results
+	errs := 0
+	for _, r := range results {
+		switch {
+		case r.Pass:
+			rep.Passed++
+		default:
+			rep.Failed++
+		}
+		if r.Error != "" {
+			errs++
+		}
+	}
+	w := c.stdout
+	if c.out != "" {
+		f, err := os.Create(c.out)
 		if err != nil {
 			return exitUsage, usageError{fmt.Sprintf("--out: %v", err)}
 		}
 		defer f.Close()
 		w = f
 	}
-	rep := report.PolicyCheck{Policy: pol.File, Target: tgt, Browser: s.Browser.Version(), Results: results}
-	for _, r := range results {
-		if r.Pass {
-			rep.Passed++
-		} else {
-			rep.Failed++
-		}
-	}
-	switch *format {
+	var err error
+	switch c.format {
 	case "json":
 		err = report.CheckJSON(w, rep)
 	case "junit":
@@ -119,15 +163,27 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		err = report.CheckText(w, rep)
 	}
 	if err != nil {
-		return exitMismatch, fmt.Errorf("writing the report: %w", err)
+		return exitUnobserved, fmt.Errorf("writing the report: %w", err)
 	}
-	if rep.Failed > 0 {
-		if w != stdout || *format != "text" {
-			fmt.Fprintf(stderr, "corslab: %d of %d probes do not match the policy\n", rep.Failed, len(results))
-		}
+	if rep.Failed > 0 && (w != c.stdout || c.format != "text") {
+		fmt.Fprintf(c.stderr, "corslab: %d of %d probes do not match the policy\n", rep.Failed, len(results))
+	}
+	switch {
+	case errs > 0:
+		return exitUnobserved, nil
+	case rep.Failed > 0:
 		return exitMismatch, nil
 	}
 	return exitOK, nil
+}
+
+// notProbed gives each probe the verdict error with reason.
+func notProbed(probes []policy.Probe, reason string) []policy.Result {
+	out := make([]policy.Result, 0, len(probes))
+	for _, p := range probes {
+		out = append(out, policy.Judge(p, nil, errors.New(reason)))
+	}
+	return out
 }
 
 // withoutTargetOrigin drops the probes whose page shares the target's host

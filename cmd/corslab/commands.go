@@ -7,14 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/corslab/corslab/harness"
-	"github.com/corslab/corslab/report"
 	"github.com/corslab/corslab/scenarios"
 	"github.com/corslab/corslab/servers"
 )
@@ -189,6 +187,7 @@ type runOptions struct {
 	out         string
 	browserPath string
 	timeout     time.Duration
+	deadline    time.Duration
 	quiet       bool
 	block3p     bool
 	explain     bool
@@ -201,7 +200,8 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	o.sel.register(fs)
 	fs.StringVar(&o.out, "out", "", "write the report to this file instead of stdout")
 	fs.StringVar(&o.browserPath, "browser", "", "Chromium binary (default: $CORSLAB_BROWSER, /usr/lib/chromium/chromium, chromium on PATH)")
-	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "per-request timeout")
+	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "per-request timeout (more than 0)")
+	fs.DurationVar(&o.deadline, "deadline", 0, "bound the whole run, browser start included (0: no bound)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
 	fs.BoolVar(&o.block3p, "block-third-party-cookies", false, "keep Chromium's default of blocking third-party cookies")
 	fs.BoolVar(&o.allHeaders, "all-headers", false, "with --explain: show every header, not only those that matter to CORS")
@@ -210,9 +210,37 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.bazPort, "baz-port", 0, "port of baz on 127.0.0.1; 0 picks a free one")
 }
 
-// addrs turns the port flags into loopback listen addresses.
+// check refuses flag values that would otherwise be silently changed or
+// ignored.
+func (o *runOptions) check() error {
+	if err := checkDurations(o.timeout, o.deadline); err != nil {
+		return err
+	}
+	if o.allHeaders && !o.explain {
+		return usageError{"--all-headers changes what --explain shows: add --explain (or use `corslab explain NAME --all-headers`)"}
+	}
+	_, err := o.addrs()
+	return err
+}
+
+// checkDurations refuses a --timeout that is not positive and a negative
+// --deadline.
+func checkDurations(timeout, deadline time.Duration) error {
+	if timeout <= 0 {
+		return usageError{fmt.Sprintf("--timeout %s: must be more than 0 (e.g. 5s)", timeout)}
+	}
+	if deadline < 0 {
+		return usageError{fmt.Sprintf("--deadline %s: must be 0 (no bound) or more", deadline)}
+	}
+	return nil
+}
+
+// addrs turns the port flags into loopback listen addresses. Two origins
+// given the same port are refused: corslab's own first origin would hold
+// the port the second needs.
 func (o *runOptions) addrs() (servers.Options, error) {
 	var so servers.Options
+	given := map[int]string{}
 	for _, p := range []struct {
 		name string
 		port int
@@ -221,6 +249,11 @@ func (o *runOptions) addrs() (servers.Options, error) {
 		if p.port < 0 || p.port > 65535 {
 			return so, usageError{fmt.Sprintf("%s %d: not a port (0-65535)", p.name, p.port)}
 		}
+		if first, ok := given[p.port]; ok && p.port != 0 {
+			return so, usageError{fmt.Sprintf("%s %d: %s already gives port %d to corslab's own %s; each origin needs its own port (or 0 for a free one)",
+				p.name, p.port, first, p.port, strings.TrimSuffix(strings.TrimPrefix(first, "--"), "-port"))}
+		}
+		given[p.port] = p.name
 		*p.dst = fmt.Sprintf("127.0.0.1:%d", p.port)
 	}
 	return so, nil
@@ -245,6 +278,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	if o.explain && o.format != "text" {
 		return exitUsage, usageError{fmt.Sprintf("--explain writes text; it cannot be combined with --format %s", o.format)}
 	}
+	if err := o.check(); err != nil {
+		return exitUsage, err
+	}
 	return runScenarios(ctx, o, pos, stdout, stderr)
 }
 
@@ -261,102 +297,10 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 		return exitUsage, usageError{"explain needs a scenario NAME (or a glob, or --group G); see `corslab list`"}
 	}
 	o.format, o.explain = "text", true
+	if err := o.check(); err != nil {
+		return exitUsage, err
+	}
 	return runScenarios(ctx, o, pos, stdout, stderr)
-}
-
-func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stderr io.Writer) (int, error) {
-	list, err := o.sel.load(pos)
-	if err != nil {
-		return exitUsage, err
-	}
-	if len(list) == 0 {
-		return exitUsage, usageError{"no scenarios selected"}
-	}
-	w := stdout
-	if o.out != "" {
-		f, err := os.Create(o.out)
-		if err != nil {
-			return exitUsage, usageError{fmt.Sprintf("--out: %v", err)}
-		}
-		defer f.Close()
-		w = f
-	}
-	color := wantColor(stdout, o.out, os.Getenv)
-	start := time.Now()
-	srvOpt, err := o.addrs()
-	if err != nil {
-		return exitUsage, err
-	}
-	sess, err := harness.StartFor(ctx, harness.Options{
-		Browser: harness.BrowserOptions{ExecPath: o.browserPath, BlockThirdPartyCookies: o.block3p},
-		Servers: srvOpt,
-		Timeout: o.timeout,
-	}, list)
-	if err != nil {
-		return startFailed(ctx, err)
-	}
-	defer sess.Close()
-	sess.Prepare(ctx, list)
-	progress := newProgress(stderr, o.quiet, len(list))
-	replay := o.explain || o.format == "html"
-	var results []harness.Result
-	var outside []*report.Outside
-	for i, sc := range list {
-		if ctx.Err() != nil {
-			break
-		}
-		progress.show(i, sc)
-		res := sess.Run(ctx, sc)
-		results = append(results, res)
-		if replay {
-			var out *report.Outside
-			if ctx.Err() == nil && res.Verdict != harness.Error {
-				out = report.Replay(ctx, sess.Lab, sc, o.timeout)
-			}
-			outside = append(outside, out)
-		}
-		if o.explain {
-			// Explanations stream: each is written as soon as its scenario ran.
-			progress.done()
-			if i > 0 {
-				fmt.Fprintln(w)
-			}
-			if err := report.Explain(w, res, report.ExplainOptions{AllHeaders: o.allHeaders, Color: color, Outside: outside[i]}); err != nil {
-				return exitMismatch, fmt.Errorf("writing the explanation: %w", err)
-			}
-		}
-	}
-	progress.done()
-	run := report.Run{
-		Browser: sess.Browser.Version(),
-		Origins: map[string]string{"foo": sess.Lab.Origin("foo"), "bar": sess.Lab.Origin("bar"), "baz": sess.Lab.Origin("baz")},
-		Results: results,
-		Elapsed: time.Since(start),
-	}
-	switch {
-	case o.explain:
-		s := run.Summarize()
-		_, err = fmt.Fprintf(w, "\n%d passed, %d failed\n", s.Passed, s.Failed+s.Errors)
-	case o.format == "json":
-		err = report.JSON(w, run)
-	case o.format == "junit":
-		err = report.JUnit(w, run)
-	case o.format == "html":
-		err = report.HTML(w, run, report.HTMLOptions{Outside: outside})
-	default:
-		err = report.Text(w, run)
-	}
-	if err != nil {
-		return exitMismatch, err
-	}
-	if ctx.Err() != nil {
-		fmt.Fprintf(stderr, "corslab: interrupted after %d of %d scenarios\n", len(results), len(list))
-		return 130, nil
-	}
-	if !run.OK() {
-		return exitMismatch, nil
-	}
-	return exitOK, nil
 }
 
 // wantColor says whether to colour the output: only when it goes to a

@@ -50,7 +50,7 @@ func cmdFuzz(ctx context.Context, args []string, stdout, stderr io.Writer) (int,
 		Servers: srvOpt, Timeout: o.timeout,
 	})
 	if err != nil {
-		return startFailed(ctx, err)
+		return startFailed(ctx, ctx, 0, err)
 	}
 	defer sess.Close()
 	progress := func(i int, sc scenarios.Scenario, d []string) {
@@ -72,7 +72,7 @@ func cmdFuzz(ctx context.Context, args []string, stdout, stderr io.Writer) (int,
 		}
 	}
 	if ctx.Err() != nil {
-		return 130, fmt.Errorf("interrupted after %d cases", rep.Cases)
+		return exitInterrupted, fmt.Errorf("interrupted after %d cases", rep.Cases)
 	}
 	if len(rep.Findings) > 0 {
 		fmt.Fprintf(stdout, "%d kinds of disagreement with the Fetch standard; each file replays with `corslab run --file`\n", len(rep.Findings))
