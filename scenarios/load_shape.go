@@ -137,7 +137,18 @@ func structFields(t reflect.Type) map[string]reflect.Type {
 		if !f.IsExported() {
 			continue
 		}
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "" && strings.Contains(","+opts+",", ",inline,") {
+			// An inline struct's fields are the outer mapping's keys.
+			it := f.Type
+			for it.Kind() == reflect.Pointer {
+				it = it.Elem()
+			}
+			for k, v := range structFields(it) {
+				out[k] = v
+			}
+			continue
+		}
 		switch name {
 		case "-":
 			continue
