@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/corslab/corslab/fetchspec"
+	"github.com/corslab/corslab/scenarios"
 	"github.com/corslab/corslab/servers"
 )
 
@@ -147,10 +148,54 @@ func NewModelVerdict(p *fetchspec.StepPrediction, o *Observation) *ModelVerdict 
 }
 
 // ModelEnv is what the model needs to predict a scenario run in this
-// session under prefix: the lab's origins, the scenario's path, the run's
-// timeout and the engine's cap on Access-Control-Max-Age.
-func (s *Session) ModelEnv(prefix string) fetchspec.Env {
-	return fetchspec.Env{Origins: s.Lab, Prefix: prefix, MaxAgeCap: MaxAgeCap(s.eng.Name()), Timeout: s.timeout}
+// session under prefix: the origins its pages and bar are on, the
+// scenario's path, the run's timeout and the engine's cap on
+// Access-Control-Max-Age.
+func (s *Session) ModelEnv(sc scenarios.Scenario, prefix string) fetchspec.Env {
+	return fetchspec.Env{Origins: s.modelOrigins(sc), Prefix: prefix, MaxAgeCap: MaxAgeCap(s.eng.Name()), Timeout: s.timeout}
+}
+
+// modelOrigins are the lab's origins as the scenario meets them: a page or
+// bar in the local address space is on its label's local twin
+// (Lab.LocalOrigin), as lnaTab and lnaTarget place them. Spaces are read
+// from the first step (the catalog's Local Network Access scenarios keep
+// one per scenario).
+func (s *Session) modelOrigins(sc scenarios.Scenario) scenarios.Origins {
+	steps := sc.RequestSteps()
+	if len(steps) == 0 {
+		return s.Lab
+	}
+	n := steps[0].LocalNetwork.WithDefaults()
+	local := map[string]bool{}
+	if n.AddressSpace == scenarios.SpaceLocal {
+		page := steps[0].Page
+		if page == "" {
+			page = "foo"
+		}
+		local[page] = true
+	}
+	if n.TargetSpace == scenarios.SpaceLocal {
+		local[steps[0].Request.WithDefaults().Target] = true
+	}
+	if len(local) == 0 {
+		return s.Lab
+	}
+	return localOrigins{lab: s.Lab, local: local}
+}
+
+// localOrigins moves some labels to their local twins.
+type localOrigins struct {
+	lab   *servers.Lab
+	local map[string]bool
+}
+
+func (o localOrigins) Origin(label string) string {
+	if o.local[label] {
+		if u := o.lab.LocalOrigin(label); u != "" {
+			return u
+		}
+	}
+	return o.lab.Origin(label)
 }
 
 // MaxAgeCap is the cap an engine puts on Access-Control-Max-Age, in

@@ -27,7 +27,7 @@ func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
 		defer s.clearJar(ctx, sc)
 	}
 	defer s.resetLNA(ctx, sc)
-	preds := fetchspec.Predict(sc, s.ModelEnv(prefix))
+	preds := fetchspec.Predict(sc, s.ModelEnv(sc, prefix))
 	for i, st := range sc.RequestSteps() {
 		if d := st.After.D(); d > 0 {
 			select {
