@@ -10,7 +10,8 @@ import (
 // the method, URL, headers in order (one per value), the RequestInit
 // members and a string body.
 func apiRequest(d scenarios.Request, target string) APIRequest {
-	in := APIRequest{API: d.API, Method: d.Method, URL: target, Credentials: d.Credentials, Mode: d.Mode, Redirect: d.Redirect}
+	in := APIRequest{API: d.API, Method: d.Method, URL: target, Credentials: d.Credentials, Mode: d.Mode, Redirect: d.Redirect,
+		CrossOrigin: d.CrossOrigin, UploadListener: d.UploadListener}
 	for _, h := range d.Headers {
 		for _, v := range h.Values {
 			in.Headers = append(in.Headers, Header{h.Name, v})
