@@ -83,6 +83,7 @@ var _ = Describe("the built-in catalog", func() {
 						assertInDomainTerms(expect, st.Observed)
 						assertCanFail(expect, st.Observed)
 					}
+					assertDivergenceMark(res)
 				}, SpecTimeout(30*time.Second))
 			}
 		})
@@ -183,6 +184,18 @@ func assertElementFieldsCanFail(e scenarios.Expect, o *harness.Observation) {
 		flipped.ResponseURLOrigin = "http://elsewhere.localhost"
 		Expect(harness.Compare(flipped, o)).To(ContainElement(HavePrefix("response_url_origin:")), "a wrong response_url_origin must be caught")
 	}
+}
+
+// assertDivergenceMark: the catalog's divergence marks are exactly the
+// scenarios whose observation disagrees with the Fetch standard's
+// prediction (a marked scenario that agrees fails, an unmarked one that
+// disagrees fails); and the check could fail: the flipped mark is caught.
+func assertDivergenceMark(res harness.Result) {
+	Expect(res.Steps[len(res.Steps)-1].Model).NotTo(BeNil(), "the run is differential: every observed step has the model's verdict")
+	Expect(res.DivergenceMarkError()).To(BeEmpty(), "%s", res.Scenario.Source)
+	flipped := res
+	flipped.Scenario.Divergence = !res.Scenario.Divergence
+	Expect(flipped.DivergenceMarkError()).NotTo(BeEmpty(), "a flipped divergence mark must be caught")
 }
 
 var _ = Describe("the suite itself", Label("meta"), func() {

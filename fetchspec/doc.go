@@ -53,6 +53,10 @@ type Step struct {
 	Saw string `json:"saw,omitempty"`
 	// Outcome is Passed, Failed or Done.
 	Outcome string `json:"outcome"`
+	// Subject is what a check is about, when it names one thing: the
+	// method or request-header name a preflight's answer must allow, the
+	// Access-Control-Allow-Origin value compared.
+	Subject string `json:"subject,omitempty"`
 }
 
 // String writes the step on one line: "✓ CORS check 4: … (saw …)".
@@ -96,6 +100,13 @@ func (t *Trace) check(ok bool, algorithm, anchor, number, saw, says string, args
 	}
 	t.add(algorithm, anchor, number, outcome, saw, says, args...)
 	return ok
+}
+
+// about sets the subject of the last step recorded (see Step.Subject).
+func (t *Trace) about(subject string) {
+	if t != nil && len(t.Steps) > 0 {
+		t.Steps[len(t.Steps)-1].Subject = subject
+	}
 }
 
 // failedSince returns the first failed step recorded after the first n

@@ -32,6 +32,11 @@ type WireRequest struct {
 	Absent []string `json:"absent,omitempty"`
 	// Status is what the server answered (0 when not known).
 	Status int `json:"status,omitempty"`
+	// TraceAt is how many steps the trace held when HTTP-network-or-cache
+	// fetch began for this request: the steps from there to the next
+	// request's TraceAt are about this request (its credentials and Origin)
+	// and its answer (the checks, and a redirect followed).
+	TraceAt int `json:"trace_at"`
 }
 
 // Fetcher runs the fetch algorithms against a Network, with the user
@@ -99,7 +104,7 @@ func (f *Fetcher) mainFetchByTainting(request *Request) *Response {
 		// network error.
 		t.add(alg, anchor, "12", Failed, request.CurrentURL().String(), "a CORS request must go to an http(s) URL")
 		return NetworkError(t.last())
-	case request.UseCORSPreflight || request.UnsafeRequest && (!IsCORSSafelistedMethod(request.Method) || len(CORSUnsafeRequestHeaderNames(request.HeaderList)) > 0):
+	case NeedsCORSPreflight(request):
 		// request's use-CORS-preflight flag is set, or its unsafe-request flag
 		// is set and either its method is not a CORS-safelisted method or
 		// CORS-unsafe request-header names with its header list is not empty:
@@ -302,6 +307,7 @@ func IncludeCredentials(request *Request) bool {
 func (f *Fetcher) httpNetworkOrCacheFetch(request *Request, preflight bool) *Response {
 	const alg, anchor = "HTTP-network-or-cache fetch", "concept-http-network-or-cache-fetch"
 	t := f.Trace
+	traceAt := t.mark()
 	// 8.2.1. Set httpRequest to a clone of request.
 	httpRequest := request.clone()
 	// 8.3. Let includeCredentials be true if request's credentials mode is
@@ -323,7 +329,7 @@ func (f *Fetcher) httpNetworkOrCacheFetch(request *Request, preflight bool) *Res
 	AppendRequestOriginHeader(httpRequest, t)
 	// 8.21. If includeCredentials is true, then append a request `Cookie`
 	// header for httpRequest (from the cookie store).
-	w := WireRequest{Preflight: preflight, Method: httpRequest.Method, URL: httpRequest.CurrentURL().String(), Headers: httpRequest.HeaderList, IncludeCredentials: includeCredentials}
+	w := WireRequest{Preflight: preflight, Method: httpRequest.Method, URL: httpRequest.CurrentURL().String(), Headers: httpRequest.HeaderList, IncludeCredentials: includeCredentials, TraceAt: traceAt}
 	// 11.2. Let forwardResponse be the result of running HTTP-network fetch.
 	response := f.Network.Send(httpRequest, includeCredentials)
 	if response.Unknown == "" {

@@ -158,17 +158,7 @@ func predictStep(st scenarios.Step, env Env, net *scenarioNetwork, cache *Prefli
 	}
 	d := st.Request.WithDefaults()
 	p := StepPrediction{Page: origin.Serialized, URL: net.target(d.Target, d.Path), NotPredicted: slices.Clone(engineFields)}
-	in := APIRequest{API: d.API, Method: d.Method, URL: p.URL, Credentials: d.Credentials, Mode: d.Mode, Redirect: d.Redirect,
-		CrossOrigin: d.CrossOrigin, UploadListener: d.UploadListener}
-	for _, h := range d.Headers {
-		for _, v := range h.Values {
-			in.Headers = append(in.Headers, Header{h.Name, v})
-		}
-	}
-	if d.Body != "" {
-		b := d.Body
-		in.Body = &b
-	}
+	in := apiRequest(d, p.URL)
 	t := &Trace{}
 	req, err := NewRequest(in, origin, key, t)
 	if err != nil {

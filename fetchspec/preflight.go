@@ -121,7 +121,9 @@ func preflightAllows(request *Request, methods, headerNames ListValues, h Header
 	// CORS-safelisted method, and request's credentials mode is "include" or
 	// methods does not contain `*`, then return a network error.
 	methodOK := slices.Contains(methods.Values, request.Method) || IsCORSSafelistedMethod(request.Method) || !include && slices.Contains(methods.Values, "*")
-	if !t.check(methodOK, alg, anchor, "7.5", lines(h, "Access-Control-Allow-Methods"), "%s", methodSays(request, methods.Values)) {
+	ok := t.check(methodOK, alg, anchor, "7.5", lines(h, "Access-Control-Allow-Methods"), "%s", methodSays(request, methods.Values))
+	t.about(request.Method)
+	if !ok {
 		return false
 	}
 	listed := func(name string) bool {
@@ -132,7 +134,9 @@ func preflightAllows(request *Request, methods, headerNames ListValues, h Header
 	// item in headerNames, then return a network error.
 	for _, hd := range request.HeaderList {
 		if IsCORSNonWildcardRequestHeaderName(hd.Name) {
-			if !t.check(listed(hd.Name), alg, anchor, "7.6", lines(h, "Access-Control-Allow-Headers"), "%s must be listed by name: `*` never covers it", hd.Name) {
+			ok := t.check(listed(hd.Name), alg, anchor, "7.6", lines(h, "Access-Control-Allow-Headers"), "%s must be listed by name: `*` never covers it", hd.Name)
+			t.about(byteLowercase(hd.Name))
+			if !ok {
 				return false
 			}
 		}
@@ -153,7 +157,9 @@ func preflightAllows(request *Request, methods, headerNames ListValues, h Header
 		default:
 			says = unsafeName + " must be listed in Access-Control-Allow-Headers"
 		}
-		if !t.check(ok, alg, anchor, "7.7", lines(h, "Access-Control-Allow-Headers"), "%s", says) {
+		ok = t.check(ok, alg, anchor, "7.7", lines(h, "Access-Control-Allow-Headers"), "%s", says)
+		t.about(unsafeName)
+		if !ok {
 			return false
 		}
 	}

@@ -152,7 +152,9 @@ func CORSCheck(request *Request, response *Response, t *Trace) bool {
 	// 4. If the result of byte-serializing a request origin with request is
 	// not origin, then return failure.
 	serialized := request.SerializeRequestOrigin()
-	if !t.check(serialized == origin, alg, anchor, "4", saw, "the value must be, byte for byte, the request's origin %s", serialized) {
+	ok = t.check(serialized == origin, alg, anchor, "4", saw, "the value must be, byte for byte, the request's origin %s", serialized)
+	t.about(origin)
+	if !ok {
 		return false
 	}
 	// 5. If request's credentials mode is not "include", then return success.

@@ -73,6 +73,11 @@ func TestIsCORSSafelistedRequestHeader(t *testing.T) {
 		{"Range", "bytes = 0-1", false},
 		{"Cache-Control", "no-cache", false},
 		{"X-Custom", "x", false},
+		// Cases that lived in harness/fetchrules_test.go.
+		{"content-type", "text/plain; charset=utf-8", true},
+		{"Accept", "a(b)", false},
+		{"Accept-Language", "en@x", false},
+		{"Range", "bytes=5-", true},
 	}
 	for _, tt := range tests {
 		if got := fetchspec.IsCORSSafelistedRequestHeader(tt.name, tt.value); got != tt.want {

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
@@ -254,12 +255,13 @@ func reachedExternal(o *Observation) {
 	o.by("reached_server", SideBrowser)
 }
 
-func sameOrigin(origin, rawURL string) bool {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return false
+// statusText is the reason phrase a status line written for a journal
+// entry carries: Go's, or "status N" for a code Go does not name.
+func statusText(code int) string {
+	if t := http.StatusText(code); t != "" {
+		return t
 	}
-	return origin == u.Scheme+"://"+u.Host
+	return "status " + strconv.Itoa(code)
 }
 
 func reached(entries []servers.Entry) bool {

@@ -124,3 +124,12 @@ func TestFromCacheInferred(t *testing.T) {
 		t.Fatalf("with the server hit: from_cache %v observed by %v", o.FromCache, o.ObservedBy["from_cache"])
 	}
 }
+
+func TestStatusTextNamesUnknownCodes(t *testing.T) {
+	if got := statusText(299); got != "status 299" {
+		t.Fatalf("statusText(299) = %q", got)
+	}
+	if got := statusText(204); got != "No Content" {
+		t.Fatalf("statusText(204) = %q", got)
+	}
+}

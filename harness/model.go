@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/corslab/corslab/fetchspec"
+	"github.com/corslab/corslab/scenarios"
 	"github.com/corslab/corslab/servers"
 )
 
@@ -122,4 +123,131 @@ func wireDisagreements(what string, w *fetchspec.WireRequest, entry *servers.Ent
 		}
 	}
 	return out
+}
+
+// ModelVerdict is one request of a run set beside the Fetch standard's
+// prediction for it: every run is a differential run.
+type ModelVerdict struct {
+	// Predicted is what a browser that follows the standard does
+	// (fetchspec.Predict), with the steps it took in Trace.
+	Predicted *fetchspec.StepPrediction `json:"predicted"`
+	Trace     []fetchspec.Step          `json:"trace"`
+	// Agrees is true when no field both know differs.
+	Agrees bool `json:"agrees"`
+	// Disagreements are ModelDisagreements' lines ("preflight: standard
+	// true, observed false").
+	Disagreements []string `json:"disagreements"`
+}
+
+// NewModelVerdict compares a prediction with an observation (ModelDisagreements).
+func NewModelVerdict(p *fetchspec.StepPrediction, o *Observation) *ModelVerdict {
+	d := ModelDisagreements(p, o)
+	if d == nil {
+		d = []string{}
+	}
+	return &ModelVerdict{Predicted: p, Trace: p.Trace, Agrees: len(d) == 0, Disagreements: d}
+}
+
+// ModelEnv is what the model needs to predict a scenario run in this
+// session under prefix: the origins its pages and bar are on, the
+// scenario's path, the run's timeout and the engine's cap on
+// Access-Control-Max-Age.
+func (s *Session) ModelEnv(sc scenarios.Scenario, prefix string) fetchspec.Env {
+	return fetchspec.Env{Origins: s.modelOrigins(sc), Prefix: prefix, MaxAgeCap: MaxAgeCap(s.eng.Name()), Timeout: s.timeout}
+}
+
+// modelOrigins are the lab's origins as the scenario meets them: a page or
+// bar in the local address space is on its label's local twin
+// (Lab.LocalOrigin), as lnaTab and lnaTarget place them. Spaces are read
+// from the first step (the catalog's Local Network Access scenarios keep
+// one per scenario).
+func (s *Session) modelOrigins(sc scenarios.Scenario) scenarios.Origins {
+	steps := sc.RequestSteps()
+	if len(steps) == 0 {
+		return s.Lab
+	}
+	n := steps[0].LocalNetwork.WithDefaults()
+	local := map[string]bool{}
+	if n.AddressSpace == scenarios.SpaceLocal {
+		page := steps[0].Page
+		if page == "" {
+			page = "foo"
+		}
+		local[page] = true
+	}
+	if n.TargetSpace == scenarios.SpaceLocal {
+		local[steps[0].Request.WithDefaults().Target] = true
+	}
+	if len(local) == 0 {
+		return s.Lab
+	}
+	return localOrigins{lab: s.Lab, local: local}
+}
+
+// localOrigins moves some labels to their local twins.
+type localOrigins struct {
+	lab   *servers.Lab
+	local map[string]bool
+}
+
+func (o localOrigins) Origin(label string) string {
+	if o.local[label] {
+		if u := o.lab.LocalOrigin(label); u != "" {
+			return u
+		}
+	}
+	return o.lab.Origin(label)
+}
+
+// MaxAgeCap is the cap an engine puts on Access-Control-Max-Age, in
+// seconds (a browser's fact, measured: chromium-facts.md); 0 for an
+// engine not known.
+func MaxAgeCap(engineName string) int {
+	switch engineName {
+	case "chromium":
+		return fetchspec.ChromiumMaxAgeCap
+	case "firefox":
+		return fetchspec.FirefoxMaxAgeCap
+	}
+	return 0
+}
+
+// ModelDisagreements lists every step's disagreements with the Fetch
+// standard, "step N: " before each when the scenario has several steps.
+func (r Result) ModelDisagreements() []string {
+	var out []string
+	for i, sr := range r.Steps {
+		if sr.Model == nil {
+			continue
+		}
+		for _, d := range sr.Model.Disagreements {
+			if len(r.Steps) > 1 {
+				d = fmt.Sprintf("step %d: %s", i+1, d)
+			}
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// DivergenceMarkError says what is wrong with a scenario's divergence mark
+// given the run: a scenario marked divergence must disagree with the
+// standard somewhere, and one not marked must agree everywhere. "" when the
+// mark is right, or when no step was compared (not observed).
+func (r Result) DivergenceMarkError() string {
+	compared := false
+	for _, sr := range r.Steps {
+		compared = compared || sr.Model != nil
+	}
+	if !compared {
+		return ""
+	}
+	d := r.ModelDisagreements()
+	switch {
+	case r.Scenario.Divergence && len(d) == 0:
+		return r.Scenario.Name + " is marked divergence, yet what the browser did agrees with the Fetch standard"
+	case !r.Scenario.Divergence && len(d) > 0:
+		return r.Scenario.Name + " is not marked divergence, yet what the browser did disagrees with the Fetch standard:\n    " + strings.Join(d, "\n    ")
+	}
+	return ""
 }

@@ -92,3 +92,47 @@ func TestModelDisagreementsSkipUnknown(t *testing.T) {
 		t.Errorf("an unpredicted step disagreed: %v", d)
 	}
 }
+
+// A divergence mark is right only when it matches the differential
+// verdict: each wrong combination is named, the right ones are not.
+func TestDivergenceMarkError(t *testing.T) {
+	agree := &ModelVerdict{Agrees: true, Disagreements: []string{}}
+	differ := &ModelVerdict{Disagreements: []string{"preflight: standard true, observed false"}}
+	tests := []struct {
+		name   string
+		marked bool
+		steps  []StepResult
+		want   string // "" = no error
+	}{
+		{"unmarked, agrees", false, []StepResult{{Model: agree}}, ""},
+		{"marked, disagrees", true, []StepResult{{Model: differ}}, ""},
+		{"marked, agrees", true, []StepResult{{Model: agree}}, "is marked divergence, yet"},
+		{"unmarked, disagrees", false, []StepResult{{Model: differ}}, "is not marked divergence, yet"},
+		{"unmarked, step 2 disagrees", false, []StepResult{{Model: agree}, {Model: differ}}, "step 2: preflight: standard true"},
+		{"not observed", true, []StepResult{{Error: "timed out"}}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Result{Scenario: scenarios.Scenario{Name: "x", Divergence: tt.marked}, Steps: tt.steps}
+			got := r.DivergenceMarkError()
+			if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
+				t.Fatalf("DivergenceMarkError = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// NewModelVerdict agrees exactly when there is nothing to report, and
+// carries the model's trace.
+func TestNewModelVerdict(t *testing.T) {
+	p := predictFor(t, "simple-get-exact-origin")
+	v := NewModelVerdict(&p, observationFor(p))
+	if !v.Agrees || len(v.Disagreements) != 0 || len(v.Trace) == 0 {
+		t.Fatalf("the standard's own observation: %+v", v)
+	}
+	o := observationFor(p)
+	o.Preflight = true
+	if v := NewModelVerdict(&p, o); v.Agrees || !strings.Contains(strings.Join(v.Disagreements, "\n"), "preflight: standard false, observed true") {
+		t.Fatalf("a preflight the standard does not send: %+v", v.Disagreements)
+	}
+}

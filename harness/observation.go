@@ -139,6 +139,10 @@ type StepResult struct {
 	Observed   *Observation     `json:"observed"`
 	Mismatches []string         `json:"mismatches"`
 	Error      string           `json:"error,omitempty"`
+	// Model is the differential verdict: what the Fetch standard predicts
+	// for this request and whether the observation agrees; nil when the
+	// request was not observed to its end.
+	Model *ModelVerdict `json:"model,omitempty"`
 }
 
 // Verdicts.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/corslab/corslab/fetchspec"
 	"github.com/corslab/corslab/scenarios"
 )
 
@@ -50,6 +51,7 @@ func (s *Session) runScenario(ctx context.Context, sc scenarios.Scenario, slots 
 		defer s.clearJar(ctx, sc)
 	}
 	defer s.resetLNA(ctx, sc)
+	preds := fetchspec.Predict(sc, s.ModelEnv(sc, prefix))
 	for i, st := range sc.RequestSteps() {
 		if d := st.After.D(); d > 0 {
 			// A wait holds no page slot: other scenarios run meanwhile.
@@ -75,6 +77,9 @@ func (s *Session) runScenario(ctx context.Context, sc scenarios.Scenario, slots 
 			s.Lab.Configure(prefix, sc.StepServer(st))
 			sr = s.step(ctx, prefix, sc, st, cookies)
 			release()
+			if sr.Error == "" && sr.Observed != nil && i < len(preds) {
+				sr.Model = NewModelVerdict(&preds[i], sr.Observed)
+			}
 		}
 		if sr.Error != "" && len(sc.Steps) > 0 {
 			sr.Error = fmt.Sprintf("step %d: %s", i+1, sr.Error)

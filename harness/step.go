@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/corslab/corslab/engine"
+	"github.com/corslab/corslab/fetchspec"
 	"github.com/corslab/corslab/scenarios"
 	"github.com/corslab/corslab/servers"
 )
@@ -150,12 +151,12 @@ func arrivals(entries []servers.Entry) engine.Arrivals {
 }
 
 // inferPreflightCached marks a preflight as taken from the browser's
-// preflight cache: the request needed one by the Fetch rules, reached the
-// server, yet none went out. It is inferred, never observed.
+// preflight cache: the request needed one by the Fetch standard (the model
+// says so: fetchspec.StepNeedsCORSPreflight), reached the server, yet none
+// went out. It is inferred, never observed.
 func inferPreflightCached(o *Observation, r scenarios.Request, pageOrigin string) {
 	o.by("preflight_cached", Inferred)
-	d := r.WithDefaults()
-	if !o.Preflight && o.ReachedServer && r.Mode != "no-cors" && !sameOrigin(pageOrigin, o.URL) && NeedsPreflight(d.Method, r.Headers) {
+	if !o.Preflight && o.ReachedServer && fetchspec.StepNeedsCORSPreflight(r, pageOrigin, o.URL) {
 		o.PreflightCached = true
 	}
 }

@@ -146,7 +146,7 @@ func Probes(p *Policy) []Probe {
 	}
 	var safe, unsafe []string
 	for _, m := range p.Methods {
-		if fetchspec.IsCORSSafelistedMethod(m) {
+		if fetchspec.IsCORSSafelistedMethod(fetchspec.NormalizeMethod(m)) {
 			safe = append(safe, m)
 		} else {
 			unsafe = append(unsafe, m)
@@ -180,7 +180,7 @@ func Probes(p *Policy) []Probe {
 		for _, h := range p.RequestHeaders {
 			hs := scenarios.Headers{{Name: h, Values: []string{headerValue(h)}}}
 			e := Expect{Allowed: true}
-			if needsPreflight(carrier, hs) {
+			if fetchspec.MethodAndHeadersNeedPreflight(carrier, hs) {
 				e.Preflight = yes()
 			}
 			out = append(out, Probe{Name: carrier + " with " + h + " from " + o, Kind: KindHeader, Page: o, Method: carrier, Headers: hs, Expect: e, Because: because + " and request_headers lists " + h})
@@ -198,7 +198,7 @@ func Probes(p *Policy) []Probe {
 			if !p.Credentials {
 				why = "credentials is false: the browser must not let " + o + " read a response to a request with cookies"
 			}
-			if !fetchspec.IsCORSSafelistedMethod(m) {
+			if !fetchspec.IsCORSSafelistedMethod(fetchspec.NormalizeMethod(m)) {
 				e.Preflight = yes()
 			}
 			out = append(out, Probe{Name: "credentialed " + m + " from " + o, Kind: KindCredentials, Page: o, Method: m, Credentials: "include", Expect: e, Because: why})
@@ -235,7 +235,7 @@ func Probes(p *Policy) []Probe {
 				continue
 			}
 			e := Expect{Allowed: false}
-			if !fetchspec.IsCORSSafelistedMethod(m) {
+			if !fetchspec.IsCORSSafelistedMethod(fetchspec.NormalizeMethod(m)) {
 				e.Preflight = yes()
 			} else {
 				// A simple method needs no permission from a preflight: the
@@ -252,7 +252,7 @@ func Probes(p *Policy) []Probe {
 				hs = append(hs, scenarios.Header{Name: h, Values: []string{headerValue(h)}})
 			}
 			e := Expect{Allowed: true}
-			if needsPreflight(carrier, hs) {
+			if fetchspec.MethodAndHeadersNeedPreflight(carrier, hs) {
 				e.Preflight = yes()
 			}
 			out = append(out, Probe{Name: carrier + " with " + strings.Join(p.RequestHeaders, ", ") + " from " + o, Kind: KindHeader, Page: o, Method: carrier, Headers: hs, Credentials: cred, Expect: e, Because: "request_headers lists them all"})

@@ -79,33 +79,36 @@ func TestExplanationFollowsBarsHeaders(t *testing.T) {
 			name: "allowed", allowHeaders: "Api-Key", allowOrigin: "{foo}",
 			want: []string{
 				"Access-Control-Allow-Headers: Api-Key",
-				"✓ api-key is listed in Access-Control-Allow-Headers",
+				"✓ CORS-preflight fetch step 7.7: api-key is listed [Access-Control-Allow-Headers: Api-Key]",
+				"The Fetch standard checks the answer: the preflight passes",
 				"Verdict ✓ (expected): allowed",
 				"DELETE /r/preflight-delete-api-key-",
 			},
-			notWant: []string{"✗", "never sent"},
+			notWant: []string{"✗", "never sent", "Differs"},
 		},
 		{
 			name: "header not allowed", allowHeaders: "X-Other", allowOrigin: "{foo}",
 			want: []string{
 				"Access-Control-Allow-Headers: X-Other",
-				"✗ api-key is not listed in Access-Control-Allow-Headers",
+				"✗ CORS-preflight fetch step 7.7: api-key must be listed in Access-Control-Allow-Headers",
+				"it fails at CORS-preflight fetch step 7.7, so the actual request is not sent",
+				"Chromium's reason: HeaderDisallowedByPreflightResponse (api-key)",
 				"The actual DELETE is never sent",
 				"Access-Control-Allow-Headers says \"X-Other\"",
 				"`Access-Control-Allow-Headers: X-Other, Api-Key`",
 				"has been blocked by CORS policy",
 			},
-			notWant: []string{"✓ api-key is listed"},
+			notWant: []string{"✓ CORS-preflight fetch step 7.7", "Differs"},
 		},
 		{
 			name: "other origin", allowHeaders: "Api-Key", allowOrigin: "http://other.example",
 			want: []string{
 				"Access-Control-Allow-Origin: http://other.example",
-				"✗ \"http://other.example\" is not http://foo.localhost:",
-				"· 204 is an ok status (not checked)",
+				"✗ CORS check step 4: the value must be, byte for byte, the request's origin http://foo.localhost:",
+				"it fails at CORS check step 4, so the actual request is not sent",
 				"`Access-Control-Allow-Origin: http://foo.localhost:",
 			},
-			notWant: []string{"Access-Control-Allow-Headers says"},
+			notWant: []string{"Access-Control-Allow-Headers says", "CORS-preflight fetch step 7:", "Differs"},
 		},
 	}
 	for _, tc := range cases {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/corslab/corslab/fetchspec"
 	"github.com/corslab/corslab/harness"
 	"github.com/corslab/corslab/scenarios"
 	"github.com/corslab/corslab/servers"
@@ -35,9 +36,22 @@ func blockedPost() harness.Result {
 			}},
 			{Kind: "response", Line: "HTTP/1.1 200 OK", Status: 200, Headers: [][2]string{{"Content-Length", "4"}, {"Content-Type", "text/plain"}}},
 		},
-		Requests: []servers.Entry{{Origin: "bar", Method: "POST", Path: "/r/x-1/transfer", Host: "bar.localhost:41002", Headers: http.Header{"Origin": {testFoo}}, Status: 200}},
+		Requests: []servers.Entry{{Origin: "bar", Method: "POST", Path: "/r/x-1/transfer", Host: "bar.localhost:41002", Headers: http.Header{"Origin": {testFoo}, "Accept": {"*/*"}, "Content-Type": {"application/x-www-form-urlencoded"}, "Content-Length": {"3"}}, Status: 200}},
 	}
-	return harness.Result{Scenario: sc, Verdict: harness.Pass, Steps: []harness.StepResult{{Expect: sc.Expect, Observed: o}}}
+	return withModel(harness.Result{Scenario: sc, Verdict: harness.Pass, Steps: []harness.StepResult{{Expect: sc.Expect, Observed: o}}})
+}
+
+// withModel sets each step beside the Fetch standard's prediction, as a run
+// does (the test origins' ports, the scenario under /r/x-1).
+func withModel(res harness.Result) harness.Result {
+	env := fetchspec.Env{Origins: fetchspec.LabOrigins{Foo: 41001, Bar: 41002, Baz: 41003}, Prefix: "/r/x-1", MaxAgeCap: fetchspec.ChromiumMaxAgeCap}
+	preds := fetchspec.Predict(res.Scenario, env)
+	for i := range res.Steps {
+		if i < len(preds) && res.Steps[i].Observed != nil {
+			res.Steps[i].Model = harness.NewModelVerdict(&preds[i], res.Steps[i].Observed)
+		}
+	}
+	return res
 }
 
 func TestExplainBlockedAsExpected(t *testing.T) {
@@ -52,17 +66,21 @@ func TestExplainBlockedAsExpected(t *testing.T) {
 			opt:  ExplainOptions{},
 			want: []string{
 				"① The page on " + testFoo + " calls fetch('" + testURL + "', {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'}, body: 'a=1'})",
-				"No preflight: POST is a CORS-safelisted method",
+				"· main fetch step 12: a CORS request with a safelisted method and headers: no preflight <https://fetch.spec.whatwg.org/#concept-main-fetch>",
+				"② No preflight goes out.",
 				"POST /r/x-1/transfer HTTP/1.1",
 				"Origin: " + testFoo,
 				"(2 more headers; --all-headers shows them)",
-				"✗ no Access-Control-Allow-Origin",
+				"The Fetch standard checks the answer: it fails at CORS check step 2, so the page may not read it",
+				"✗ CORS check step 2: the response must carry Access-Control-Allow-Origin (null is not `null`) [no Access-Control-Allow-Origin header] <https://fetch.spec.whatwg.org/#concept-cors-check>",
+				"Standard: The Fetch standard fails this at CORS check step 2",
+				"Chromium's reason: MissingAllowOriginHeader",
 				"Verdict ✓ (expected): blocked, as expected, because no Access-Control-Allow-Origin — Chromium says: \"Access to fetch at",
 				"bar received the POST and answered 200: the server did the work",
 				"Fix (only if bar means to let " + testFoo + " read this): Have bar send, with its 200 answer, `Access-Control-Allow-Origin: " + testFoo + "`",
 				"Spec: https://fetch.spec.whatwg.org/#cors-check",
 			},
-			notWant: []string{"User-Agent", "\033["},
+			notWant: []string{"User-Agent", "\033[", "Differs"},
 		},
 		{
 			name:    "all headers",
@@ -155,5 +173,95 @@ func TestExplainHarnessError(t *testing.T) {
 		if strings.Contains(out, w) {
 			t.Errorf("explains a half observation (%q):\n%s", w, out)
 		}
+	}
+}
+
+// TestExplainTellsTheDivergence: where the browser lets through what the
+// standard fails, the story says so from the model's diff, naming the
+// failing step; the fix is given for browsers that follow the standard.
+func TestExplainTellsTheDivergence(t *testing.T) {
+	var sc scenarios.Scenario
+	all, err := scenarios.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range all {
+		if s.Name == "wildcard-allow-headers-authorization" {
+			sc = s
+		}
+	}
+	if sc.Name == "" {
+		t.Fatal("no wildcard-allow-headers-authorization in the catalog")
+	}
+	// What Chromium 156 did: the preflight passes, the actual GET is read.
+	url := "http://bar.localhost:41002/r/x-1/"
+	o := &harness.Observation{Page: testFoo, URL: url, Outcome: scenarios.OutcomeAllowed, Status: 200, ResponseType: "cors", Preflight: true, ReachedServer: true,
+		Exchange: []harness.Message{
+			{Kind: "preflight request", Line: "OPTIONS /r/x-1/ HTTP/1.1", URL: url, Headers: [][2]string{{"Host", "bar.localhost:41002"}, {"Origin", testFoo}, {"Access-Control-Request-Method", "GET"}, {"Access-Control-Request-Headers", "authorization"}}},
+			{Kind: "preflight response", Line: "HTTP/1.1 204 No Content", Status: 204, Headers: [][2]string{{"Access-Control-Allow-Origin", testFoo}, {"Access-Control-Allow-Headers", "*"}}},
+			{Kind: "request", Line: "GET /r/x-1/ HTTP/1.1", URL: url, Headers: [][2]string{{"Host", "bar.localhost:41002"}, {"Origin", testFoo}}},
+			{Kind: "response", Line: "HTTP/1.1 200 OK", Status: 200, Headers: [][2]string{{"Access-Control-Allow-Origin", testFoo}}},
+		}}
+	res := withModel(harness.Result{Scenario: sc, Verdict: harness.Pass, Steps: []harness.StepResult{{Expect: sc.Expect, Observed: o}}})
+	var b bytes.Buffer
+	if err := Explain(&b, res, ExplainOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, w := range []string{
+		"≠ Differs: The Fetch standard fails this at CORS-preflight fetch step 7.6 because Authorization must be listed by name: `*` never covers it [Access-Control-Allow-Headers: *]; Chromium let it through. The scenario records this departure (divergence).",
+		`≠ outcome: standard "blocked (CORS-preflight fetch step 7.6)", observed allowed`,
+		"✗ CORS-preflight fetch step 7.6: Authorization must be listed by name",
+		"Fix (for browsers that follow the Fetch standard): Have bar answer OPTIONS with `Access-Control-Allow-Headers: *, Authorization`",
+	} {
+		if !strings.Contains(out, w) {
+			t.Errorf("lacks %q:\n%s", w, out)
+		}
+	}
+	// Unmarked, the same diff is a finding.
+	res.Scenario.Divergence = false
+	b.Reset()
+	Explain(&b, res, ExplainOptions{})
+	if !strings.Contains(b.String(), "not marked as a divergence") {
+		t.Errorf("an unmarked disagreement is not called out:\n%s", b.String())
+	}
+}
+
+// The text report marks what disagrees with the standard: as marked for a
+// divergence, and a wrong mark named.
+func TestTextMarksDisagreements(t *testing.T) {
+	differ := &harness.ModelVerdict{Disagreements: []string{"preflight: standard true, observed false"}}
+	agree := &harness.ModelVerdict{Agrees: true, Disagreements: []string{}}
+	tests := []struct {
+		name    string
+		marked  bool
+		model   *harness.ModelVerdict
+		want    []string
+		notWant []string
+	}{
+		{"agrees", false, agree, nil, []string{"≠"}},
+		{"marked and differs", true, differ, []string{"≠ departs from the Fetch standard, as marked (divergence)", "≠ standard: preflight: standard true, observed false"}, []string{"wrong mark"}},
+		{"unmarked and differs", false, differ, []string{"≠ standard: preflight: standard true, observed false", "≠ wrong mark: x is not marked divergence"}, []string{"as marked"}},
+		{"marked and agrees", true, agree, []string{"≠ wrong mark: x is marked divergence, yet"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := harness.Result{Scenario: scenarios.Scenario{Name: "x", Divergence: tt.marked}, Verdict: harness.Pass,
+				Steps: []harness.StepResult{{Observed: &harness.Observation{Outcome: "allowed"}, Model: tt.model}}}
+			var b bytes.Buffer
+			if err := Text(&b, Run{Results: []harness.Result{res}}); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("lacks %q:\n%s", w, b.String())
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(b.String(), w) {
+					t.Errorf("has %q:\n%s", w, b.String())
+				}
+			}
+		})
 	}
 }

@@ -204,6 +204,7 @@ func writeStepHTML(b *strings.Builder, ss StepStory, req scenarios.Request) {
 	if ss.ReachedButBlocked != "" {
 		fmt.Fprintf(b, "<p class=\"reached\">%s</p>\n", esc(ss.ReachedButBlocked))
 	}
+	writeStandardHTML(b, ss)
 	if ss.Why != "" {
 		fmt.Fprintf(b, "<p class=\"why\"><b>Why:</b> %s</p>\n", codeSpans(ss.Why))
 	}
@@ -241,8 +242,12 @@ func writeStepHTML(b *strings.Builder, ss StepStory, req scenarios.Request) {
 		if len(beat.Checks) > 0 {
 			b.WriteString("<ul class=\"checks\">")
 			for _, c := range beat.Checks {
-				sym := map[string]string{CheckOK: "✓", CheckFail: "✗", CheckSkip: "·"}[c.State]
-				fmt.Fprintf(b, "<li class=\"%s\">%s %s</li>", esc(c.State), sym, esc(c.Text))
+				sym := map[string]string{CheckOK: "✓", CheckFail: "✗", CheckNote: "·"}[c.State]
+				text := esc(c.Text)
+				if c.Spec != "" {
+					text = fmt.Sprintf("<a href=\"%s\">%s</a>", esc(c.Spec), text)
+				}
+				fmt.Fprintf(b, "<li class=\"%s\">%s %s</li>", esc(c.State), sym, text)
 			}
 			b.WriteString("</ul>")
 		}
@@ -253,6 +258,34 @@ func writeStepHTML(b *strings.Builder, ss StepStory, req scenarios.Request) {
 		fmt.Fprintf(b, "<p class=\"console\"><b>Console:</b> %s</p>\n", esc(ss.Console))
 	}
 	b.WriteString("</details>\n")
+}
+
+// writeStandardHTML: what the Fetch standard says, and where the browser
+// departs from it, each disagreement listed.
+func writeStandardHTML(b *strings.Builder, ss StepStory) {
+	if ss.Standard != "" {
+		fmt.Fprintf(b, "<p class=\"standard\"><b>Standard:</b> %s</p>\n", linkified(ss.Standard))
+	}
+	if ss.Differ != "" {
+		fmt.Fprintf(b, "<div class=\"differ\"><b>≠ Differs:</b> %s<ul>", codeSpans(ss.Differ))
+		for _, d := range ss.Disagreements {
+			fmt.Fprintf(b, "<li>%s</li>", esc(d))
+		}
+		b.WriteString("</ul></div>\n")
+	}
+	if ss.Engine != "" {
+		fmt.Fprintf(b, "<p class=\"engine\"><b>%s's reason:</b> <code>%s</code></p>\n", esc(Browser), esc(ss.Engine))
+	}
+}
+
+// linkified escapes s and turns a trailing "<https://…>" into a link.
+func linkified(s string) string {
+	i := strings.LastIndex(s, " <https://")
+	if i < 0 || !strings.HasSuffix(s, ">") {
+		return codeSpans(s)
+	}
+	u := s[i+2 : len(s)-1]
+	return codeSpans(s[:i]) + fmt.Sprintf(` <a href="%s">§</a>`, esc(u))
 }
 
 func writeOutsideHTML(b *strings.Builder, o *Outside, st Story) {
@@ -347,7 +380,7 @@ func sequenceSVG(ss StepStory) string {
 			x := laneX["chromium"]
 			marks := ""
 			for _, c := range beat.Checks {
-				marks += map[string]string{CheckOK: "✓", CheckFail: "✗", CheckSkip: "·"}[c.State]
+				marks += map[string]string{CheckOK: "✓", CheckFail: "✗", CheckNote: "·"}[c.State]
 			}
 			cls := "note"
 			label := "CORS check " + marks
@@ -414,7 +447,8 @@ svg .failed-text{fill:var(--bad)}
 .verdict{margin:6px 0 2px}
 .verdict.ok b{color:var(--ok)}.verdict.bad b{color:var(--bad)}
 .reached{margin:2px 0;color:#7d4e00}
-.why,.fix{margin:4px 0}
+.why,.fix,.standard,.differ,.engine{margin:4px 0}
+.differ{color:#a40}
 .fix ul{margin:2px 0 2px 0;padding-left:20px}
 code{font:13px ui-monospace,SFMono-Regular,Menlo,monospace;background:#eff1f3;padding:1px 4px;border-radius:4px}
 details{margin:6px 0}

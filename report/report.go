@@ -107,6 +107,7 @@ func Text(w io.Writer, r Run) error {
 		if err := TextLine(w, res, width, false); err != nil {
 			return err
 		}
+		writeModelMarks(w, res)
 	}
 	return TextSummary(w, r)
 }
@@ -146,6 +147,22 @@ func TextSummary(w io.Writer, r Run) error {
 	return err
 }
 
+// writeModelMarks marks where what the browser did disagrees with the Fetch
+// standard: "≠ standard: …" per disagreement, said to be as marked when the
+// scenario records a divergence, and a wrong mark named.
+func writeModelMarks(w io.Writer, res harness.Result) {
+	d := res.ModelDisagreements()
+	if res.Scenario.Divergence && len(d) > 0 {
+		fmt.Fprintf(w, "    ≠ departs from the Fetch standard, as marked (divergence):\n")
+	}
+	for _, m := range d {
+		fmt.Fprintf(w, "    ≠ standard: %s\n", m)
+	}
+	if e := res.DivergenceMarkError(); e != "" {
+		fmt.Fprintf(w, "    ≠ wrong mark: %s\n", strings.SplitN(e, "\n", 2)[0])
+	}
+}
+
 // Document is the JSON report; its shape is a public contract.
 type Document struct {
 	Browser   string            `json:"browser"`
@@ -165,10 +182,13 @@ type ScenarioResult struct {
 	Error      string               `json:"error"`
 	Expected   scenarios.Expect     `json:"expected"`
 	Observed   *harness.Observation `json:"observed"`
-	Steps      []harness.StepResult `json:"steps,omitempty"`
-	Ms         float64              `json:"ms"`
-	Lesson     string               `json:"lesson,omitempty"`
-	Spec       string               `json:"spec,omitempty"`
+	// Model is the last step's differential verdict against the Fetch
+	// standard; each of Steps has its own.
+	Model  *harness.ModelVerdict `json:"model,omitempty"`
+	Steps  []harness.StepResult  `json:"steps,omitempty"`
+	Ms     float64               `json:"ms"`
+	Lesson string                `json:"lesson,omitempty"`
+	Spec   string                `json:"spec,omitempty"`
 }
 
 // NewDocument builds the JSON report of a run.
@@ -183,6 +203,7 @@ func NewDocument(r Run) Document {
 		}
 		if len(res.Steps) > 0 {
 			sr.Expected = res.Steps[len(res.Steps)-1].Expect
+			sr.Model = res.Steps[len(res.Steps)-1].Model
 		}
 		if len(res.Scenario.Steps) > 0 {
 			sr.Steps = res.Steps

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/corslab/corslab/fetchspec"
 )
 
 // CorsErrors lists every value of Chromium's Network.CorsError (CDP, Chromium
@@ -40,10 +42,18 @@ var CorsErrors = []string{
 	"LocalNetworkAccessPermissionDenied",
 }
 
-// WhyInput is what the explanation of one CORS error is computed from: the
-// error Chromium reported and the messages that were on the wire.
+// WhyInput is what the explanation of a refused request is computed from:
+// the step of the Fetch standard that fails it (the model's), the messages
+// that were on the wire, and the browser's own reason, shown beside.
 type WhyInput struct {
-	// CorsError and FailedParameter are Chromium's reason.
+	// Failure is the step of the Fetch standard that fails the request
+	// (the prediction's FailedAt); InPreflight says it judged the
+	// preflight's answer. It picks the explanation.
+	Failure     *fetchspec.Step
+	InPreflight bool
+	// CorsError and FailedParameter are the browser's own reason
+	// (Chromium's). They pick the explanation only when Failure is nil:
+	// the standard lets through what the browser refused.
 	CorsError       string
 	FailedParameter string
 	// PageOrigin is the origin of the calling page ("null" when opaque).
@@ -92,6 +102,11 @@ type WhyFix struct {
 	Check string
 	// Short is a few words for a ✗ line, e.g. "api-key is not listed in Access-Control-Allow-Headers".
 	Short string
+	// Step is the failing step of the standard ("CORS-preflight fetch step
+	// 7.7"), empty when the explanation comes from the browser's reason.
+	Step string
+	// Engine is the browser's own reason, shown beside: "HeaderDisallowedByPreflightResponse (api-key)".
+	Engine string
 }
 
 // IsPreflightError reports whether a CorsError is about the preflight answer.
@@ -99,13 +114,31 @@ func IsPreflightError(e string) bool {
 	return strings.HasPrefix(e, "Preflight") || strings.HasSuffix(e, "PreflightResponse")
 }
 
-// Why explains a CorsError with the values observed in this run. Every value
-// of CorsErrors gives a non-empty Why and Fix; an unknown value gives a
-// generic explanation that names it.
+// Why explains a refused request with the values observed in this run. The
+// failing step of the Fetch standard picks the explanation; the browser's
+// CorsError is shown beside it (WhyFix.Engine), and picks the explanation
+// only when the standard does not fail the request. Every failing step of
+// the model and every value of CorsErrors gives a non-empty Why and Fix; an
+// unknown CorsError gives a generic explanation that names it.
 func Why(in WhyInput) WhyFix {
+	k, pre, p := failureKind(in)
+	wf := why(in, k, pre, p)
+	if in.Failure != nil {
+		wf.Step = in.Failure.Algorithm + " step " + in.Failure.Number
+	}
+	if in.CorsError != "" {
+		wf.Engine = in.CorsError
+		if in.FailedParameter != "" {
+			wf.Engine += " (" + in.FailedParameter + ")"
+		}
+	}
+	return wf
+}
+
+// why is Why's text for a kind of failure; pre says it is the preflight's
+// answer that failed, p is the value at fault.
+func why(in WhyInput, k failure, pre bool, p string) WhyFix {
 	origin := in.PageOrigin
-	p := in.FailedParameter
-	pre := IsPreflightError(in.CorsError)
 	srv := in.Server
 	if srv == "" {
 		srv = "bar"
@@ -147,8 +180,8 @@ func Why(in WhyInput) WhyFix {
 		}
 		return []string{who + " `Access-Control-Allow-Origin: " + origin + "`" + credNote + " (echo the request's Origin when it is on " + srv + "'s allowlist, and add `Vary: Origin`)."}
 	}
-	switch in.CorsError {
-	case "MissingAllowOriginHeader", "PreflightMissingAllowOriginHeader":
+	switch k {
+	case failOriginMissing:
 		status := ""
 		if !pre && in.ResponseStatus != 0 {
 			status = fmt.Sprintf(" (%d)", in.ResponseStatus)
@@ -158,7 +191,7 @@ func Why(in WhyInput) WhyFix {
 			Fix:   appendIf(allowOrigin(), !pre && in.ResponseStatus >= 400, "Send the CORS headers on error answers too: a CORS middleware that runs before the error handler."),
 			Check: "origin", Short: "no Access-Control-Allow-Origin",
 		}
-	case "AllowOriginMismatch", "PreflightAllowOriginMismatch":
+	case failOriginMismatch:
 		why := fmt.Sprintf("%s says `Access-Control-Allow-Origin: %s`, but %s; the browser compares the two character for character.", where, p, pageIs)
 		switch {
 		case p == origin+"/":
@@ -169,19 +202,19 @@ func Why(in WhyInput) WhyFix {
 			why += " The port is part of the origin."
 		}
 		return WhyFix{Why: why, Fix: allowOrigin(), Check: "origin", Short: fmt.Sprintf("%s is not %s", showValue(p), origin)}
-	case "MultipleAllowOriginValues", "PreflightMultipleAllowOriginValues":
+	case failOriginMultiple:
 		return WhyFix{
 			Why:   fmt.Sprintf("%s holds more than one origin (%s). Access-Control-Allow-Origin takes exactly one origin, \"*\" or \"null\"; it is never a list, and two header lines count as a list.", where, showValue(p)),
 			Fix:   []string{who + " exactly one line `Access-Control-Allow-Origin: " + origin + "`" + credNote + ": to allow several sites, keep the list on " + srv + ", echo the request's Origin when it is on it, and add `Vary: Origin`."},
 			Check: "origin", Short: "more than one value: " + showValue(p),
 		}
-	case "InvalidAllowOriginValue", "PreflightInvalidAllowOriginValue":
+	case failOriginInvalid:
 		return WhyFix{
 			Why:   fmt.Sprintf("%s has Access-Control-Allow-Origin %s, which is not an origin, \"*\" or \"null\".", where, showValue(p)),
 			Fix:   allowOrigin(),
 			Check: "origin", Short: showValue(p) + " is not a valid origin",
 		}
-	case "WildcardOriginNotAllowed", "PreflightWildcardOriginNotAllowed":
+	case failOriginWildcard:
 		return WhyFix{
 			Why: fmt.Sprintf("The request is made with credentials (credentials: 'include'), and for a credentialed request the wildcard \"*\" in Access-Control-Allow-Origin is not accepted: %s must name the page's origin.", where),
 			Fix: []string{
@@ -190,7 +223,7 @@ func Why(in WhyInput) WhyFix {
 			},
 			Check: "origin", Short: "\"*\" is not accepted with credentials",
 		}
-	case "InvalidAllowCredentials", "PreflightInvalidAllowCredentials":
+	case failCredentials:
 		why := fmt.Sprintf("The request is made with credentials (credentials: 'include'), so %s must also say `Access-Control-Allow-Credentials: true`; it", where)
 		if p == "" {
 			why += " has no Access-Control-Allow-Credentials."
@@ -203,13 +236,13 @@ func Why(in WhyInput) WhyFix {
 				"Or, if the page needs no cookies, have it leave credentials out."},
 			Check: "credentials", Short: credShort(p),
 		}
-	case "PreflightInvalidStatus":
+	case failStatus:
 		return WhyFix{
 			Why:   fmt.Sprintf("%s answered the preflight with %d %s. A preflight answer needs an ok status (200 to 299); any other status means \"no\", even with the right CORS headers.", srv, in.PreflightStatus, statusWord(in.PreflightStatus)),
 			Fix:   []string{"Have " + srv + " answer OPTIONS on this path with `HTTP/1.1 204 No Content` and the CORS headers: an OPTIONS route, or a CORS middleware that answers preflights before routing and authentication."},
 			Check: "status", Short: fmt.Sprintf("%d is not an ok status", in.PreflightStatus),
 		}
-	case "PreflightDisallowedRedirect":
+	case failPreflightRedirect:
 		loc := headerValue(in.Preflight, "Location")
 		why := fmt.Sprintf("%s answered the preflight with a redirect (%d", srv, in.PreflightStatus)
 		if loc != "" {
@@ -221,19 +254,19 @@ func Why(in WhyInput) WhyFix {
 			Fix:   []string{"Have " + srv + " answer OPTIONS at this very URL with `HTTP/1.1 204 No Content` and the CORS headers, or have the page call the final URL directly."},
 			Check: "status", Short: "a preflight may not be redirected",
 		}
-	case "InvalidAllowMethodsPreflightResponse":
+	case failMethodsParse:
 		return WhyFix{
 			Why:   fmt.Sprintf("Access-Control-Allow-Methods in %s (%s) is not a comma-separated list of method names, so the browser cannot read it.", where, showValue(p)),
 			Fix:   []string{who + " OPTIONS with `Access-Control-Allow-Methods: " + in.Method + "`."},
 			Check: "methods", Short: "Access-Control-Allow-Methods cannot be parsed",
 		}
-	case "InvalidAllowHeadersPreflightResponse":
+	case failHeadersParse:
 		return WhyFix{
 			Why:   fmt.Sprintf("Access-Control-Allow-Headers in %s (%s) is not a comma-separated list of header names, so the browser cannot read it.", where, showValue(p)),
 			Fix:   []string{who + " OPTIONS with `Access-Control-Allow-Headers: " + strings.Join(in.PageHeaders, ", ") + "`."},
 			Check: "headers", Short: "Access-Control-Allow-Headers cannot be parsed",
 		}
-	case "MethodDisallowedByPreflightResponse":
+	case failMethod:
 		m := p
 		if m == "" {
 			m = in.Method
@@ -256,11 +289,11 @@ func Why(in WhyInput) WhyFix {
 			Fix:   []string{who + " `Access-Control-Allow-Methods: " + addToken(listed, m, in.Credentials) + "`."},
 			Check: "methods", Short: m + " is not listed in Access-Control-Allow-Methods",
 		}
-	case "HeaderDisallowedByPreflightResponse":
+	case failHeader:
 		name := pageSpelling(in.PageHeaders, p)
 		listed := joinedValues(in.Preflight, "Access-Control-Allow-Headers")
 		why := fmt.Sprintf("The page sets %s, which is not a CORS-safelisted request header, so the preflight asked for %q in Access-Control-Request-Headers; %s does not allow it: ", name, strings.ToLower(name), where)
-		if isSafelistName(name) {
+		if fetchspec.IsNoCORSSafelistedRequestHeaderName(name) || fetchspec.IsPrivilegedNoCORSRequestHeaderName(name) {
 			v := in.PageValues[strings.ToLower(name)]
 			rule := "with a value of at most 128 bytes and no unsafe bytes"
 			switch strings.ToLower(name) {
@@ -289,20 +322,20 @@ func Why(in WhyInput) WhyFix {
 			Fix:   []string{who + " `Access-Control-Allow-Headers: " + addToken(listed, name, in.Credentials) + "`."},
 			Check: "headers", Short: strings.ToLower(name) + " is not listed in Access-Control-Allow-Headers",
 		}
-	case "RedirectContainsCredentials":
+	case failRedirectCredentials:
 		loc := headerValue(in.Response, "Location")
 		return WhyFix{
 			Why:   fmt.Sprintf("%s redirects a CORS request to a URL with a user name or password in it (%s); the browser refuses to follow it.", srv, showValue(loc)),
 			Fix:   []string{"Have " + srv + " send a `Location:` without user:password@ (e.g. `Location: " + stripUserinfo(loc) + "`)."},
 			Check: "redirect", Short: "the redirect URL holds credentials",
 		}
-	case "DisallowedByMode":
+	case failMode:
 		return WhyFix{
 			Why:   fmt.Sprintf("The page asked for mode: %q, which forbids any request to another origin, and %s is on another origin. This is the page's choice, not %s's.", in.Mode, in.URL, srv),
 			Fix:   []string{"In the page: use mode: 'cors' (the default) and have " + srv + " send `Access-Control-Allow-Origin: " + origin + "`."},
 			Check: "request", Short: "mode " + in.Mode + " forbids cross-origin requests",
 		}
-	case "CorsDisabledScheme":
+	case failScheme:
 		scheme := ""
 		if u, err := url.Parse(in.URL); err == nil {
 			scheme = u.Scheme
@@ -312,25 +345,47 @@ func Why(in WhyInput) WhyFix {
 			Fix:   []string{"Serve the resource over http or https and have " + srv + " send `Access-Control-Allow-Origin: " + origin + "`."},
 			Check: "request", Short: "scheme " + scheme + " does not support CORS",
 		}
-	case "InvalidResponse":
+	case failInvalid:
 		return WhyFix{
 			Why:   "The response could not be used for a CORS check at all (Chromium reports InvalidResponse): it was not a valid HTTP response for this request.",
 			Fix:   []string{"Have " + srv + " send a complete HTTP response, with `Access-Control-Allow-Origin: " + origin + "`."},
 			Check: "origin", Short: "the response is not usable",
 		}
-	case "NoCorsRedirectModeNotFollow":
+	case failRedirectMode:
+		return WhyFix{
+			Why:   "The page asked for redirect: 'error', and the answer was a redirect, so fetch() fails with a network error; this is the page's choice, not a CORS check.",
+			Fix:   []string{"In the page: leave redirect at 'follow' (the default), or call the final URL directly."},
+			Check: "request", Short: "redirect mode error refuses any redirect",
+		}
+	case failRedirectLocation:
+		return WhyFix{
+			Why:   fmt.Sprintf("%s's redirect leads nowhere a fetch may follow: %s (%s).", srv, in.Failure.Says, in.Failure.Saw),
+			Fix:   []string{"Have " + srv + " send a `Location:` with an http(s) URL, within 20 redirects."},
+			Check: "redirect", Short: in.Failure.Says,
+		}
+	case failPageCall:
+		if in.Failure != nil {
+			return WhyFix{
+				Why:   fmt.Sprintf("The page's call fails before anything reaches %s: %s step %s says %s (%s).", srv, in.Failure.Algorithm, in.Failure.Number, in.Failure.Says, in.Failure.Saw),
+				Fix:   []string{"In the page: change the call as " + in.Failure.Algorithm + " step " + in.Failure.Number + " requires (" + in.Failure.URL + ")."},
+				Check: "request", Short: in.Failure.Says,
+			}
+		}
+	case failNoCORSRedirect:
 		return WhyFix{
 			Why:   fmt.Sprintf("A no-cors request may only follow redirects, and the page asked for redirect: %q while %s redirected.", in.Redirect, srv),
 			Fix:   []string{"In the page: drop redirect: '" + in.Redirect + "' from the no-cors request, or use mode: 'cors' and have " + srv + " send `Access-Control-Allow-Origin: " + origin + "`."},
 			Check: "redirect", Short: "no-cors requests must use redirect: 'follow'",
 		}
-	case "PreflightMissingAllowExternal", "PreflightInvalidAllowExternal":
+	case failPrivateNetwork:
 		return WhyFix{
 			Why:   "The request goes from a more public network to a more private one, and " + where + " did not opt in (Private Network Access, in older Chromium versions).",
 			Fix:   []string{"Newer Chromium replaced this with Local Network Access: the user's permission decides, no header does. Serve the page over https and have the user allow local network access."},
 			Check: "headers", Short: "no private-network opt-in (old Chromium)",
 		}
-	case "InsecureLocalNetwork", "InvalidLocalNetworkAccess", "LocalNetworkAccessPermissionDenied":
+	case failLocalInsecure, failLocalDenied:
+		// Local Network Access is not the Fetch standard's: the browser's
+		// reason is all there is (lnaWhy reads it).
 		wf, _ := lnaWhy(in)
 		return wf
 	}
@@ -399,87 +454,4 @@ func originIfMissing(h [][2]string, origin string) string {
 		return ""
 	}
 	return " together with `Access-Control-Allow-Origin: " + origin + "`"
-}
-
-// headerValue returns the first value of a header, compared without case.
-func headerValue(h [][2]string, name string) string {
-	for _, x := range h {
-		if strings.EqualFold(x[0], name) {
-			return x[1]
-		}
-	}
-	return ""
-}
-
-// joinedValues joins every line of a header with ", ".
-func joinedValues(h [][2]string, name string) string {
-	var vals []string
-	for _, x := range h {
-		if strings.EqualFold(x[0], name) {
-			vals = append(vals, x[1])
-		}
-	}
-	return strings.Join(vals, ", ")
-}
-
-func tokens(list string) []string {
-	var out []string
-	for _, t := range strings.Split(list, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-func hasToken(list, tok string) bool {
-	for _, t := range tokens(list) {
-		if t == tok {
-			return true
-		}
-	}
-	return false
-}
-
-func hasTokenFold(list, tok string) bool {
-	for _, t := range tokens(list) {
-		if strings.EqualFold(t, tok) {
-			return true
-		}
-	}
-	return false
-}
-
-// addToken appends tok to a list header value; with credentials a "*" is
-// dropped, since it means nothing there.
-func addToken(list, tok string, creds bool) string {
-	var out []string
-	for _, t := range tokens(list) {
-		if creds && t == "*" {
-			continue
-		}
-		out = append(out, t)
-	}
-	out = append(out, tok)
-	return strings.Join(out, ", ")
-}
-
-// pageSpelling returns the page's spelling of a header name Chromium reports
-// in lowercase, or the name itself.
-func pageSpelling(names []string, lower string) string {
-	for _, n := range names {
-		if strings.EqualFold(n, lower) {
-			return n
-		}
-	}
-	return lower
-}
-
-func stripUserinfo(loc string) string {
-	u, err := url.Parse(loc)
-	if err != nil {
-		return loc
-	}
-	u.User = nil
-	return u.String()
 }

@@ -1,8 +1,12 @@
 package report
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/corslab/corslab/fetchspec"
+	"github.com/corslab/corslab/scenarios"
 )
 
 // TestWhyCoversEveryCorsError checks that every value of Chromium's
@@ -179,6 +183,73 @@ func TestWhyFix(t *testing.T) {
 				t.Errorf("Check = %q, want %q", wf.Check, tc.check)
 			}
 		})
+	}
+}
+
+// TestWhyIsKeyedByTheFailingStep: the step of the Fetch standard that fails
+// the request picks the explanation; Chromium's CorsError is shown beside
+// it and does not change it.
+func TestWhyIsKeyedByTheFailingStep(t *testing.T) {
+	const foo = "http://foo.localhost:41001"
+	step := &fetchspec.Step{Algorithm: "CORS-preflight fetch", Number: "7.7", Says: "api-key must be listed in Access-Control-Allow-Headers",
+		Saw: "Access-Control-Allow-Headers: X-Other", Outcome: fetchspec.Failed, Subject: "api-key", URL: fetchspec.Spec + "#cors-preflight-fetch-0"}
+	base := WhyInput{Failure: step, InPreflight: true, PageOrigin: foo, PageHeaders: []string{"Api-Key"},
+		Preflight: [][2]string{{"Access-Control-Allow-Headers", "X-Other"}}}
+	a, b := base, base
+	a.CorsError, a.FailedParameter = "HeaderDisallowedByPreflightResponse", "api-key"
+	b.CorsError = "PreflightMissingAllowOriginHeader" // a wrong engine reason
+	wa, wb := Why(a), Why(b)
+	if wa.Why != wb.Why || !slices.Equal(wa.Fix, wb.Fix) {
+		t.Errorf("the CorsError changed the explanation:\n%q\n%q", wa.Why, wb.Why)
+	}
+	if !strings.Contains(wa.Fix[0], "`Access-Control-Allow-Headers: X-Other, Api-Key`") || wa.Step != "CORS-preflight fetch step 7.7" {
+		t.Errorf("explanation not from step 7.7: %+v", wa)
+	}
+	if wa.Engine != "HeaderDisallowedByPreflightResponse (api-key)" || wb.Engine != "PreflightMissingAllowOriginHeader" {
+		t.Errorf("the engine's reason is not shown beside: %q, %q", wa.Engine, wb.Engine)
+	}
+	// Without a failing step (the standard lets it through) the engine's
+	// reason is all there is.
+	c := a
+	c.Failure = nil
+	if wc := Why(c); wc.Step != "" || !strings.Contains(wc.Why, "Api-Key") {
+		t.Errorf("from the engine's reason: %+v", wc)
+	}
+}
+
+// TestEveryFailingStepIsExplained: every step at which the model fails a
+// scenario of the catalog has its own explanation and a fix, and the kind
+// it is read as matches the engine's name for it where Chromium agrees.
+func TestEveryFailingStepIsExplained(t *testing.T) {
+	all, err := scenarios.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := fetchspec.Env{Origins: fetchspec.LabOrigins{Foo: 41001, Bar: 41002, Baz: 41003}, MaxAgeCap: fetchspec.ChromiumMaxAgeCap}
+	seen := map[string]bool{}
+	for _, sc := range all {
+		steps := sc.RequestSteps()
+		for i, p := range fetchspec.Predict(sc, env) {
+			if p.FailedAt == nil {
+				continue
+			}
+			key := p.FailedAt.Algorithm + " " + p.FailedAt.Number
+			in := WhyInput{Failure: p.FailedAt, PageOrigin: "http://foo.localhost:41001", Method: "PUT", PageHeaders: []string{"Api-Key"}, URL: p.URL}
+			wf := Why(in)
+			if wf.Why == "" || len(wf.Fix) == 0 || wf.Short == "" || strings.Contains(wf.Why, "Chromium refused the response") {
+				t.Errorf("%s fails at %s: no explanation of its own: %+v", sc.Name, key, wf)
+			}
+			if e := steps[i].Expect.CorsError; e != nil && *e != "" && !sc.Divergence {
+				k, _, _ := failureKind(in)
+				if want := corsErrorFailure(*e); want != failUnknown && k != want {
+					t.Errorf("%s: the standard's step %s reads as %q, Chromium's %s as %q", sc.Name, key, k, *e, want)
+				}
+			}
+			seen[key] = true
+		}
+	}
+	if len(seen) < 10 {
+		t.Errorf("only %d failing steps in the catalog: %v", len(seen), seen)
 	}
 }
 

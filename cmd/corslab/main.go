@@ -8,6 +8,7 @@
 //	corslab predict [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json]
 //	corslab lint --policy FILE [--format text|json]
 //	corslab merge A.json B.json ... [--format text|json|junit|html] [--out FILE]
+//	corslab fuzz [--count N] [--seed S] [--out DIR]
 //	corslab serve [--addr 127.0.0.1:8080] [--open]
 //
 // Exit codes: 0 every scenario passed, 1 a mismatch, 2 bad usage or a bad
@@ -61,14 +62,16 @@ Usage:
               [--foo-port N] [--bar-port N] [--baz-port N] [--max-age-cap SECONDS]
   corslab lint --policy FILE [--format text|json]
   corslab merge A.json B.json ... [--format text|json|junit|html] [--out FILE]
+  corslab fuzz [--count N] [--seed S] [--out DIR] [--shrink-runs N]
   corslab serve [--addr 127.0.0.1:8080] [--open] [--browser PATH]
 
 Commands:
   list    list the scenarios (the built-in catalog, or the --file ones)
   run     run scenarios in headless Chromium and compare with their expectations
   explain run scenarios and tell the whole exchange: the messages on the wire,
-          Chromium's checks, the verdict, why, the fix, and the same request
-          sent from outside a browser
+          the Fetch standard's steps beside each answer, where Chromium
+          departs, the verdict, why, the fix, and the same request sent from
+          outside a browser
   check   derive probes from a CORS policy file and run them in Chromium
           against a running server
   predict what a browser that follows the Fetch standard does with each
@@ -78,6 +81,9 @@ Commands:
           severity, why and the standard's section (exit 1 on critical)
   merge   combine the JSON reports of shards (run --shard K/N --format json)
           into one report with one summary (exit 1 if any scenario failed)
+  fuzz    random valid scenarios run in Chromium and in the Fetch model; each
+          kind of disagreement shrunk and written to --out DIR as a scenario
+          file (exit 1 when something disagrees)
   serve   the playground: a local page where you edit both sides of an
           exchange and run it in your own browser and headless (Ctrl-C stops)
 
@@ -114,13 +120,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = cmdLint(args[1:], stdout)
 	case "merge":
 		code, err = cmdMerge(args[1:], stdout)
+	case "fuzz":
+		code, err = cmdFuzz(ctx, args[1:], stdout, stderr)
 	case "serve":
 		code, err = cmdServe(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = usageError{fmt.Sprintf("unknown command %q (want list, run, explain, check, predict, lint, merge or serve)", args[0])}
+		err = usageError{fmt.Sprintf("unknown command %q (want list, run, explain, check, predict, lint, merge, fuzz or serve)", args[0])}
 	}
 	if err == nil {
 		return code

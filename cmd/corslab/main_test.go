@@ -273,6 +273,25 @@ func TestRunFiles(t *testing.T) {
 		t.Errorf("colour codes in output that is not a terminal")
 	}
 
+	// JSON: every run is differential; the standard agrees with this one.
+	code, stdout, _ = corslab(t, "run", "--file", ok, "--format", "json")
+	var doc struct {
+		Scenarios []struct {
+			Model *struct {
+				Predicted     map[string]any `json:"predicted"`
+				Agrees        bool           `json:"agrees"`
+				Disagreements []string       `json:"disagreements"`
+				Trace         []any          `json:"trace"`
+			} `json:"model"`
+		} `json:"scenarios"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); code != exitOK || err != nil || len(doc.Scenarios) != 1 || doc.Scenarios[0].Model == nil {
+		t.Fatalf("json: exit %d, %v\n%s", code, err, stdout)
+	}
+	if m := doc.Scenarios[0].Model; !m.Agrees || len(m.Disagreements) != 0 || m.Predicted["outcome"] != "allowed" || len(m.Trace) == 0 {
+		t.Errorf("json model: %+v", m)
+	}
+
 	// HTML: one self-contained file.
 	htmlPath := filepath.Join(dir, "report.html")
 	code, _, stderr = corslab(t, "run", "--file", ok, "--file", wrong, "--format", "html", "--out", htmlPath)

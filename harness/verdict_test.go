@@ -9,72 +9,6 @@ import (
 	"github.com/corslab/corslab/servers"
 )
 
-func TestSafelistedHeader(t *testing.T) {
-	tests := []struct {
-		name, value string
-		want        bool
-	}{
-		{"Content-Type", "text/plain", true},
-		{"content-type", "text/plain; charset=utf-8", true},
-		{"Content-Type", "application/x-www-form-urlencoded", true},
-		{"Content-Type", "multipart/form-data; boundary=x", true},
-		{"Content-Type", "application/json", false},
-		{"Content-Type", "text/plain, application/json", false},
-		{"Content-Type", "text/plian", false},
-		{"Accept", "text/html", true},
-		{"Accept", "a(b)", false},
-		{"Accept", strings.Repeat("a", 129), false},
-		{"Accept-Language", "en-US,en;q=0.9", true},
-		{"Accept-Language", "en@x", false},
-		{"Range", "bytes=0-99", true},
-		{"Range", "bytes=5-", true},
-		{"Range", "bytes=-5", false},
-		{"Range", "bytes=0-1,2-3", false},
-		{"Range", "bytes=9-1", false},
-		{"X-Custom", "x", false},
-	}
-	for _, tt := range tests {
-		if got := IsSafelistedHeader(tt.name, tt.value); got != tt.want {
-			t.Errorf("IsSafelistedHeader(%q, %q) = %v, want %v", tt.name, tt.value, got, tt.want)
-		}
-	}
-}
-
-func TestNeedsPreflight(t *testing.T) {
-	h := func(kv ...string) scenarios.Headers {
-		var out scenarios.Headers
-		for i := 0; i+1 < len(kv); i += 2 {
-			out = append(out, scenarios.Header{Name: kv[i], Values: []string{kv[i+1]}})
-		}
-		return out
-	}
-	tests := []struct {
-		method string
-		h      scenarios.Headers
-		want   bool
-	}{
-		{"GET", nil, false},
-		{"post", h("Content-Type", "text/plain"), false},
-		{"DELETE", nil, true},
-		{"delete", nil, true},
-		{"PATCH", nil, true},
-		{"GET", h("Api-Key", "k"), true},
-		{"POST", h("Content-Type", "application/json"), true},
-	}
-	for _, tt := range tests {
-		if got := NeedsPreflight(tt.method, tt.h); got != tt.want {
-			t.Errorf("NeedsPreflight(%s, %v) = %v", tt.method, tt.h, got)
-		}
-	}
-	got := strings.Join(UnsafeHeaderNames(h("X-B", "1", "Api-Key", "2", "Accept", "x", "x-b", "3")), ",")
-	if got != "api-key,x-b" {
-		t.Errorf("UnsafeHeaderNames = %s, want api-key,x-b (lowercased, sorted, unique)", got)
-	}
-	if NormalizeMethod("patch") != "patch" || NormalizeMethod("put") != "PUT" {
-		t.Error("NormalizeMethod: only the six methods fetch normalises are upper-cased")
-	}
-}
-
 func TestCompareNamesEveryField(t *testing.T) {
 	yes, no := true, false
 	s200, empty := 200, ""
@@ -122,15 +56,6 @@ func TestCompareWhatTheServerReceived(t *testing.T) {
 				t.Fatalf("Compare = %q, want %q", got, tt.want)
 			}
 		})
-	}
-}
-
-func TestStatusTextNamesUnknownCodes(t *testing.T) {
-	if got := statusText(299); got != "status 299" {
-		t.Fatalf("statusText(299) = %q", got)
-	}
-	if got := statusText(204); got != "No Content" {
-		t.Fatalf("statusText(204) = %q", got)
 	}
 }
 
