@@ -73,6 +73,9 @@ type Failure struct {
 	// Parameter is the reason's parameter, e.g. the header name a
 	// preflight did not allow.
 	Parameter string
+	// Check is the reason in the Fetch model's words: the step that failed,
+	// one of fetchspec's Check names; empty when the reason maps to none.
+	Check string
 }
 
 // ConsoleEntry is one console message.
@@ -90,8 +93,8 @@ type ConsoleEntry struct {
 type Issue struct {
 	// Kind is the engine's name for the kind of issue, e.g. "CorsIssue".
 	Kind string
-	// Reason and Parameter are as in Failure.
-	Reason, Parameter string
+	// Reason, Parameter and Check are as in Failure.
+	Reason, Parameter, Check string
 	// Warning: the browser let the request through and only warns.
 	Warning bool
 }

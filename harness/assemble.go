@@ -103,7 +103,7 @@ func fillFromBrowser(o *Observation, v engine.View, caps engine.Capabilities) (p
 		o.FromCache = actual.FromCache
 		if f := actual.Failure; f != nil {
 			o.NetError = f.Text
-			o.CorsError, o.FailedParameter = f.Reason, f.Parameter
+			o.CorsError, o.FailedParameter, o.FailedCheck = f.Reason, f.Parameter, f.Check
 		}
 		o.CookiesSent = append(o.CookiesSent, actual.CookiesSent...)
 		o.CookiesBlocked = append(o.CookiesBlocked, actual.CookiesBlocked...)
@@ -111,7 +111,7 @@ func fillFromBrowser(o *Observation, v engine.View, caps engine.Capabilities) (p
 	if o.CorsError == "" {
 		for _, n := range v.Requests {
 			if n.Failure != nil && n.Failure.Reason != "" {
-				o.CorsError, o.FailedParameter = n.Failure.Reason, n.Failure.Parameter
+				o.CorsError, o.FailedParameter, o.FailedCheck = n.Failure.Reason, n.Failure.Parameter, n.Failure.Check
 				break
 			}
 		}
@@ -127,7 +127,7 @@ func fillFromBrowser(o *Observation, v engine.View, caps engine.Capabilities) (p
 func fillFromIssues(o *Observation, issues []engine.Issue) {
 	for _, is := range issues {
 		if o.CorsError == "" && !is.Warning {
-			o.CorsError, o.FailedParameter = is.Reason, is.Parameter
+			o.CorsError, o.FailedParameter, o.FailedCheck = is.Reason, is.Parameter, is.Check
 		}
 		if is.Warning {
 			o.Issues = append(o.Issues, is.Kind+" warning: "+is.Reason)
@@ -161,6 +161,7 @@ func browserSides(o *Observation, caps engine.Capabilities) {
 	if caps.Reason {
 		o.by("cors_error", SideBrowser)
 		o.by("failed_parameter", SideBrowser)
+		o.by("failed_check", SideBrowser)
 	}
 	if caps.Console {
 		o.by("console", SideBrowser)

@@ -13,7 +13,7 @@ import (
 // harness (timeouts, a dead browser) give the verdict "error".
 func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
 	start := time.Now()
-	res := Result{Scenario: sc}
+	res := Result{Scenario: sc, Engine: s.eng.Name(), Browser: s.Browser.Version()}
 	prefix := s.Lab.Register(sc.Name, sc.Server)
 	defer s.Lab.Forget(prefix)
 	defer s.forgetEvents(prefix + "/")
@@ -50,14 +50,16 @@ func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
 // step runs one step and compares its observation with the step's
 // expectation.
 func (s *Session) step(ctx context.Context, prefix string, sc scenarios.Scenario, st scenarios.Step, cookies bool) StepResult {
-	sr := StepResult{Expect: st.Expect}
+	// The expectation on this engine: engine-specific fields of another
+	// engine are not checked here.
+	sr := StepResult{Expect: st.Expect.For(s.eng.Name())}
 	obs, err := s.runStep(ctx, prefix, sc, st, cookies)
 	sr.Observed = obs
 	switch {
 	case err != nil:
 		sr.Error = err.Error()
 	case obs != nil:
-		sr.Mismatches = Compare(s.ExpandExpect(st.Expect), obs)
+		sr.Mismatches = Compare(s.ExpandExpect(sr.Expect), obs)
 	}
 	return sr
 }
@@ -95,7 +97,9 @@ func (s *Session) RunAll(ctx context.Context, list []scenarios.Scenario, progres
 		if ctx.Err() != nil {
 			reason := notRunReason(ctx)
 			for _, rest := range list[i:] {
-				out = append(out, NotRun(rest, reason))
+				nr := NotRun(rest, reason)
+				nr.Engine, nr.Browser = s.eng.Name(), s.Browser.Version()
+				out = append(out, nr)
 			}
 			break
 		}

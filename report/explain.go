@@ -103,7 +103,7 @@ func NewStory(res harness.Result) Story {
 	sc := res.Scenario
 	s := Story{
 		Name: sc.Name, Group: sc.Group, Lesson: strings.Join(strings.Fields(sc.Lesson), " "), Spec: sc.Spec,
-		Divergence: sc.Divergence, Verdict: res.Verdict, Mismatches: res.Mismatches, Error: res.Error,
+		Divergence: sc.Divergence.Any(), Verdict: res.Verdict, Mismatches: res.Mismatches, Error: res.Error,
 	}
 	if s.Spec == "" {
 		s.Spec = DefaultSpec

@@ -148,7 +148,7 @@ func NewDocument(r Run) Document {
 	for _, res := range r.Results {
 		sr := ScenarioResult{
 			Name: res.Scenario.Name, Group: res.Scenario.Group, Source: res.Scenario.Source,
-			Divergence: res.Scenario.Divergence, Verdict: res.Verdict,
+			Divergence: res.Scenario.Divergence.Any(), Verdict: res.Verdict,
 			Mismatches: nonNil(res.Mismatches), Error: res.Error, Observed: res.Last(),
 			Ms: float64(res.Duration.Microseconds()) / 1000, Lesson: res.Scenario.Lesson, Spec: res.Scenario.Spec,
 		}

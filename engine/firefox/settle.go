@@ -146,11 +146,31 @@ func view(sn snapshot) engine.View {
 	for _, c := range sn.console {
 		v.Console = append(v.Console, c.e)
 	}
+	pre := preflightFailed(sn.requests)
 	for _, c := range sn.cors {
+		p := parameter(c.m.Text)
 		v.Issues = append(v.Issues, engine.Issue{Kind: "CORS message", Reason: c.m.Category,
-			Parameter: parameter(c.m.Text), Warning: c.m.Flags&1 != 0})
+			Parameter: p, Warning: c.m.Flags&1 != 0, Check: checkOf(c.m.Category, p, pre)})
 	}
 	return v
+}
+
+// preflightFailed says whether a preflight went out and the page's request
+// itself got no response: it is the preflight's answer that failed.
+func preflightFailed(reqs []*netRequest) bool {
+	sawPreflight := false
+	for _, n := range reqs {
+		if n.preflight {
+			sawPreflight = true
+			continue
+		}
+		for _, h := range n.hops {
+			if h.Response != nil {
+				return false
+			}
+		}
+	}
+	return sawPreflight
 }
 
 // parameter is what a CORS message names besides the CORS headers, e.g.
