@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/corslab/corslab/engine"
+	"github.com/corslab/corslab/engine/engines"
 	"github.com/corslab/corslab/harness"
 	"github.com/corslab/corslab/report"
 	"github.com/corslab/corslab/scenarios"
@@ -188,6 +190,7 @@ type runOptions struct {
 	format      string
 	out         string
 	browserPath string
+	engine      string
 	timeout     time.Duration
 	quiet       bool
 	block3p     bool
@@ -200,7 +203,8 @@ type runOptions struct {
 func (o *runOptions) register(fs *flag.FlagSet) {
 	o.sel.register(fs)
 	fs.StringVar(&o.out, "out", "", "write the report to this file instead of stdout")
-	fs.StringVar(&o.browserPath, "browser", "", "Chromium binary (default: $CORSLAB_BROWSER, /usr/lib/chromium/chromium, chromium on PATH)")
+	fs.StringVar(&o.browserPath, "browser", "", "the engine's browser binary (default for chromium: $CORSLAB_BROWSER, /usr/lib/chromium/chromium, chromium on PATH; for firefox: $CORSLAB_FIREFOX, firefox-esr)")
+	fs.StringVar(&o.engine, "engine", "", "chromium, firefox, a comma-separated list, or all (every installed engine); default $CORSLAB_ENGINE, else chromium")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "per-request timeout")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
 	fs.BoolVar(&o.block3p, "block-third-party-cookies", false, "keep Chromium's default of blocking third-party cookies")
@@ -287,52 +291,36 @@ func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stder
 	if err != nil {
 		return exitUsage, err
 	}
-	sess, err := harness.StartFor(ctx, harness.Options{
-		Browser: harness.BrowserOptions{ExecPath: o.browserPath, BlockThirdPartyCookies: o.block3p},
-		Servers: srvOpt,
-		Timeout: o.timeout,
-	}, list)
+	engs, err := chooseEngines(o.engine, o.browserPath)
 	if err != nil {
-		return startFailed(ctx, err)
+		return exitUsage, err
 	}
-	defer sess.Close()
-	sess.Prepare(ctx, list)
-	progress := newProgress(stderr, o.quiet, len(list))
-	replay := o.explain || o.format == "html"
-	var results []harness.Result
+	run := report.Run{Origins: map[string]string{}}
 	var outside []*report.Outside
-	for i, sc := range list {
+	var browsers []string
+	for k, eng := range engs {
 		if ctx.Err() != nil {
 			break
 		}
-		progress.show(i, sc)
-		res := sess.Run(ctx, sc)
-		results = append(results, res)
-		if replay {
-			var out *report.Outside
-			if ctx.Err() == nil && res.Verdict != harness.Error {
-				out = report.Replay(ctx, sess.Lab, sc, o.timeout)
-			}
-			outside = append(outside, out)
-		}
-		if o.explain {
-			// Explanations stream: each is written as soon as its scenario ran.
-			progress.done()
-			if i > 0 {
+		if o.explain && len(engs) > 1 {
+			if k > 0 {
 				fmt.Fprintln(w)
 			}
-			if err := report.Explain(w, res, report.ExplainOptions{AllHeaders: o.allHeaders, Color: color, Outside: outside[i]}); err != nil {
-				return exitMismatch, fmt.Errorf("writing the explanation: %w", err)
-			}
+			fmt.Fprintf(w, "══ %s\n\n", eng.Name())
+		}
+		er, err := runOnEngine(ctx, eng, o, srvOpt, list, w, color, stderr)
+		if err != nil {
+			return startFailed(ctx, err)
+		}
+		browsers = append(browsers, er.browser)
+		run.Results = append(run.Results, er.results...)
+		outside = append(outside, er.outside...)
+		if k == 0 {
+			run.Origins = er.origins
 		}
 	}
-	progress.done()
-	run := report.Run{
-		Browser: sess.Browser.Version(),
-		Origins: map[string]string{"foo": sess.Lab.Origin("foo"), "bar": sess.Lab.Origin("bar"), "baz": sess.Lab.Origin("baz")},
-		Results: results,
-		Elapsed: time.Since(start),
-	}
+	run.Browser = strings.Join(browsers, ", ")
+	run.Elapsed = time.Since(start)
 	switch {
 	case o.explain:
 		s := run.Summarize()
@@ -350,7 +338,7 @@ func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stder
 		return exitMismatch, err
 	}
 	if ctx.Err() != nil {
-		fmt.Fprintf(stderr, "corslab: interrupted after %d of %d scenarios\n", len(results), len(list))
+		fmt.Fprintf(stderr, "corslab: interrupted after %d of %d scenarios\n", len(run.Results), len(list)*len(engs))
 		return 130, nil
 	}
 	if !run.OK() {
@@ -373,3 +361,72 @@ func isLoadError(err error) bool {
 }
 
 func isNoBrowser(err error) bool { return errors.Is(err, harness.ErrNoBrowser) }
+
+// chooseEngines reads --engine (else $CORSLAB_ENGINE, else chromium);
+// --browser names one binary, so it goes with one engine only.
+func chooseEngines(spec, browserPath string) ([]engine.Engine, error) {
+	engs, err := engines.Parse(spec)
+	if err != nil {
+		return nil, usageError{fmt.Sprintf("--engine %q: %v", spec, err)}
+	}
+	if browserPath != "" && len(engs) > 1 {
+		return nil, usageError{fmt.Sprintf("--browser %q names one binary, but --engine chose %d engines", browserPath, len(engs))}
+	}
+	return engs, nil
+}
+
+// engineRun is what one engine's session gave.
+type engineRun struct {
+	browser string
+	origins map[string]string
+	results []harness.Result
+	outside []*report.Outside
+}
+
+// runOnEngine runs the list on one engine, in a session (lab and browser)
+// of its own, streaming explanations to w when asked.
+func runOnEngine(ctx context.Context, eng engine.Engine, o runOptions, srvOpt servers.Options, list []scenarios.Scenario, w io.Writer, color bool, stderr io.Writer) (engineRun, error) {
+	var er engineRun
+	sess, err := harness.StartFor(ctx, harness.Options{
+		Engine:  eng,
+		Browser: harness.BrowserOptions{ExecPath: o.browserPath, BlockThirdPartyCookies: o.block3p},
+		Servers: srvOpt,
+		Timeout: o.timeout,
+	}, list)
+	if err != nil {
+		return er, err
+	}
+	defer sess.Close()
+	er.browser = sess.Browser.Version()
+	er.origins = map[string]string{"foo": sess.Lab.Origin("foo"), "bar": sess.Lab.Origin("bar"), "baz": sess.Lab.Origin("baz")}
+	sess.Prepare(ctx, list)
+	progress := newProgress(stderr, o.quiet, len(list))
+	replay := o.explain || o.format == "html"
+	for i, sc := range list {
+		if ctx.Err() != nil {
+			break
+		}
+		progress.show(i, sc)
+		res := sess.Run(ctx, sc)
+		er.results = append(er.results, res)
+		if replay {
+			var out *report.Outside
+			if ctx.Err() == nil && res.Verdict != harness.Error {
+				out = report.Replay(ctx, sess.Lab, sc, o.timeout)
+			}
+			er.outside = append(er.outside, out)
+		}
+		if o.explain {
+			// Explanations stream: each is written as soon as its scenario ran.
+			progress.done()
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			if err := report.Explain(w, res, report.ExplainOptions{AllHeaders: o.allHeaders, Color: color, Outside: er.outside[i]}); err != nil {
+				return er, fmt.Errorf("writing the explanation: %w", err)
+			}
+		}
+	}
+	progress.done()
+	return er, nil
+}
