@@ -93,7 +93,6 @@ func settled(sn snapshot, res engine.PageOutcome, arrived engine.Arrivals, since
 		return since > quietFailure
 	}
 	var preflights, actual, done int
-	failed := false
 	for _, n := range sn.requests {
 		if n.preflight {
 			preflights++
@@ -102,9 +101,6 @@ func settled(sn snapshot, res engine.PageOutcome, arrived engine.Arrivals, since
 		}
 		if n.done {
 			done++
-		}
-		if n.errorText != "" {
-			failed = true
 		}
 	}
 	// Every request the server's journal shows must be in the events.
@@ -118,9 +114,12 @@ func settled(sn snapshot, res engine.PageOutcome, arrived engine.Arrivals, since
 		}
 	}
 	if !res.OK {
-		// The reason: a network error on a request, or the console's CORS
-		// error.
-		return failed || blocked
+		// The reason is the console's CORS error, which Firefox logs for
+		// network failures too (CORSDidNotSucceed2); a failed preflight
+		// also gives the page's request a fetchError, which comes first.
+		// A failure that is no CORS matter (mode same-origin) has no CORS
+		// message: settleBound ends its wait.
+		return blocked
 	}
 	if done < len(sn.requests) {
 		return false
