@@ -130,9 +130,6 @@ func (b *Browser) start(ctx context.Context, opt engine.LaunchOptions) error {
 	if err := writePrefs(b.files.profile, opt, b.proxy); err != nil {
 		return err
 	}
-	if err := writeCertOverrides(b.files.profile, opt); err != nil {
-		return err
-	}
 	wsURL, err := b.spawn(ctx, opt.Output)
 	if err != nil {
 		return err
@@ -157,7 +154,10 @@ func (b *Browser) start(ctx context.Context, opt engine.LaunchOptions) error {
 	if err := conn.call(ctx, "session.subscribe", map[string]any{"events": events}, nil); err != nil {
 		return err
 	}
-	return b.listenCORS(ctx)
+	if err := b.listenCORS(ctx); err != nil {
+		return err
+	}
+	return b.trustCerts(ctx, opt)
 }
 
 // spawn starts the process in its own process group and returns the BiDi

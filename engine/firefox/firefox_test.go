@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -163,4 +164,24 @@ func TestPreflightRecognised(t *testing.T) {
 	if !strings.Contains(productName("firefox", "153.8.0"), "Firefox 153.8.0") {
 		t.Error(productName("firefox", "153.8.0"))
 	}
+}
+
+// TestTrustedCertificateForMappedHost: a page on https://example.com loads
+// from a loopback TLS listener whose certificate this profile alone trusts.
+func TestTrustedCertificateForMappedHost(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<!doctype html><link rel="icon" href="data:,"><p>tls`)
+	}))
+	defer srv.Close()
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	b := launch(t, engine.LaunchOptions{HostMap: []engine.HostMapping{{Host: "example.com", Port: 443, To: port}},
+		TrustCerts: [][]byte{srv.Certificate().Raw}})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	p, err := b.OpenPage(ctx, engine.PageSpec{URL: "https://example.com/", Origin: "https://example.com", Function: "async () => 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
 }
