@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/corslab/corslab/engine"
 	"github.com/corslab/corslab/harness"
 	"github.com/corslab/corslab/policy"
 	"github.com/corslab/corslab/report"
@@ -29,7 +30,8 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	target := fs.String("target", "", "the URL to probe, on loopback (default: the policy's target)")
 	format := fs.String("format", "text", "output format: text, json, junit or html")
 	out := fs.String("out", "", "write the report to this file instead of stdout")
-	browserPath := fs.String("browser", "", "Chromium binary (default: $CORSLAB_BROWSER, then the usual places)")
+	browserPath := fs.String("browser", "", "the engine's browser binary (default: $CORSLAB_BROWSER for chromium, $CORSLAB_FIREFOX for firefox, then the usual places)")
+	engineFlag := fs.String("engine", "", "chromium, firefox, a comma-separated list, or all; default $CORSLAB_ENGINE, else chromium (several engines: text format only)")
 	timeout := fs.Duration("timeout", 5*time.Second, "time limit for each probe")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -45,6 +47,13 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	case "text", "json", "junit", "html":
 	default:
 		return exitUsage, usageError{fmt.Sprintf("unknown format %q (want text, json, junit or html)", *format)}
+	}
+	engs, err := chooseEngines(*engineFlag, *browserPath)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(engs) > 1 && *format != "text" {
+		return exitUsage, usageError{fmt.Sprintf("--format %s writes one report: run check once per engine (--engine chromium, --engine firefox)", *format)}
 	}
 	pol, err := policy.Load(*policyPath)
 	if err != nil {
@@ -75,22 +84,6 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	for _, p := range skipped {
 		fmt.Fprintf(stderr, "corslab: skipping %q: its page would be on the target's own host and port, where the browser must reach the target\n", p.Name)
 	}
-	s, err := harness.StartWithPages(ctx, harness.Options{Browser: harness.BrowserOptions{ExecPath: *browserPath}, Timeout: *timeout},
-		harness.PageOptions{Origins: policy.PageOrigins(probes)})
-	if err != nil {
-		return startFailed(ctx, err)
-	}
-	defer s.Close()
-	if err := s.OpenPages(ctx, policy.PageOrigins(probes)); err != nil {
-		return exitMismatch, err
-	}
-	prog := newCheckProgress(stderr, len(probes))
-	results := policy.Run(ctx, s, origin, path, probes, prog.show)
-	prog.done()
-	if ctx.Err() != nil {
-		return exitMismatch, fmt.Errorf("interrupted after %d of %d probes", len(results), len(probes))
-	}
-
 	w := stdout
 	if *out != "" {
 		f, err := os.Create(*out)
@@ -100,31 +93,45 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		defer f.Close()
 		w = f
 	}
-	rep := report.PolicyCheck{Policy: pol.File, Target: tgt, Browser: s.Browser.Version(), Results: results}
-	for _, r := range results {
-		if r.Pass {
-			rep.Passed++
-		} else {
-			rep.Failed++
+	failed := 0
+	for e, eng := range engs {
+		results, browser, err := checkOn(ctx, eng, *browserPath, *timeout, origin, path, probes, stderr)
+		if err != nil {
+			return startFailed(ctx, err)
 		}
-	}
-	switch *format {
-	case "json":
-		err = report.CheckJSON(w, rep)
-	case "junit":
-		err = report.CheckJUnit(w, rep)
-	case "html":
-		err = report.CheckHTML(w, rep)
-	default:
-		err = report.CheckText(w, rep)
-	}
-	if err != nil {
-		return exitMismatch, fmt.Errorf("writing the report: %w", err)
-	}
-	if rep.Failed > 0 {
-		if w != stdout || *format != "text" {
-			fmt.Fprintf(stderr, "corslab: %d of %d probes do not match the policy\n", rep.Failed, len(results))
+		if ctx.Err() != nil {
+			return exitMismatch, fmt.Errorf("interrupted after %d of %d probes on %s", len(results), len(probes), eng.Name())
 		}
+		rep := report.PolicyCheck{Policy: pol.File, Target: tgt, Browser: browser, Results: results}
+		for _, r := range results {
+			if r.Pass {
+				rep.Passed++
+			} else {
+				rep.Failed++
+			}
+		}
+		if e > 0 {
+			fmt.Fprintln(w)
+		}
+		switch *format {
+		case "json":
+			err = report.CheckJSON(w, rep)
+		case "junit":
+			err = report.CheckJUnit(w, rep)
+		case "html":
+			err = report.CheckHTML(w, rep)
+		default:
+			err = report.CheckText(w, rep)
+		}
+		if err != nil {
+			return exitMismatch, fmt.Errorf("writing the report: %w", err)
+		}
+		if rep.Failed > 0 && (w != stdout || *format != "text") {
+			fmt.Fprintf(stderr, "corslab: %d of %d probes do not match the policy on %s\n", rep.Failed, len(results), eng.Name())
+		}
+		failed += rep.Failed
+	}
+	if failed > 0 {
 		return exitMismatch, nil
 	}
 	return exitOK, nil
@@ -216,4 +223,22 @@ func (p *checkProgress) done() {
 	if p.on {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
+}
+
+// checkOn runs the probes on one engine, in a session of its own, and
+// says which browser ran them.
+func checkOn(ctx context.Context, eng engine.Engine, browserPath string, timeout time.Duration, origin, path string, probes []policy.Probe, stderr io.Writer) ([]policy.Result, string, error) {
+	s, err := harness.StartWithPages(ctx, harness.Options{Engine: eng, Browser: harness.BrowserOptions{ExecPath: browserPath}, Timeout: timeout},
+		harness.PageOptions{Origins: policy.PageOrigins(probes)})
+	if err != nil {
+		return nil, "", err
+	}
+	defer s.Close()
+	if err := s.OpenPages(ctx, policy.PageOrigins(probes)); err != nil {
+		return nil, "", err
+	}
+	prog := newCheckProgress(stderr, len(probes))
+	results := policy.Run(ctx, s, origin, path, probes, prog.show)
+	prog.done()
+	return results, s.Browser.Version(), nil
 }

@@ -1,8 +1,8 @@
-// Command corslab runs CORS scenarios in a real headless Chromium and
-// reports what the browser did.
+// Command corslab runs CORS scenarios in real headless browsers (Chromium,
+// Firefox: --engine) and reports what each browser did.
 //
 //	corslab list [--group G] [--file F.yaml ...] [--format text|json]
-//	corslab run [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json|junit|html] [--out FILE] [--browser PATH] [--explain]
+//	corslab run [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json|junit|html] [--out FILE] [--engine chromium|firefox|all] [--browser PATH] [--explain]
 //	corslab explain NAME|GLOB ... [--all-headers] [--file F.yaml ...]
 //	corslab check --policy FILE [--target URL] [--format text|json|junit|html] [--out FILE]
 //	corslab predict [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json]
@@ -43,16 +43,19 @@ const usage = `corslab shows what a real browser does with CORS.
 Usage:
   corslab list [--group G] [--file F.yaml ...] [--format text|json]
   corslab run [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json|junit|html]
-              [--out FILE] [--browser PATH] [--timeout 5s] [--quiet] [--explain [--all-headers]]
-  corslab explain NAME|GLOB ... [--all-headers] [--group G] [--file F.yaml ...]
-  corslab check --policy FILE [--target URL] [--format text|json|junit|html] [--out FILE]   (probe a running server)
+              [--out FILE] [--engine chromium|firefox|all] [--browser PATH] [--timeout 5s] [--quiet]
+              [--explain [--all-headers]]
+  corslab explain NAME|GLOB ... [--all-headers] [--group G] [--file F.yaml ...] [--engine E]
+  corslab check --policy FILE [--target URL] [--format text|json|junit|html] [--out FILE]
+              [--engine E]   (probe a running server)
   corslab predict [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json]
               [--foo-port N] [--bar-port N] [--baz-port N] [--max-age-cap SECONDS]
   corslab lint --policy FILE [--format text|json]
 
 Commands:
   list    list the scenarios (the built-in catalog, or the --file ones)
-  run     run scenarios in headless Chromium and compare with their expectations
+  run     run scenarios in headless Chromium (--engine firefox, all: Firefox too,
+          a scenario × engine matrix) and compare with their expectations
   explain run scenarios and tell the whole exchange: the messages on the wire,
           Chromium's checks, the verdict, why, the fix, and the same request
           sent from outside a browser
@@ -66,7 +69,8 @@ Commands:
 
 Exit codes: 0 all passed, 1 a mismatch or a scenario error, 2 bad usage or
 a bad scenario or policy file, 3 no usable browser (check: target not
-reachable), 130 interrupted.
+reachable), 130 interrupted. --engine defaults to $CORSLAB_ENGINE, else
+chromium; all is every installed engine.
 `
 
 // usageError is bad usage: exit 2.

@@ -96,6 +96,9 @@ func TestUsageErrors(t *testing.T) {
 		{"no such group", []string{"list", "--group", "no-such-group"}, exitUsage, `no scenario is in group "no-such-group"`},
 		{"bad glob", []string{"list", "["}, exitUsage, "bad pattern"},
 		{"missing file", []string{"list", "--file", "/nonexistent/x.yaml"}, exitUsage, "/nonexistent/x.yaml"},
+		{"unknown engine", []string{"run", "--engine", "netscape", "simple-get-exact-origin"}, exitUsage, `--engine "netscape": unknown engine "netscape" (known: chromium, firefox`},
+		{"one binary, two engines", []string{"run", "--engine", "chromium,firefox", "--browser", "/bin/true", "simple-get-exact-origin"}, exitUsage, "names one binary"},
+		{"check several engines as json", []string{"check", "--engine", "chromium,firefox", "--format", "json", "--policy", "x.yaml"}, exitUsage, "run check once per engine"},
 		{"help", []string{"help"}, exitOK, "corslab explain NAME"},
 	}
 	for _, tc := range tests {
