@@ -33,12 +33,20 @@ func (p *page) Cookies(ctx context.Context, rawURL string) ([]string, error) {
 	}
 	out := []string{}
 	for _, c := range res.Cookies {
-		if domainMatch(u.Hostname(), c.Domain) && pathMatch(u.Path, c.Path) && (!c.Secure || u.Scheme == "https") {
+		if domainMatch(u.Hostname(), c.Domain) && pathMatch(u.Path, c.Path) && (!c.Secure || trustworthy(u)) {
 			out = append(out, c.Name+"="+c.Value.Value)
 		}
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// trustworthy: a Secure cookie goes to https, and to loopback names, which
+// are potentially trustworthy origins
+// (https://w3c.github.io/webappsec-secure-contexts/#is-origin-trustworthy).
+func trustworthy(u *url.URL) bool {
+	h := strings.ToLower(u.Hostname())
+	return u.Scheme == "https" || h == "localhost" || strings.HasSuffix(h, ".localhost") || h == "127.0.0.1" || h == "::1"
 }
 
 func domainMatch(host, domain string) bool {

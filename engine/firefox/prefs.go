@@ -17,13 +17,15 @@ import (
 func writePrefs(profile string, opt engine.LaunchOptions, proxy *socksProxy) error {
 	p := prefs{}
 	// 0 accepts every cookie (the lab's default, so credentialed scenarios
-	// show cookies going cross-site); 1 blocks third-party cookies.
-	p.set("network.cookie.cookieBehavior", 0)
-	p.set("network.cookie.cookieBehavior.pbmode", 0)
+	// show cookies going cross-site); 5 is Firefox's own default (Total
+	// Cookie Protection: a third party gets a jar partitioned by the top
+	// site, so the unpartitioned cookies are not sent).
+	behavior := 0
 	if opt.BlockThirdPartyCookies {
-		p.set("network.cookie.cookieBehavior", 1)
-		p.set("network.cookie.cookieBehavior.pbmode", 1)
+		behavior = 5
 	}
+	p.set("network.cookie.cookieBehavior", behavior)
+	p.set("network.cookie.cookieBehavior.pbmode", behavior)
 	p.set("network.http.http3.enable", false)
 	p.set("browser.sessionstore.resume_from_crash", false)
 	p.set("toolkit.startup.max_resumed_crashes", -1)
