@@ -32,6 +32,10 @@ var checks = map[string]string{
 // CORSDidNotSucceed2, a network failure).
 func checkOf(key, parameter string, inPreflight bool) string {
 	c := checks[key]
+	if key == "CORSExternalRedirectNotAllowed" && inPreflight {
+		// A redirect answering the preflight: no ok status.
+		return fetchspec.CheckPreflight
+	}
 	if c == fetchspec.CheckPreflightHeaders && strings.EqualFold(parameter, "authorization") {
 		return fetchspec.CheckPreflightAuthorization
 	}

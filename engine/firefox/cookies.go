@@ -82,6 +82,7 @@ func (p *page) SetCookie(ctx context.Context, rawURL, line string) error {
 	name, value, _ := strings.Cut(parts[0], "=")
 	c := map[string]any{"name": strings.TrimSpace(name), "value": map[string]any{"type": "string", "value": strings.TrimSpace(value)},
 		"domain": u.Hostname(), "path": "/"}
+	params := map[string]any{"cookie": c}
 	for _, attr := range parts[1:] {
 		k, v, _ := strings.Cut(strings.TrimSpace(attr), "=")
 		switch strings.ToLower(k) {
@@ -95,9 +96,14 @@ func (p *page) SetCookie(ctx context.Context, rawURL, line string) error {
 			c["domain"] = v
 		case "samesite":
 			c["sameSite"] = strings.ToLower(v)
+		case "partitioned":
+			// Kept in the jar of bar under foo's page (Total Cookie
+			// Protection's partition key is the top-level site), as the
+			// lab's pages are on foo.
+			params["partition"] = map[string]any{"type": "storageKey", "sourceOrigin": "http://foo.localhost"}
 		}
 	}
-	if err := p.b.conn.call(ctx, "storage.setCookie", map[string]any{"cookie": c}, nil); err != nil {
+	if err := p.b.conn.call(ctx, "storage.setCookie", params, nil); err != nil {
 		return fmt.Errorf("setting cookie %q: %w", line, p.b.wrapGone(err))
 	}
 	return nil
