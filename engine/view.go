@@ -118,6 +118,9 @@ type Capabilities struct {
 	// Cookies: the jar can be set, cleared and read, and the browser says
 	// which cookies it attached or refused.
 	Cookies bool
+	// BlockedCookies: it says which Set-Cookie lines of a response it
+	// refused, and why (Request.CookiesBlocked).
+	BlockedCookies bool
 	// Permissions: SetPermission works.
 	Permissions bool
 	// Concurrent: several Calls may be in flight in one page at once.

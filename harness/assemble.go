@@ -169,7 +169,7 @@ func browserSides(o *Observation, caps engine.Capabilities) {
 	if caps.Issues {
 		o.by("issues", SideBrowser)
 	}
-	if caps.Cookies {
+	if caps.BlockedCookies {
 		o.by("cookies_blocked", SideBrowser)
 	}
 }

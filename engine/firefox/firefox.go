@@ -282,7 +282,8 @@ func productName(name, version string) string {
 func (b *Browser) Version() string { return b.version }
 
 // Capabilities: BiDi shows the page's requests and the preflight with their
-// headers (not byte for byte from the wire), the console, and, through the
+// headers (not byte for byte from the wire), the console, the cookies a
+// request carried (not those a response had refused), and, through the
 // privileged console listener, Firefox's CORS message keys as issues. It
 // reports a CORS block as no failure of the request (the response
 // completed), so Failure.Reason stays empty: the reason is an issue.
