@@ -27,6 +27,10 @@ type Options struct {
 	// responder (e.g. an application wrapped in a CORS middleware). Requests
 	// to it are still journaled.
 	Bar http.Handler
+	// App, when set, answers the requests to foo's listener that are not
+	// the lab's own (its pages and scenario paths): the playground's page
+	// and API. They are not journaled under any scenario.
+	App http.Handler
 }
 
 // Lab is the set of running origins. Every listener speaks HTTP/1.1 through
@@ -34,6 +38,7 @@ type Options struct {
 // send, and journals connections as well as requests.
 type Lab struct {
 	ports     map[string]int // foo, bar, baz
+	app       http.Handler   // Options.App
 	listeners []net.Listener
 	closing   chan struct{}
 	closeOnce sync.Once
@@ -66,6 +71,7 @@ func Start(ctx context.Context, opt Options) (*Lab, error) {
 		released: map[string]chan struct{}{},
 		journal:  map[string][]Entry{},
 		open:     map[net.Conn]struct{}{},
+		app:      opt.App,
 	}
 	l.base, l.cancel = context.WithCancel(context.Background())
 	addrs := []struct{ label, addr string }{{"foo", opt.FooAddr}, {"bar", opt.BarAddr}, {"baz", opt.BazAddr}}
@@ -86,6 +92,9 @@ func Start(ctx context.Context, opt Options) (*Lab, error) {
 		}
 		l.ports[a.label] = ln.Addr().(*net.TCPAddr).Port
 		h := l.serveLab
+		if a.label == "foo" && opt.App != nil {
+			h = l.serveApp
+		}
 		if a.label == "bar" && opt.Bar != nil {
 			bar := opt.Bar
 			h = func(x *exchange) bool { return l.serveBridge(x, bar) }

@@ -2,6 +2,7 @@ package servers
 
 import (
 	"bufio"
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -28,6 +29,19 @@ func (l *Lab) serveLab(x *exchange) bool {
 		writeSimple(x.write(), http.StatusNotFound, [][2]string{{"Content-Type", "text/plain; charset=utf-8"}}, "404 page not found\n", x.req.close, head)
 	}
 	return false
+}
+
+// serveApp answers on foo's listener: the lab's own paths as serveLab does,
+// everything else with Options.App.
+func (l *Lab) serveApp(x *exchange) bool {
+	switch p := pathOf(x.req.target); {
+	case p == "/" || p == "/favicon.ico" || strings.HasPrefix(p, "/__corslab/") || strings.HasPrefix(p, "/r/"):
+		return l.serveLab(x)
+	}
+	ctx, cancel := context.WithCancel(l.base)
+	defer cancel()
+	w := &bridgeWriter{bw: x.write(), header: http.Header{}, req: x.req}
+	return w.run(l.app, httpRequest(ctx, x))
 }
 
 // serveScenario answers a request under a scenario's unique path exactly as

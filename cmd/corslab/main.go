@@ -7,6 +7,7 @@
 //	corslab check --policy FILE [--target URL] [--format text|json|junit|html] [--out FILE]
 //	corslab predict [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json]
 //	corslab lint --policy FILE [--format text|json]
+//	corslab serve [--addr 127.0.0.1:8080] [--open]
 //
 // Exit codes: 0 every scenario passed, 1 a mismatch or a scenario error,
 // 2 bad usage or a bad scenario or policy file, 3 no usable browser (or, for
@@ -51,6 +52,7 @@ Usage:
   corslab predict [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json]
               [--foo-port N] [--bar-port N] [--baz-port N] [--max-age-cap SECONDS]
   corslab lint --policy FILE [--format text|json]
+  corslab serve [--addr 127.0.0.1:8080] [--open] [--browser PATH]
 
 Commands:
   list    list the scenarios (the built-in catalog, or the --file ones)
@@ -66,6 +68,8 @@ Commands:
           (exit 1 when an expectation departs from the standard unmarked)
   lint    review a CORS policy file without a browser: findings with a
           severity, why and the standard's section (exit 1 on critical)
+  serve   the playground: a local page where you edit both sides of an
+          exchange and run it in your own browser and headless (Ctrl-C stops)
 
 Exit codes: 0 all passed, 1 a mismatch or a scenario error, 2 bad usage or
 a bad scenario or policy file, 3 no usable browser (check: target not
@@ -98,11 +102,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = cmdPredict(args[1:], stdout)
 	case "lint":
 		code, err = cmdLint(args[1:], stdout)
+	case "serve":
+		code, err = cmdServe(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = usageError{fmt.Sprintf("unknown command %q (want list, run, explain, check, predict or lint)", args[0])}
+		err = usageError{fmt.Sprintf("unknown command %q (want list, run, explain, check, predict, lint or serve)", args[0])}
 	}
 	if err == nil {
 		return code
