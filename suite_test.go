@@ -52,6 +52,9 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 		s, err := harness.StartFor(ctx, harness.Options{Engine: eng}, all)
 		Expect(err).NotTo(HaveOccurred(), "starting the lab on %s (is it installed? run `make setup ENGINES=all`)", eng.Name())
 		DeferCleanup(func() { Expect(s.Close()).To(Succeed()) })
+		// Every page, and the browser that blocks third-party cookies,
+		// before the specs: a browser's start is no spec's to pay.
+		s.Prepare(ctx, all)
 		sessions[eng.Name()] = s
 		if session == nil {
 			session = s
