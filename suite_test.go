@@ -109,12 +109,37 @@ var _ = Describe("the built-in catalog", func() {
 	for _, eng := range engs {
 		name := eng.Name()
 		Describe(name, Label(name), func() {
+			describeSeed(name, all)
 			for _, g := range groups {
 				describeGroup(name, g, byGroup[g])
 			}
 		})
 	}
 })
+
+// describeSeed checks the seed's exchange on one engine: DELETE /resource
+// with Api-Key, the preflight answered 204, seen by the browser and by bar.
+func describeSeed(eng string, all []scenarios.Scenario) {
+	It("sees the seed's preflight from the browser and from bar", Label("seed", eng), func(ctx SpecContext) {
+		var seed scenarios.Scenario
+		for _, sc := range all {
+			if sc.Name == "preflight-delete-api-key" {
+				seed = sc
+			}
+		}
+		Expect(seed.Name).NotTo(BeEmpty(), "the catalog has the seed scenario")
+		res := sessions[eng].Run(ctx, seed)
+		Expect(res.Verdict).To(Equal(harness.Pass), "%v %s", res.Mismatches, res.Error)
+		o := res.Last()
+		Expect(o.ObservedBy["preflight"]).To(ContainElements(harness.SideBrowser, harness.SideServer))
+		pre := o.PreflightEntry()
+		Expect(pre).NotTo(BeNil(), "bar's journal has the preflight")
+		Expect(pre.Status).To(Equal(204))
+		Expect(pre.Headers.Get("Access-Control-Request-Method")).To(Equal("DELETE"))
+		Expect(o.Exchange).To(ContainElement(HaveField("Kind", "preflight request")), "the browser reported the preflight")
+		Expect(o.ActualEntry().Method).To(Equal("DELETE"))
+	}, SpecTimeout(30*time.Second))
+}
 
 // describeGroup makes one spec per scenario of a group on one engine.
 func describeGroup(eng, g string, list []scenarios.Scenario) {
