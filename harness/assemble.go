@@ -123,12 +123,20 @@ func fillFromBrowser(o *Observation, v engine.View, caps engine.Capabilities) (p
 }
 
 // fillFromIssues takes the reason from an issue when no request carried
-// one, and lists the warnings.
+// one, the first that names a check of the model before one that names
+// none (Firefox may also log "CORS request did not succeed" for a
+// preflight a check refused), and lists the warnings.
 func fillFromIssues(o *Observation, issues []engine.Issue) {
-	for _, is := range issues {
-		if o.CorsError == "" && !is.Warning {
-			o.CorsError, o.FailedParameter, o.FailedCheck = is.Reason, is.Parameter, is.Check
+	if o.CorsError == "" {
+		for _, named := range []bool{true, false} {
+			for _, is := range issues {
+				if !is.Warning && o.CorsError == "" && (is.Check != "") == named {
+					o.CorsError, o.FailedParameter, o.FailedCheck = is.Reason, is.Parameter, is.Check
+				}
+			}
 		}
+	}
+	for _, is := range issues {
 		if is.Warning {
 			o.Issues = append(o.Issues, is.Kind+" warning: "+is.Reason)
 		}

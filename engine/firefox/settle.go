@@ -21,6 +21,9 @@ const (
 	// warningGrace is how long an allowed request that had a preflight
 	// waits for a CORS warning (the Allow-Headers: * deprecation).
 	warningGrace = 150 * time.Millisecond
+	// genericGrace is how long a block whose only message names no check
+	// waits for one that does.
+	genericGrace = 500 * time.Millisecond
 	// quietFailure is how long a failure the page saw waits for any event
 	// at all before it is taken as refused before the network.
 	quietFailure = 100 * time.Millisecond
@@ -109,10 +112,11 @@ func settled(sn snapshot, res engine.PageOutcome, arrived engine.Arrivals, since
 	if (arrived.Preflights > 0 && preflights == 0) || (arrived.Requests > 0 && actual == 0) {
 		return false
 	}
-	blocked := false
+	blocked, named := false, false
 	for _, c := range sn.cors {
 		if c.m.Flags&1 == 0 {
 			blocked = true
+			named = named || checks[c.m.Category] != ""
 		}
 	}
 	if !res.OK {
@@ -121,7 +125,9 @@ func settled(sn snapshot, res engine.PageOutcome, arrived engine.Arrivals, since
 		// also gives the page's request a fetchError, which comes first.
 		// A failure that is no CORS matter (mode same-origin) has no CORS
 		// message: settleBound ends its wait.
-		return blocked
+		// A message that names no check (CORSDidNotSucceed2) may come
+		// before the one that does: give that one a moment.
+		return named || (blocked && since >= genericGrace)
 	}
 	if done < len(sn.requests) {
 		return false
