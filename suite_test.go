@@ -219,6 +219,11 @@ func assertCanFail(e scenarios.Expect, o *harness.Observation) {
 		flipped.Preflight = ptr(!*e.Preflight)
 		Expect(harness.Compare(flipped, o)).To(ContainElement(HavePrefix("preflight:")), "a flipped preflight must be caught")
 	}
+	if e.ServerConnected != nil {
+		flipped = e
+		flipped.ServerConnected = ptr(!*e.ServerConnected)
+		Expect(harness.Compare(flipped, o)).To(ContainElement(HavePrefix("server_connected:")), "a flipped server_connected must be caught")
+	}
 	if e.FailedCheck != nil {
 		// The engine-neutral reason: another step of the model must be
 		// caught on every engine.

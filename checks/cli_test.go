@@ -324,3 +324,47 @@ func TestCheckExpress(t *testing.T) {
 		t.Errorf("report:\n%s", out)
 	}
 }
+
+// A target that holds every browser request makes each probe outlive
+// --timeout; --deadline bounds the whole check (#11 item 9): it ends with
+// exit 4, and the report is still written, every probe in it, the ones
+// not run marked error.
+func TestCheckDeadline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs corslab check with Chromium")
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Origin") != "" {
+			<-r.Context().Done() // the browser's requests never get an answer
+			return
+		}
+		w.WriteHeader(http.StatusOK) // corslab's reachability check does
+	}))
+	defer srv.Close()
+	pol := writeFile(t, "policy.yaml", commonPolicy)
+	out := filepath.Join(t.TempDir(), "check.json")
+	code, _, errOut := runCheck(t, "--policy", pol, "--target", srv.URL+"/api/items", "--timeout", "1s", "--deadline", "15s", "--format", "json", "--out", out)
+	if code == 3 && strings.Contains(errOut, "browser") {
+		t.Skipf("no usable browser: %s", errOut)
+	}
+	if code != 4 {
+		t.Fatalf("exit %d, want 4 (the harness could not observe)\n%s", code, errOut)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("no report written: %v\n%s", err, errOut)
+	}
+	var rep struct {
+		Results []struct {
+			Error string `json:"error"`
+		}
+	}
+	if err := json.Unmarshal(data, &rep); err != nil || len(rep.Results) < 30 {
+		t.Fatalf("report has %d results (%v):\n%s", len(rep.Results), err, data)
+	}
+	for i, r := range rep.Results {
+		if r.Error == "" {
+			t.Errorf("probe %d has no error although the target never answered", i)
+		}
+	}
+}

@@ -68,6 +68,10 @@ type LaunchOptions struct {
 	// NoHTTPSUpgrades keeps a page meant for http://NAME on http: the
 	// browser must not move it to https://NAME on its own.
 	NoHTTPSUpgrades bool
+	// LocalAddresses are loopback addresses (127.0.0.1:PORT) the browser
+	// must count as the local address space of Local Network Access, as if
+	// they were on a private network.
+	LocalAddresses []string
 }
 
 // HostMapping sends Host:Port to 127.0.0.1:To.

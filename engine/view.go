@@ -34,6 +34,26 @@ type Request struct {
 	// CookiesBlocked are Set-Cookie lines of the response the browser
 	// refused, each with its reasons: "c=1; Secure (SameSiteNoneInsecure)".
 	CookiesBlocked []string
+	// LocalNetwork is what the browser said of the request's address
+	// spaces, nil when it said nothing.
+	LocalNetwork *LocalNetwork
+}
+
+// LocalNetwork is what a browser reports of Local Network Access
+// (https://wicg.github.io/local-network-access/) for one request.
+type LocalNetwork struct {
+	// ClientSpace is the address space of the page that made the request:
+	// public, local or loopback; empty when not reported.
+	ClientSpace string
+	// ClientSecure says whether that page was a secure context; nil when
+	// not reported.
+	ClientSecure *bool
+	// TargetSpace is the address space of the server that answered (or
+	// that the browser connected to).
+	TargetSpace string
+	// Policy is the browser's own name of the policy it applied, e.g.
+	// Chromium's PermissionBlock or BlockFromInsecureToMorePrivate.
+	Policy string
 }
 
 // Hop is one request on the way: the first, or one a redirect made.
@@ -97,6 +117,13 @@ type Issue struct {
 	Reason, Parameter, Check string
 	// Warning: the browser let the request through and only warns.
 	Warning bool
+	// Provisional: the browser files this issue before its final decision
+	// (Chromium raises a Local Network Access denial before it looks up the
+	// permission, even for a request it then lets through), so it is no
+	// verdict.
+	Provisional bool
+	// LocalNetwork is what the issue says of the address spaces.
+	LocalNetwork *LocalNetwork
 }
 
 // Capabilities says which sides and fields an engine can observe, so an

@@ -177,6 +177,7 @@ func predictStep(st scenarios.Step, env Env, net *scenarioNetwork, cache *Prefli
 	markAbsent(p.Requests, in.Headers, jarEmpty)
 	p.fillWire(f, resp, jarEmpty, net.setCookie)
 	p.fillResponse(req, resp, d.API)
+	p.skipLocalNetwork(st)
 	return p
 }
 

@@ -117,6 +117,7 @@ func fillFromBrowser(o *Observation, v engine.View, caps engine.Capabilities) (p
 		}
 	}
 	fillFromIssues(o, v.Issues)
+	fillLocalNetwork(o, v)
 	o.Console = consoleLine(v.Console)
 	browserSides(o, caps)
 	return preflight
@@ -127,17 +128,24 @@ func fillFromBrowser(o *Observation, v engine.View, caps engine.Capabilities) (p
 // none (Firefox may also log "CORS request did not succeed" for a
 // preflight a check refused), and lists the warnings.
 func fillFromIssues(o *Observation, issues []engine.Issue) {
+	for _, is := range issues {
+		if is.Provisional {
+			// Filed before the browser's decision (a Local Network Access
+			// denial raised for a request it then let through): no verdict.
+			o.Issues = append(o.Issues, is.Kind+" (provisional, not a verdict): "+is.Reason)
+		}
+	}
 	if o.CorsError == "" {
 		for _, named := range []bool{true, false} {
 			for _, is := range issues {
-				if !is.Warning && o.CorsError == "" && (is.Check != "") == named {
+				if !is.Warning && !is.Provisional && o.CorsError == "" && (is.Check != "") == named {
 					o.CorsError, o.FailedParameter, o.FailedCheck = is.Reason, is.Parameter, is.Check
 				}
 			}
 		}
 	}
 	for _, is := range issues {
-		if is.Warning {
+		if is.Warning && !is.Provisional {
 			o.Issues = append(o.Issues, is.Kind+" warning: "+is.Reason)
 		}
 	}

@@ -68,6 +68,13 @@ type Observation struct {
 	ReachedServer bool `json:"reached_server"`
 	// Requests is what the lab's servers received, in order.
 	Requests []servers.Entry `json:"requests"`
+	// ServerConnected: the target's listener accepted a TCP connection
+	// during the step (looked at for Local Network Access steps only).
+	ServerConnected bool `json:"server_connected,omitempty"`
+	// LocalNetwork is what the browser said of Local Network Access: the
+	// page's and target's address spaces, the policy it applied, and the
+	// connections bar saw (lna.go); nil for a step that asked nothing of it.
+	LocalNetwork *LocalNetwork `json:"local_network,omitempty"`
 
 	// ObservedBy says, for each field above (by its JSON name), which
 	// sides observed it: "page", "browser", "server", or "inferred" for a

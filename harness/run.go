@@ -25,6 +25,7 @@ func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
 		}
 		defer s.clearJar(ctx, sc)
 	}
+	defer s.resetLNA(ctx, sc)
 	for i, st := range sc.RequestSteps() {
 		if d := st.After.D(); d > 0 {
 			select {

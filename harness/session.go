@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -71,6 +72,13 @@ func newSession(ctx context.Context, lab *servers.Lab, opt Options) (*Session, e
 	if s.timeout <= 0 {
 		s.timeout = 5 * time.Second
 	}
+	// Local Network Access: foo's and bar's twins that the browser counts
+	// as local (lna.go).
+	if err := lab.ServeLocal(ctx); err != nil {
+		lab.Close()
+		return nil, err
+	}
+	s.opt.LocalAddresses = append(slices.Clone(s.opt.LocalAddresses), lab.LocalAddresses()...)
 	run, err := engine.NewRunDir()
 	if err != nil {
 		lab.Close()

@@ -167,6 +167,21 @@ func TestInterruptedRunStops(t *testing.T) {
 	}
 }
 
+// A request still under way when the run's deadline passes is an error
+// that names the deadline, not an interrupt or the request's own timeout.
+func TestDeadlineDuringARequest(t *testing.T) {
+	s := startSession(t, Options{Timeout: time.Minute})
+	defer s.Close()
+	hang := allowed("hang-deadline")
+	hang.Server.Response.Delay = scenarios.Duration(time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	res := s.Run(ctx, hang)
+	if res.Verdict != Error || !strings.Contains(res.Error, "the run's deadline passed before the request settled") {
+		t.Fatalf("verdict %s, error %q", res.Verdict, res.Error)
+	}
+}
+
 // Every scenario gets a result: once the run's deadline passed, the rest
 // are errors that say so.
 func TestRunAllAfterTheDeadline(t *testing.T) {

@@ -17,11 +17,19 @@ import (
 // observation: the page's result, the browser's view once settled, and what
 // the lab's servers received.
 func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scenario, st scenarios.Step, cookies bool) (*Observation, error) {
-	t, err := s.tabIn(ctx, st.Page, sc.ThirdPartyCookies == "block")
+	lna := lnaStep(st)
+	var t *tab
+	var err error
+	if sp := st.LocalNetwork.AddressSpace; sp != "" && sp != scenarios.SpaceLoopback {
+		t, err = s.lnaTab(ctx, st)
+	} else {
+		t, err = s.tabIn(ctx, st.Page, sc.ThirdPartyCookies == "block")
+	}
 	if err != nil {
 		return nil, err
 	}
 	preq := s.pageRequest(prefix, st.Request)
+	preq.URL = s.lnaTarget(st, preq.URL)
 	arg, err := json.Marshal(preq)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the page request: %w", err)
@@ -35,6 +43,13 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 	if cookies {
 		if jarBefore, err = t.page.Cookies(ctx, preq.URL); err != nil {
 			return nil, err
+		}
+	}
+	var listener, permission string
+	if lna {
+		permission = s.setPermissions(ctx, s.Browser, t.origin, st.LocalNetwork)
+		if listener = s.targetListener(preq.URL); listener != "" {
+			s.Lab.CloseIdle(listener)
 		}
 	}
 	start := time.Now()
@@ -59,6 +74,15 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 		return obs, err
 	}
 	assemble(obs, res, view, t.caps, external)
+	if lna {
+		if listener != "" {
+			s.fillConnections(ctx, obs, listener, start)
+		}
+		if obs.LocalNetwork == nil {
+			obs.LocalNetwork = &LocalNetwork{}
+		}
+		obs.LocalNetwork.Permission = permission
+	}
 	if cookies {
 		if err := fillJar(ctx, obs, t.page, preq.URL, jarBefore); err != nil {
 			return nil, err
@@ -111,6 +135,8 @@ func (s *Session) call(ctx context.Context, t *tab, arg []byte) (pageResult, err
 	var res pageResult
 	switch {
 	case err == nil:
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return res, fmt.Errorf("the run's deadline passed before the request settled: %w", ctx.Err())
 	case ctx.Err() != nil:
 		return res, fmt.Errorf("interrupted: %w", ctx.Err())
 	case errors.Is(err, engine.ErrBrowserGone):

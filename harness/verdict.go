@@ -78,6 +78,9 @@ func Compare(e scenarios.Expect, o *Observation) []string {
 	if e.FromCache != nil && *e.FromCache != o.FromCache {
 		add("from_cache", *e.FromCache, o.FromCache)
 	}
+	if e.ServerConnected != nil && *e.ServerConnected != o.ServerConnected {
+		add("server_connected", *e.ServerConnected, o.ServerConnected)
+	}
 	if e.CookieSet != nil && *e.CookieSet != o.CookieSet {
 		add("cookie_set", *e.CookieSet, o.CookieSet)
 	}

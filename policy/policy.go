@@ -6,12 +6,10 @@
 package policy
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 
@@ -48,6 +46,9 @@ type Policy struct {
 	ExposeHeaders []string `json:"expose_headers,omitempty"`
 	// MaxAge, when set, is the Access-Control-Max-Age preflight answers carry.
 	MaxAge *int `json:"max_age,omitempty"`
+	// AddressSpace "public" adds the Local Network Access probes: the
+	// target called from a page on a public address (lna.go).
+	AddressSpace string `json:"address_space,omitempty"`
 
 	// File is where the policy was read from; TargetLine is the line of
 	// target in it (0 when absent).
@@ -70,46 +71,35 @@ func IsPolicyError(err error) bool {
 	return errors.As(err, &el) || errors.As(err, &e)
 }
 
-// Load reads and validates a policy file.
+// Load reads and validates a policy file: a regular file of at most
+// scenarios.MaxFileSize bytes, one YAML document, read by the same helpers
+// as scenario files.
 func Load(path string) (*Policy, error) {
-	data, err := os.ReadFile(path)
+	data, err := scenarios.ReadInput(path)
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
+		var e *Error
+		if errors.As(err, &e) {
+			return nil, ErrorList{e}
 		}
-		return nil, ErrorList{{File: path, Msg: fmt.Sprintf("cannot read: %v", err)}}
+		return nil, err
 	}
 	return Parse(path, data)
 }
 
 // Parse decodes and validates a policy; name is used in errors.
 func Parse(name string, data []byte) (*Policy, error) {
-	var root yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&root); err != nil {
-		line := 0
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		if rest, ok := strings.CutPrefix(msg, "line "); ok {
-			if n, after, ok := strings.Cut(rest, ": "); ok {
-				if l, err := strconv.Atoi(n); err == nil {
-					line, msg = l, after
-				}
-			}
-		}
-		if err.Error() == "EOF" {
-			line, msg = 1, "empty file: expected a policy with at least 'origins:'"
-		}
-		return nil, ErrorList{{File: name, Line: line, Msg: msg}}
+	root, err := scenarios.DecodeYAML(name, data)
+	if err != nil {
+		return nil, err
+	}
+	if root == nil || len(root.Content) == 0 {
+		return nil, ErrorList{{File: name, Line: 1, Msg: "empty file: expected a policy with at least 'origins:'"}}
 	}
 	p := &Policy{File: name}
 	v := &validator{file: name}
-	top := &root
-	if top.Kind == yaml.DocumentNode && len(top.Content) > 0 {
-		top = top.Content[0]
-	}
+	top := root.Content[0]
 	if top.Kind != yaml.MappingNode {
-		return nil, ErrorList{{File: name, Line: top.Line, Msg: "a policy is a mapping with target, origins, methods, request_headers, credentials, expose_headers and max_age"}}
+		return nil, ErrorList{{File: name, Line: max(top.Line, 1), Msg: "a policy is a mapping with target, origins, methods, request_headers, credentials, expose_headers and max_age"}}
 	}
 	seen := map[string]bool{}
 	var originsLine int
@@ -147,8 +137,10 @@ func Parse(name string, data []byte) (*Policy, error) {
 				continue
 			}
 			p.MaxAge = &n
+		case "address_space":
+			p.AddressSpace = v.addressSpace(val)
 		default:
-			v.add(k, "unknown field %q (known: target, origins, methods, request_headers, credentials, expose_headers, max_age)", k.Value)
+			v.add(k, "unknown field %q (known: target, origins, methods, request_headers, credentials, expose_headers, max_age, address_space)", k.Value)
 		}
 	}
 	if !seen["origins"] {

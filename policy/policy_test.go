@@ -2,8 +2,11 @@ package policy
 
 import (
 	"errors"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 const good = `target: http://127.0.0.1:8080/api/items
@@ -30,6 +33,12 @@ func TestParseErrors(t *testing.T) {
 		name, yaml, want string
 	}{
 		{"unknown field", "origins: [https://a.example]\nallowed_origins: [x]\n", "p.yaml:2: unknown field \"allowed_origins\""},
+		// #11: the same input rules as scenario files, through scenarios.DecodeYAML.
+		{"second document", "origins: [https://a.example]\n---\norigins: [x]\n", "p.yaml:2: a second YAML document"},
+		{"control character", "origins:\n  - \"https://a.example\x02\"\n", "p.yaml:2: control characters are not allowed"},
+		{"invalid UTF-8", "origins:\n\n  - https://caf\xe9.example\n", "p.yaml:3: not UTF-8 text"},
+		{"unknown anchor", "origins: [https://a.example]\nmethods: *m\n", "p.yaml:2: unknown anchor \"m\""},
+		{"nesting too deep", "origins: " + strings.Repeat("[", 20000), "p.yaml:1: nesting too deep"},
 		{"path", "origins:\n  - https://a.example/api\n", "p.yaml:2: origin \"https://a.example/api\" has a path"},
 		{"trailing slash", "origins:\n  - https://a.example\n  - https://b.example/\n", "p.yaml:3: origin \"https://b.example/\" has a trailing slash"},
 		{"no scheme", "origins: [app.example.com]\n", "p.yaml:1: origin \"app.example.com\" has no scheme"},
@@ -72,6 +81,48 @@ func TestParseErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A policy file is read like a scenario file: a FIFO or a device is refused
+// at once, exit 2 (a policy error).
+func TestLoadRefusesSpecialFiles(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "p.yaml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{fifo, "/dev/zero"} {
+		done := make(chan error, 1)
+		go func() { _, err := Load(path); done <- err }()
+		select {
+		case err := <-done:
+			if !IsPolicyError(err) || !strings.Contains(err.Error(), path+": cannot read: ") || !strings.Contains(err.Error(), "not a regular file") {
+				t.Errorf("Load(%s) = %v", path, err)
+			}
+		case <-time.After(time.Minute):
+			t.Fatalf("Load(%s) did not return", path)
+		}
+	}
+}
+
+// Every refusal of a policy carries a line; nothing panics.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(good))
+	f.Add([]byte(good + "---\n" + good))
+	f.Add([]byte("origins: [\"a\x01\"]\n"))
+	f.Add([]byte("origins: \xff\n"))
+	f.Add([]byte("origins: *x\n"))
+	f.Add([]byte("origins: " + strings.Repeat("[", 10001)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := Parse("fuzz.yaml", data)
+		if err == nil {
+			return
+		}
+		for _, l := range strings.Split(err.Error(), "\n") {
+			if !strings.HasPrefix(l, "fuzz.yaml:") || strings.HasPrefix(l, "fuzz.yaml: ") {
+				t.Fatalf("error without a line: %q", l)
+			}
+		}
+	})
 }
 
 func TestLoadMissingFile(t *testing.T) {

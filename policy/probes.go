@@ -45,6 +45,9 @@ type Probe struct {
 	Expect Expect `json:"expect"`
 	// Because says which part of the policy the expectation comes from.
 	Because string `json:"because"`
+	// LocalNetwork places the page on a public address (lna.go); zero for
+	// the lab's usual loopback page.
+	LocalNetwork scenarios.LocalNetwork `json:"local_network,omitzero"`
 }
 
 // Expect is what the browser should do with a probe.
@@ -240,7 +243,7 @@ func Probes(p *Policy) []Probe {
 			out = append(out, Probe{Name: fmt.Sprintf("max-age of the %s preflight from %s", unsafe[0], o), Kind: KindMaxAge, Page: o, Method: unsafe[0], Credentials: cred, Expect: Expect{Allowed: true, Preflight: yes(), MaxAge: &n}, Because: fmt.Sprintf("max_age is %d", n)})
 		}
 	}
-	return out
+	return append(out, localNetworkProbes(p)...)
 }
 
 // headerValue is a value for a probe's request header: one that is not

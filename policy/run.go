@@ -67,8 +67,12 @@ func Run(ctx context.Context, d Doer, target, path string, probes []Probe, progr
 			page = "sandboxed"
 		}
 		start := time.Now()
-		obs, err := d.Do(ctx, page, p.Request(target, path))
+		obs, ok, err := doProbe(ctx, d, page, p, target, path)
+		if !ok {
+			continue
+		}
 		r := Judge(p, obs, err)
+		r.Why = localNetworkWhy(p, r)
 		r.Duration = time.Since(start)
 		if progress != nil {
 			progress(r)

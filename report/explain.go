@@ -225,6 +225,7 @@ func newStepStory(st scenarios.Step, sr harness.StepResult) StepStory {
 	in := WhyInput{
 		CorsError: o.CorsError, FailedParameter: o.FailedParameter, PageOrigin: o.Page, Page: o.Page, Method: method,
 		PageHeaders: pageHeaders, PageValues: map[string]string{}, Credentials: creds, Mode: r.Mode, Redirect: r.Redirect, URL: o.URL,
+		TargetSpace: targetSpace(o),
 	}
 	for _, h := range r.Headers {
 		if len(h.Values) > 0 {
@@ -256,6 +257,9 @@ func newStepStory(st scenarios.Step, sr harness.StepResult) StepStory {
 		ss.Beats = append(ss.Beats, Beat{From: "chromium", To: "bar", Title: title, Label: "OPTIONS (preflight)", Message: l.req})
 		if l.resp == nil {
 			b := Beat{From: "bar", Title: "bar's answer to the preflight never reached the browser's CORS check"}
+			if lnaErrors[o.CorsError] && l.journal == nil {
+				b.Title = "bar never receives the preflight: Local Network Access stops it after the connection, before its first byte"
+			}
 			if l.journal != nil && l.journal.Status != 0 {
 				b.Title = fmt.Sprintf("bar answered %d (from bar's journal; the browser reported no answer)", l.journal.Status)
 			}
@@ -351,7 +355,10 @@ func newStepStory(st scenarios.Step, sr harness.StepResult) StepStory {
 	}
 	if sent == 0 {
 		b := Beat{From: "chromium", Failed: true, Title: fmt.Sprintf("The actual %s is never sent: bar's journal has no %s for this path.", method, method)}
+		lna, isLNA := lnaBeat(o, method)
 		switch {
+		case isLNA:
+			b = lna
 		case o.CorsError != "" && !preflightFailed:
 			// A CORS check failed on an answer bar never gave for this
 			// request: the browser took it from its HTTP cache.

@@ -104,14 +104,40 @@ func Text(w io.Writer, r Run) error {
 		width = max(width, len(res.Scenario.Name))
 	}
 	for _, res := range r.Results {
-		fmt.Fprintf(w, "%s %-*s  %s\n", Mark(res.Verdict), width, res.Scenario.Name, Did(res.Last()))
-		if res.Error != "" {
-			fmt.Fprintf(w, "    error: %s\n", res.Error)
-		}
-		for _, m := range res.Mismatches {
-			fmt.Fprintf(w, "    %s\n", m)
+		if err := TextLine(w, res, width, false); err != nil {
+			return err
 		}
 	}
+	return TextSummary(w, r)
+}
+
+// TextLine writes one scenario's line of the text report (and its error or
+// mismatches below it), the name padded to width; color marks the verdict
+// green or red for a terminal. It lets a run print each result as soon as
+// its scenario ends.
+func TextLine(w io.Writer, res harness.Result, width int, color bool) error {
+	mark := Mark(res.Verdict)
+	if color {
+		code := "31"
+		if res.Verdict == harness.Pass {
+			code = "32"
+		}
+		mark = "\033[" + code + "m" + mark + "\033[0m"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %-*s  %s\n", mark, width, res.Scenario.Name, Did(res.Last()))
+	if res.Error != "" {
+		fmt.Fprintf(&b, "    error: %s\n", res.Error)
+	}
+	for _, m := range res.Mismatches {
+		fmt.Fprintf(&b, "    %s\n", m)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// TextSummary writes the closing lines of the text report.
+func TextSummary(w io.Writer, r Run) error {
 	s := r.Summarize()
 	if s.Errors > 0 {
 		fmt.Fprintf(w, "(%d of the failures are errors: the harness could not observe the scenario)\n", s.Errors)

@@ -75,6 +75,9 @@ type WhyInput struct {
 	// check (the actual response or a redirect), when one was observed.
 	Response       [][2]string
 	ResponseStatus int
+	// TargetSpace is the target's address space for Local Network Access
+	// (loopback, local), when known.
+	TargetSpace string
 }
 
 // WhyFix is the plain explanation of a CORS error and its concrete fix.
@@ -317,22 +320,13 @@ func Why(in WhyInput) WhyFix {
 		}
 	case "PreflightMissingAllowExternal", "PreflightInvalidAllowExternal":
 		return WhyFix{
-			Why:   "The request goes from a more public network to a more private one, and bar's preflight answer does not opt in to that (Private Network Access).",
-			Fix:   []string{"Have bar answer OPTIONS with `Access-Control-Allow-Private-Network: true`."},
-			Check: "headers", Short: "no private-network opt-in",
+			Why:   "The request goes from a more public network to a more private one, and bar's preflight answer did not opt in (Private Network Access, in older Chromium versions).",
+			Fix:   []string{"Newer Chromium replaced this with Local Network Access: the user's permission decides, no header does. Serve the page over https and have the user allow local network access."},
+			Check: "headers", Short: "no private-network opt-in (old Chromium)",
 		}
-	case "InsecureLocalNetwork":
-		return WhyFix{
-			Why:   "A page that is not a secure context may not make requests to the local network (Local Network Access).",
-			Fix:   []string{"Serve the page over https (a secure context); then the browser can ask the user for local-network access."},
-			Check: "request", Short: "insecure page to the local network",
-		}
-	case "InvalidLocalNetworkAccess", "LocalNetworkAccessPermissionDenied":
-		return WhyFix{
-			Why:   "The request goes to the local network, and the browser's Local Network Access rules (permission or request options) did not let it through.",
-			Fix:   []string{"Serve the page over https, let the user grant local-network access, and mark the fetch with targetAddressSpace: 'local'."},
-			Check: "request", Short: "local network access denied",
-		}
+	case "InsecureLocalNetwork", "InvalidLocalNetworkAccess", "LocalNetworkAccessPermissionDenied":
+		wf, _ := lnaWhy(in)
+		return wf
 	}
 	return WhyFix{
 		Why:   fmt.Sprintf("Chromium refused the response with the CORS error %s%s.", in.CorsError, paramNote(p)),

@@ -104,6 +104,16 @@ a malformed one (a missing colon, two status lines, an interim 1xx, HTTP/1.0).
 Also: a server whose policy changes between two requests, and cookies set by
 another host.
 Spec: https://fetch.spec.whatwg.org/#terminology-headers`,
+
+	"local-network": `Local Network Access (Chromium, measured in 156; it replaced Private Network Access):
+a page on a public address may not reach a server on the user's machine
+(loopback) or private network (local) unless the user grants a permission
+(loopback-network or local-network); a page that is not a secure context is
+refused outright. The browser connects first, to learn the server's address,
+then sends nothing: the server sees a bare connection. No server header
+(Access-Control-Allow-Private-Network) opens the gate. It is a WICG draft
+(https://wicg.github.io/local-network-access/), not yet part of Fetch.
+Spec: https://fetch.spec.whatwg.org/#concept-http-network-fetch`,
 }
 
 // GroupOverview returns the introduction to a built-in group, or "" for a

@@ -1,13 +1,13 @@
 package scenarios
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
+	"reflect"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -53,10 +53,14 @@ func LoadFiles(paths ...string) ([]Scenario, error) {
 	var all []Scenario
 	var errs ErrorList
 	for _, p := range paths {
-		data, err := os.ReadFile(p)
+		data, err := ReadInput(p)
 		if err != nil {
-			errs = append(errs, &Error{File: p, Msg: fmt.Sprintf("cannot read: %v", unwrapPath(err))})
-			continue
+			var e *Error
+			if errors.As(err, &e) {
+				errs = append(errs, e)
+				continue
+			}
+			return nil, err
 		}
 		sc, err := Parse(p, data)
 		if err != nil {
@@ -115,25 +119,31 @@ func splitSource(src string) (string, int) {
 
 // Parse decodes and validates one scenario file. name is used in errors.
 func Parse(name string, data []byte) ([]Scenario, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlErrors(name, err)
+	root, err := DecodeYAML(name, data)
+	if err != nil {
+		return nil, err
 	}
-	if len(root.Content) == 0 {
+	if root == nil || len(root.Content) == 0 {
 		return nil, ErrorList{{File: name, Line: 1, Msg: "empty file: expected a top-level 'scenarios:' list"}}
 	}
+	// Unknown fields and repeated keys first, pruned from the tree, so that
+	// decoding stays linear; then the decoder's own type errors.
+	errs := checkShape(name, root, reflect.TypeOf(File{}))
 	var f File
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil && err != io.EOF {
-		return nil, yamlErrors(name, err)
+	if err := root.Decode(&f); err != nil {
+		if el, ok := yamlErrors(name, err).(ErrorList); ok {
+			errs = append(errs, el...)
+		}
+	}
+	if len(errs) > 0 {
+		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+		return nil, errs
 	}
 	top := root.Content[0]
 	list := mapValue(top, "scenarios")
 	if list == nil || len(f.Scenarios) == 0 {
-		return nil, ErrorList{{File: name, Line: top.Line, Msg: "no scenarios: expected a top-level 'scenarios:' list with at least one entry"}}
+		return nil, ErrorList{{File: name, Line: max(top.Line, 1), Msg: "no scenarios: expected a top-level 'scenarios:' list with at least one entry"}}
 	}
-	var errs ErrorList
 	for i := range f.Scenarios {
 		var node *yaml.Node
 		if i < len(list.Content) {
@@ -151,37 +161,7 @@ func Parse(name string, data []byte) ([]Scenario, error) {
 	return f.Scenarios, nil
 }
 
-var (
-	yamlLineRe    = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-	unknownRe     = regexp.MustCompile(`field (\S+) not found in type scenarios\.(\w+)`)
-	cannotUnmarsh = regexp.MustCompile(`cannot unmarshal !!(\w+) ` + "`" + `(.*)` + "`" + ` into (\S+)`)
-)
-
-// yamlErrors turns a yaml error into FILE:LINE errors with plain wording.
-func yamlErrors(name string, err error) error {
-	var lines []string
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		lines = te.Errors
-	} else {
-		lines = []string{err.Error()}
-	}
-	var out ErrorList
-	for _, l := range lines {
-		e := &Error{File: name, Msg: strings.TrimPrefix(l, "yaml: ")}
-		if m := yamlLineRe.FindStringSubmatch(strings.TrimSpace(l)); m != nil {
-			e.Line, _ = strconv.Atoi(m[1])
-			e.Msg = m[2]
-		}
-		if m := unknownRe.FindStringSubmatch(e.Msg); m != nil {
-			e.Msg = fmt.Sprintf("unknown field %q in %s", m[1], typeWhere(m[2]))
-		} else if m := cannotUnmarsh.FindStringSubmatch(e.Msg); m != nil {
-			e.Msg = fmt.Sprintf("wrong type: %s value %q where %s is expected", m[1], m[2], goTypeWords(m[3]))
-		}
-		out = append(out, e)
-	}
-	return out
-}
+var cannotUnmarsh = regexp.MustCompile(`cannot unmarshal !!(\w+) ` + "`" + `(.*)` + "`" + ` into (\S+)`)
 
 func typeWhere(t string) string {
 	switch t {
@@ -308,6 +288,7 @@ func (v *validator) scenario(s *Scenario) {
 		}
 	}
 	v.page([]string{"page"}, s.Page)
+	v.localNetwork(nil, s.LocalNetwork, s.Page)
 	v.server([]string{"server"}, &s.Server)
 	if !oneOf(s.ThirdPartyCookies, "", "allow", "block") {
 		v.errorf([]string{"third_party_cookies"}, "third_party_cookies %q is not allow or block", s.ThirdPartyCookies)
@@ -333,6 +314,11 @@ func (v *validator) scenario(s *Scenario) {
 			at := []string{"steps", "#" + strconv.Itoa(i)}
 			st := &s.Steps[i]
 			v.page(append(at, "page"), st.Page)
+			page := st.Page
+			if page == "" {
+				page = s.Page
+			}
+			v.localNetwork(at, st.LocalNetwork.merge(s.LocalNetwork), page)
 			if st.After < 0 {
 				v.errorf(append(at, "after"), "after must not be negative")
 			}

@@ -55,6 +55,9 @@ type Scenario struct {
 	ThirdPartyCookies string `yaml:"third_party_cookies,omitempty" json:"third_party_cookies,omitempty"`
 	// Steps, when given, replace Request and Expect: each runs in order.
 	Steps []Step `yaml:"steps,omitempty" json:"steps,omitempty"`
+	// LocalNetwork places the page and bar in Local Network Access's
+	// address spaces (lna.go); a step may override it.
+	LocalNetwork `yaml:",inline"`
 
 	// Source is where the scenario was read from ("file.yaml:12").
 	Source string `yaml:"-" json:"source,omitempty"`
@@ -73,6 +76,9 @@ type Step struct {
 	// Server, when set, replaces the scenario's server for this step's
 	// requests only (e.g. a policy that changes between two requests).
 	Server *Server `yaml:"server,omitempty" json:"server,omitempty"`
+	// LocalNetwork overrides the scenario's address spaces and permission
+	// for this step.
+	LocalNetwork `yaml:",inline"`
 }
 
 // Request is the request a page makes with fetch() or XMLHttpRequest.
@@ -222,10 +228,10 @@ type Expect struct {
 	// ServerReceived names request headers the server must have received on
 	// the actual request, with their value ("*" for any value). Values in
 	// expectations may use {foo}, {bar}, {baz} and {label:NAME}.
-	ServerReceived map[string]string `yaml:"server_received,omitempty" json:"server_received,omitempty"`
+	ServerReceived StringMap `yaml:"server_received,omitempty" json:"server_received,omitempty"`
 	// PreflightReceived names headers the server must have received on the
 	// (last) preflight, with their value ("*" for any value).
-	PreflightReceived map[string]string `yaml:"preflight_received,omitempty" json:"preflight_received,omitempty"`
+	PreflightReceived StringMap `yaml:"preflight_received,omitempty" json:"preflight_received,omitempty"`
 	// FromCache says whether the response came from Chromium's HTTP cache
 	// (nothing went on the wire for the actual request).
 	FromCache *bool `yaml:"from_cache,omitempty" json:"from_cache,omitempty"`
@@ -242,6 +248,9 @@ type Expect struct {
 	MethodReceived string `yaml:"method_received,omitempty" json:"method_received,omitempty"`
 	// ServerNotReceived names request headers the server must not have received.
 	ServerNotReceived []string `yaml:"server_not_received,omitempty" json:"server_not_received,omitempty"`
+	// ServerConnected says whether the browser opened a connection to the
+	// target during the step, whether or not a request followed on it.
+	ServerConnected *bool `yaml:"server_connected,omitempty" json:"server_connected,omitempty"`
 	// Engines holds, per engine other than Chromium (firefox: ...), the
 	// fields whose expectation differs there or is engine-specific
 	// (cors_error, console); each set field replaces the base's.
@@ -272,11 +281,12 @@ func (s Scenario) RequestSteps() []Step {
 			if st.Page == "" {
 				st.Page = s.Page
 			}
+			st.LocalNetwork = st.LocalNetwork.merge(s.LocalNetwork)
 			out[i] = st
 		}
 		return out
 	}
-	return []Step{{Page: s.Page, Request: s.Request, Expect: s.Expect}}
+	return []Step{{Page: s.Page, Request: s.Request, Expect: s.Expect, LocalNetwork: s.LocalNetwork}}
 }
 
 // Header is one header name with its values; each value is its own line.

@@ -96,15 +96,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "corslab serve: starting", http.StatusServiceUnavailable)
 		return
 	}
+	if r.URL.Path == "/play/frame" && s.pageHost(r.Host) {
+		// The frame that runs a step on another page's origin.
+		page(w, frameHTML)
+		return
+	}
 	label, ok := s.hostLabel(r.Host)
 	if !ok {
 		// A name that is not ours: a DNS-rebinding page must not reach the API.
 		http.Error(w, fmt.Sprintf("corslab serve: Host %q is not this server's", r.Host), http.StatusMisdirectedRequest)
-		return
-	}
-	if r.URL.Path == "/play/frame" {
-		// The frame that runs a step on another label's origin.
-		page(w, frameHTML)
 		return
 	}
 	api := strings.HasPrefix(r.URL.Path, "/api/")
@@ -148,6 +148,15 @@ func (s *Server) hostLabel(host string) (string, bool) {
 		return strings.TrimSuffix(h, ".localhost"), true
 	}
 	return "", false
+}
+
+// pageHost says whether host is a page origin of the lab: a label on foo's
+// port, or baz.
+func (s *Server) pageHost(host string) bool {
+	if _, ok := s.hostLabel(host); ok {
+		return true
+	}
+	return strings.EqualFold(host, strings.TrimPrefix(s.sess.Lab.Origin("baz"), "http://"))
 }
 
 // sameOrigin refuses an API call that another site's page makes: browsers

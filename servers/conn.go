@@ -86,7 +86,7 @@ func (l *Lab) track(nc net.Conn, add bool) bool {
 // keeping it alive between them, until either side closes it.
 func (l *Lab) serveConn(nc net.Conn, listener string, h handlerFunc) {
 	defer l.wg.Done()
-	c := l.openConn(listener, nc.RemoteAddr().String())
+	c := l.openConn(listener, nc)
 	defer func() {
 		nc.Close()
 		l.track(nc, false)
@@ -99,6 +99,7 @@ func (l *Lab) serveConn(nc net.Conn, listener string, h handlerFunc) {
 		if _, err := br.Peek(1); err != nil {
 			return
 		}
+		l.setBusy(c, true)
 		nc.SetReadDeadline(time.Now().Add(readTimeout))
 		req, err := readRequest(br, defaultLimits)
 		if err != nil {
@@ -117,6 +118,7 @@ func (l *Lab) serveConn(nc net.Conn, listener string, h handlerFunc) {
 		if err := bw.Flush(); err != nil || closeAfter || req.close {
 			return
 		}
+		l.setBusy(c, false)
 	}
 }
 

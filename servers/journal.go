@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/textproto"
 	"time"
@@ -121,6 +122,11 @@ type Conn struct {
 	Closed   time.Time `json:"closed,omitzero"`
 	// Requests is how many requests it carried so far (refused ones too).
 	Requests int `json:"requests"`
+
+	// nc is the connection itself; busy: a request on it is being read or
+	// answered (CloseIdle leaves it alone).
+	nc   net.Conn
+	busy bool
 }
 
 // Counts sums up what the lab's listeners saw since it started.
@@ -135,11 +141,11 @@ type Counts struct {
 // maxConns bounds the connections the journal remembers.
 const maxConns = 10000
 
-func (l *Lab) openConn(listener, remote string) *Conn {
+func (l *Lab) openConn(listener string, nc net.Conn) *Conn {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.counts.Connections++
-	c := &Conn{ID: l.counts.Connections, Listener: listener, Remote: remote, Accepted: time.Now()}
+	c := &Conn{ID: l.counts.Connections, Listener: listener, Remote: nc.RemoteAddr().String(), Accepted: time.Now(), nc: nc}
 	l.conns = append(l.conns, c)
 	if len(l.conns) > maxConns {
 		l.conns = append([]*Conn(nil), l.conns[len(l.conns)-maxConns/2:]...)
@@ -158,6 +164,14 @@ func (l *Lab) closeConn(c *Conn) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	c.Closed = time.Now()
+	c.nc = nil
+}
+
+// setBusy marks a connection as reading or answering a request (or not).
+func (l *Lab) setBusy(c *Conn, busy bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c.busy = busy
 }
 
 // Connections returns the connections a listener (foo, bar, baz, tls)

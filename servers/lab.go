@@ -27,9 +27,10 @@ type Options struct {
 	// responder (e.g. an application wrapped in a CORS middleware). Requests
 	// to it are still journaled.
 	Bar http.Handler
-	// App, when set, answers the requests to foo's listener that are not
-	// the lab's own (its pages and scenario paths): the playground's page
-	// and API. They are not journaled under any scenario.
+	// App, when set, answers the requests to foo's and baz's listeners
+	// (the pages' origins) that are not the lab's own (its pages and
+	// scenario paths): the playground's page and API. They are not
+	// journaled under any scenario.
 	App http.Handler
 }
 
@@ -92,7 +93,7 @@ func Start(ctx context.Context, opt Options) (*Lab, error) {
 		}
 		l.ports[a.label] = ln.Addr().(*net.TCPAddr).Port
 		h := l.serveLab
-		if a.label == "foo" && opt.App != nil {
+		if a.label != "bar" && opt.App != nil {
 			h = l.serveApp
 		}
 		if a.label == "bar" && opt.Bar != nil {

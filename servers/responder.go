@@ -19,6 +19,10 @@ func (l *Lab) serveLab(x *exchange) bool {
 	switch p := pathOf(x.req.target); {
 	case p == "/" || p == "/__corslab/page":
 		writeSimple(x.write(), http.StatusOK, html, pageHTML, x.req.close, head)
+	case p == PublicPagePath:
+		// The same page, which the browser counts as on a public address
+		// (Local Network Access): https://wicg.github.io/local-network-access/#csp
+		writeSimple(x.write(), http.StatusOK, append(html, [2]string{"Content-Security-Policy", "treat-as-public-address"}), pageHTML, x.req.close, head)
 	case p == "/__corslab/sandboxed":
 		writeSimple(x.write(), http.StatusOK, html, sandboxHTML, x.req.close, head)
 	case p == "/favicon.ico":
@@ -31,8 +35,8 @@ func (l *Lab) serveLab(x *exchange) bool {
 	return false
 }
 
-// serveApp answers on foo's listener: the lab's own paths as serveLab does,
-// everything else with Options.App.
+// serveApp answers on a page listener (foo, baz): the lab's own paths as
+// serveLab does, everything else with Options.App.
 func (l *Lab) serveApp(x *exchange) bool {
 	switch p := pathOf(x.req.target); {
 	case p == "/" || p == "/favicon.ico" || strings.HasPrefix(p, "/__corslab/") || strings.HasPrefix(p, "/r/"):

@@ -12,7 +12,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/corslab/corslab/engine"
 	"github.com/corslab/corslab/harness"
 	"github.com/corslab/corslab/policy"
 	"github.com/corslab/corslab/report"
@@ -31,10 +30,14 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	format := fs.String("format", "text", "output format: text, json, junit or html")
 	out := fs.String("out", "", "write the report to this file instead of stdout")
 	browserPath := fs.String("browser", "", "the engine's browser binary (default: $CORSLAB_BROWSER for chromium, $CORSLAB_FIREFOX for firefox, then the usual places)")
-	engineFlag := fs.String("engine", "", "chromium, firefox, a comma-separated list, or all; default $CORSLAB_ENGINE, else chromium (several engines: text format only)")
-	timeout := fs.Duration("timeout", 5*time.Second, "time limit for each probe")
+	engineFlag := fs.String("engine", "", "chromium or firefox; default $CORSLAB_ENGINE, else chromium (one engine per check)")
+	timeout := fs.Duration("timeout", 5*time.Second, "time limit for each probe (more than 0)")
+	deadline := fs.Duration("deadline", 0, "bound the whole check, browser start included (0: no bound)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
+		return exitUsage, err
+	}
+	if err := checkDurations(*timeout, *deadline); err != nil {
 		return exitUsage, err
 	}
 	if len(pos) > 0 {
@@ -47,13 +50,6 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	case "text", "json", "junit", "html":
 	default:
 		return exitUsage, usageError{fmt.Sprintf("unknown format %q (want text, json, junit or html)", *format)}
-	}
-	engs, err := chooseEngines(*engineFlag, *browserPath)
-	if err != nil {
-		return exitUsage, err
-	}
-	if len(engs) > 1 && *format != "text" {
-		return exitUsage, usageError{fmt.Sprintf("--format %s writes one report: run check once per engine (--engine chromium, --engine firefox)", *format)}
 	}
 	pol, err := policy.Load(*policyPath)
 	if err != nil {
@@ -84,57 +80,118 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	for _, p := range skipped {
 		fmt.Fprintf(stderr, "corslab: skipping %q: its page would be on the target's own host and port, where the browser must reach the target\n", p.Name)
 	}
-	w := stdout
-	if *out != "" {
-		f, err := os.Create(*out)
+	runCtx, cancel := withDeadline(ctx, *deadline)
+	defer cancel()
+	c := checkRun{stdout: stdout, stderr: stderr, format: *format, out: *out,
+		rep: report.PolicyCheck{Policy: pol.File, Target: tgt}}
+	engs, err := chooseEngines(*engineFlag, *browserPath)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(engs) > 1 {
+		return exitUsage, usageError{fmt.Sprintf("--engine %q: check writes one report: run it once per engine (--engine chromium, --engine firefox)", *engineFlag)}
+	}
+	s, err := harness.StartWithPages(runCtx, harness.Options{Engine: engs[0], Browser: harness.BrowserOptions{ExecPath: *browserPath}, Timeout: *timeout},
+		harness.PageOptions{Origins: policy.PageOrigins(probes)})
+	if err != nil {
+		code, err := startFailed(ctx, runCtx, *deadline, err)
+		if code != exitUsage {
+			c.finish(notProbed(probes, "not run: "+err.Error()))
+		}
+		return code, err
+	}
+	defer s.Close()
+	c.rep.Browser = s.Browser.Version()
+	if err := s.OpenPages(runCtx, policy.PageOrigins(probes)); err != nil {
+		code, err := startFailed(ctx, runCtx, *deadline, err)
+		c.finish(notProbed(probes, "not run: "+err.Error()))
+		return code, err
+	}
+	prog := newCheckProgress(stderr, len(probes))
+	results := policy.Run(runCtx, s, origin, path, probes, prog.show)
+	prog.done()
+	done := len(results)
+	if runCtx.Err() != nil {
+		results = append(results, notProbed(probes[len(results):], notRunReason(ctx, *deadline))...)
+	}
+	code, err := c.finish(results)
+	switch {
+	case err != nil:
+		return code, err
+	case ctx.Err() != nil:
+		return exitInterrupted, fmt.Errorf("interrupted after %d of %d probes", done, len(probes))
+	case runCtx.Err() != nil:
+		fmt.Fprintf(stderr, "corslab: the check's deadline (--deadline %s) passed after %d of %d probes; the rest are marked error\n", *deadline, done, len(probes))
+	}
+	return code, nil
+}
+
+// checkRun writes the report of a check, whether it ran every probe or not.
+type checkRun struct {
+	stdout, stderr io.Writer
+	format, out    string
+	rep            report.PolicyCheck
+}
+
+// finish writes the report for results and returns the exit code: 4 when a
+// probe could not run, 1 when one does not match the policy, 0 otherwise.
+func (c *checkRun) finish(results []policy.Result) (int, error) {
+	rep := c.rep
+	rep.Results = results
+	errs := 0
+	for _, r := range results {
+		switch {
+		case r.Pass:
+			rep.Passed++
+		default:
+			rep.Failed++
+		}
+		if r.Error != "" {
+			errs++
+		}
+	}
+	w := c.stdout
+	if c.out != "" {
+		f, err := os.Create(c.out)
 		if err != nil {
 			return exitUsage, usageError{fmt.Sprintf("--out: %v", err)}
 		}
 		defer f.Close()
 		w = f
 	}
-	failed := 0
-	for e, eng := range engs {
-		results, browser, err := checkOn(ctx, eng, *browserPath, *timeout, origin, path, probes, stderr)
-		if err != nil {
-			return startFailed(ctx, err)
-		}
-		if ctx.Err() != nil {
-			return exitMismatch, fmt.Errorf("interrupted after %d of %d probes on %s", len(results), len(probes), eng.Name())
-		}
-		rep := report.PolicyCheck{Policy: pol.File, Target: tgt, Browser: browser, Results: results}
-		for _, r := range results {
-			if r.Pass {
-				rep.Passed++
-			} else {
-				rep.Failed++
-			}
-		}
-		if e > 0 {
-			fmt.Fprintln(w)
-		}
-		switch *format {
-		case "json":
-			err = report.CheckJSON(w, rep)
-		case "junit":
-			err = report.CheckJUnit(w, rep)
-		case "html":
-			err = report.CheckHTML(w, rep)
-		default:
-			err = report.CheckText(w, rep)
-		}
-		if err != nil {
-			return exitMismatch, fmt.Errorf("writing the report: %w", err)
-		}
-		if rep.Failed > 0 && (w != stdout || *format != "text") {
-			fmt.Fprintf(stderr, "corslab: %d of %d probes do not match the policy on %s\n", rep.Failed, len(results), eng.Name())
-		}
-		failed += rep.Failed
+	var err error
+	switch c.format {
+	case "json":
+		err = report.CheckJSON(w, rep)
+	case "junit":
+		err = report.CheckJUnit(w, rep)
+	case "html":
+		err = report.CheckHTML(w, rep)
+	default:
+		err = report.CheckText(w, rep)
 	}
-	if failed > 0 {
+	if err != nil {
+		return exitUnobserved, fmt.Errorf("writing the report: %w", err)
+	}
+	if rep.Failed > 0 && (w != c.stdout || c.format != "text") {
+		fmt.Fprintf(c.stderr, "corslab: %d of %d probes do not match the policy\n", rep.Failed, len(results))
+	}
+	switch {
+	case errs > 0:
+		return exitUnobserved, nil
+	case rep.Failed > 0:
 		return exitMismatch, nil
 	}
 	return exitOK, nil
+}
+
+// notProbed gives each probe the verdict error with reason.
+func notProbed(probes []policy.Probe, reason string) []policy.Result {
+	out := make([]policy.Result, 0, len(probes))
+	for _, p := range probes {
+		out = append(out, policy.Judge(p, nil, errors.New(reason)))
+	}
+	return out
 }
 
 // withoutTargetOrigin drops the probes whose page shares the target's host
@@ -223,22 +280,4 @@ func (p *checkProgress) done() {
 	if p.on {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
-}
-
-// checkOn runs the probes on one engine, in a session of its own, and
-// says which browser ran them.
-func checkOn(ctx context.Context, eng engine.Engine, browserPath string, timeout time.Duration, origin, path string, probes []policy.Probe, stderr io.Writer) ([]policy.Result, string, error) {
-	s, err := harness.StartWithPages(ctx, harness.Options{Engine: eng, Browser: harness.BrowserOptions{ExecPath: browserPath}, Timeout: timeout},
-		harness.PageOptions{Origins: policy.PageOrigins(probes)})
-	if err != nil {
-		return nil, "", err
-	}
-	defer s.Close()
-	if err := s.OpenPages(ctx, policy.PageOrigins(probes)); err != nil {
-		return nil, "", err
-	}
-	prog := newCheckProgress(stderr, len(probes))
-	results := policy.Run(ctx, s, origin, path, probes, prog.show)
-	prog.done()
-	return results, s.Browser.Version(), nil
 }

@@ -7,16 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/corslab/corslab/engine"
-	"github.com/corslab/corslab/engine/engines"
 	"github.com/corslab/corslab/harness"
-	"github.com/corslab/corslab/report"
 	"github.com/corslab/corslab/scenarios"
 	"github.com/corslab/corslab/servers"
 )
@@ -192,6 +188,7 @@ type runOptions struct {
 	browserPath string
 	engine      string
 	timeout     time.Duration
+	deadline    time.Duration
 	quiet       bool
 	block3p     bool
 	explain     bool
@@ -205,7 +202,8 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.out, "out", "", "write the report to this file instead of stdout")
 	fs.StringVar(&o.browserPath, "browser", "", "the engine's browser binary (default for chromium: $CORSLAB_BROWSER, /usr/lib/chromium/chromium, chromium on PATH; for firefox: $CORSLAB_FIREFOX, firefox-esr)")
 	fs.StringVar(&o.engine, "engine", "", "chromium, firefox, a comma-separated list, or all (every installed engine); default $CORSLAB_ENGINE, else chromium")
-	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "per-request timeout")
+	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "per-request timeout (more than 0)")
+	fs.DurationVar(&o.deadline, "deadline", 0, "bound the whole run, browser start included (0: no bound)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
 	fs.BoolVar(&o.block3p, "block-third-party-cookies", false, "keep Chromium's default of blocking third-party cookies")
 	fs.BoolVar(&o.allHeaders, "all-headers", false, "with --explain: show every header, not only those that matter to CORS")
@@ -214,9 +212,37 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.bazPort, "baz-port", 0, "port of baz on 127.0.0.1; 0 picks a free one")
 }
 
-// addrs turns the port flags into loopback listen addresses.
+// check refuses flag values that would otherwise be silently changed or
+// ignored.
+func (o *runOptions) check() error {
+	if err := checkDurations(o.timeout, o.deadline); err != nil {
+		return err
+	}
+	if o.allHeaders && !o.explain {
+		return usageError{"--all-headers changes what --explain shows: add --explain (or use `corslab explain NAME --all-headers`)"}
+	}
+	_, err := o.addrs()
+	return err
+}
+
+// checkDurations refuses a --timeout that is not positive and a negative
+// --deadline.
+func checkDurations(timeout, deadline time.Duration) error {
+	if timeout <= 0 {
+		return usageError{fmt.Sprintf("--timeout %s: must be more than 0 (e.g. 5s)", timeout)}
+	}
+	if deadline < 0 {
+		return usageError{fmt.Sprintf("--deadline %s: must be 0 (no bound) or more", deadline)}
+	}
+	return nil
+}
+
+// addrs turns the port flags into loopback listen addresses. Two origins
+// given the same port are refused: corslab's own first origin would hold
+// the port the second needs.
 func (o *runOptions) addrs() (servers.Options, error) {
 	var so servers.Options
+	given := map[int]string{}
 	for _, p := range []struct {
 		name string
 		port int
@@ -225,6 +251,11 @@ func (o *runOptions) addrs() (servers.Options, error) {
 		if p.port < 0 || p.port > 65535 {
 			return so, usageError{fmt.Sprintf("%s %d: not a port (0-65535)", p.name, p.port)}
 		}
+		if first, ok := given[p.port]; ok && p.port != 0 {
+			return so, usageError{fmt.Sprintf("%s %d: %s already gives port %d to corslab's own %s; each origin needs its own port (or 0 for a free one)",
+				p.name, p.port, first, p.port, strings.TrimSuffix(strings.TrimPrefix(first, "--"), "-port"))}
+		}
+		given[p.port] = p.name
 		*p.dst = fmt.Sprintf("127.0.0.1:%d", p.port)
 	}
 	return so, nil
@@ -249,6 +280,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	if o.explain && o.format != "text" {
 		return exitUsage, usageError{fmt.Sprintf("--explain writes text; it cannot be combined with --format %s", o.format)}
 	}
+	if err := o.check(); err != nil {
+		return exitUsage, err
+	}
 	return runScenarios(ctx, o, pos, stdout, stderr)
 }
 
@@ -265,86 +299,10 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 		return exitUsage, usageError{"explain needs a scenario NAME (or a glob, or --group G); see `corslab list`"}
 	}
 	o.format, o.explain = "text", true
+	if err := o.check(); err != nil {
+		return exitUsage, err
+	}
 	return runScenarios(ctx, o, pos, stdout, stderr)
-}
-
-func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stderr io.Writer) (int, error) {
-	list, err := o.sel.load(pos)
-	if err != nil {
-		return exitUsage, err
-	}
-	if len(list) == 0 {
-		return exitUsage, usageError{"no scenarios selected"}
-	}
-	w := stdout
-	if o.out != "" {
-		f, err := os.Create(o.out)
-		if err != nil {
-			return exitUsage, usageError{fmt.Sprintf("--out: %v", err)}
-		}
-		defer f.Close()
-		w = f
-	}
-	color := wantColor(stdout, o.out, os.Getenv)
-	start := time.Now()
-	srvOpt, err := o.addrs()
-	if err != nil {
-		return exitUsage, err
-	}
-	engs, err := chooseEngines(o.engine, o.browserPath)
-	if err != nil {
-		return exitUsage, err
-	}
-	run := report.Run{Origins: map[string]string{}}
-	var outside []*report.Outside
-	var browsers []string
-	for k, eng := range engs {
-		if ctx.Err() != nil {
-			break
-		}
-		if o.explain && len(engs) > 1 {
-			if k > 0 {
-				fmt.Fprintln(w)
-			}
-			fmt.Fprintf(w, "══ %s\n\n", eng.Name())
-		}
-		er, err := runOnEngine(ctx, eng, o, srvOpt, list, w, color, stderr)
-		if err != nil {
-			return startFailed(ctx, err)
-		}
-		browsers = append(browsers, er.browser)
-		run.Results = append(run.Results, er.results...)
-		outside = append(outside, er.outside...)
-		if k == 0 {
-			run.Origins = er.origins
-		}
-	}
-	run.Browser = strings.Join(browsers, ", ")
-	run.Elapsed = time.Since(start)
-	switch {
-	case o.explain:
-		s := run.Summarize()
-		_, err = fmt.Fprintf(w, "\n%d passed, %d failed\n", s.Passed, s.Failed+s.Errors)
-	case o.format == "json":
-		err = report.JSON(w, run)
-	case o.format == "junit":
-		err = report.JUnit(w, run)
-	case o.format == "html":
-		err = report.HTML(w, run, report.HTMLOptions{Outside: outside})
-	default:
-		err = report.Text(w, run)
-	}
-	if err != nil {
-		return exitMismatch, err
-	}
-	if ctx.Err() != nil {
-		fmt.Fprintf(stderr, "corslab: interrupted after %d of %d scenarios\n", len(run.Results), len(list)*len(engs))
-		return 130, nil
-	}
-	if !run.OK() {
-		return exitMismatch, nil
-	}
-	return exitOK, nil
 }
 
 // wantColor says whether to colour the output: only when it goes to a
@@ -361,72 +319,3 @@ func isLoadError(err error) bool {
 }
 
 func isNoBrowser(err error) bool { return errors.Is(err, harness.ErrNoBrowser) }
-
-// chooseEngines reads --engine (else $CORSLAB_ENGINE, else chromium);
-// --browser names one binary, so it goes with one engine only.
-func chooseEngines(spec, browserPath string) ([]engine.Engine, error) {
-	engs, err := engines.Parse(spec)
-	if err != nil {
-		return nil, usageError{fmt.Sprintf("--engine %q: %v", spec, err)}
-	}
-	if browserPath != "" && len(engs) > 1 {
-		return nil, usageError{fmt.Sprintf("--browser %q names one binary, but --engine chose %d engines", browserPath, len(engs))}
-	}
-	return engs, nil
-}
-
-// engineRun is what one engine's session gave.
-type engineRun struct {
-	browser string
-	origins map[string]string
-	results []harness.Result
-	outside []*report.Outside
-}
-
-// runOnEngine runs the list on one engine, in a session (lab and browser)
-// of its own, streaming explanations to w when asked.
-func runOnEngine(ctx context.Context, eng engine.Engine, o runOptions, srvOpt servers.Options, list []scenarios.Scenario, w io.Writer, color bool, stderr io.Writer) (engineRun, error) {
-	var er engineRun
-	sess, err := harness.StartFor(ctx, harness.Options{
-		Engine:  eng,
-		Browser: harness.BrowserOptions{ExecPath: o.browserPath, BlockThirdPartyCookies: o.block3p},
-		Servers: srvOpt,
-		Timeout: o.timeout,
-	}, list)
-	if err != nil {
-		return er, err
-	}
-	defer sess.Close()
-	er.browser = sess.Browser.Version()
-	er.origins = map[string]string{"foo": sess.Lab.Origin("foo"), "bar": sess.Lab.Origin("bar"), "baz": sess.Lab.Origin("baz")}
-	sess.Prepare(ctx, list)
-	progress := newProgress(stderr, o.quiet, len(list))
-	replay := o.explain || o.format == "html"
-	for i, sc := range list {
-		if ctx.Err() != nil {
-			break
-		}
-		progress.show(i, sc)
-		res := sess.Run(ctx, sc)
-		er.results = append(er.results, res)
-		if replay {
-			var out *report.Outside
-			if ctx.Err() == nil && res.Verdict != harness.Error {
-				out = report.Replay(ctx, sess.Lab, sc, o.timeout)
-			}
-			er.outside = append(er.outside, out)
-		}
-		if o.explain {
-			// Explanations stream: each is written as soon as its scenario ran.
-			progress.done()
-			if i > 0 {
-				fmt.Fprintln(w)
-			}
-			if err := report.Explain(w, res, report.ExplainOptions{AllHeaders: o.allHeaders, Color: color, Outside: er.outside[i]}); err != nil {
-				return er, fmt.Errorf("writing the explanation: %w", err)
-			}
-		}
-	}
-	progress.done()
-	return er, nil
-}

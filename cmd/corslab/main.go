@@ -1,5 +1,5 @@
-// Command corslab runs CORS scenarios in real headless browsers (Chromium,
-// Firefox: --engine) and reports what each browser did.
+// Command corslab runs CORS scenarios in a real headless Chromium and
+// reports what the browser did.
 //
 //	corslab list [--group G] [--file F.yaml ...] [--format text|json]
 //	corslab run [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json|junit|html] [--out FILE] [--engine chromium|firefox|all] [--browser PATH] [--explain]
@@ -9,9 +9,11 @@
 //	corslab lint --policy FILE [--format text|json]
 //	corslab serve [--addr 127.0.0.1:8080] [--open]
 //
-// Exit codes: 0 every scenario passed, 1 a mismatch or a scenario error,
-// 2 bad usage or a bad scenario or policy file, 3 no usable browser (or, for
-// check, an unreachable target), 130 interrupted.
+// Exit codes: 0 every scenario passed, 1 a mismatch, 2 bad usage or a bad
+// scenario or policy file, 3 no usable browser (or, for check, an
+// unreachable target), 4 the harness could not observe a scenario or probe
+// (the browser did not answer, the --deadline passed), 130 interrupted.
+// When several apply, the first of 130, 2, 3, 4, 1 wins.
 package main
 
 import (
@@ -22,14 +24,19 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
-// Exit codes.
+// Exit codes. When several apply, the first of 130, 2, 3, 4, 1 wins: a
+// run that could not see everything says so before it says what it saw
+// differ (its report still lists every mismatch).
 const (
-	exitOK        = 0
-	exitMismatch  = 1
-	exitUsage     = 2
-	exitNoBrowser = 3
+	exitOK          = 0
+	exitMismatch    = 1
+	exitUsage       = 2
+	exitNoBrowser   = 3
+	exitUnobserved  = 4
+	exitInterrupted = 130
 )
 
 func main() {
@@ -44,11 +51,11 @@ const usage = `corslab shows what a real browser does with CORS.
 Usage:
   corslab list [--group G] [--file F.yaml ...] [--format text|json]
   corslab run [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json|junit|html]
-              [--out FILE] [--engine chromium|firefox|all] [--browser PATH] [--timeout 5s] [--quiet]
-              [--explain [--all-headers]]
+              [--out FILE] [--engine chromium|firefox|all] [--browser PATH] [--timeout 5s] [--deadline D]
+              [--quiet] [--explain [--all-headers]]
   corslab explain NAME|GLOB ... [--all-headers] [--group G] [--file F.yaml ...] [--engine E]
-  corslab check --policy FILE [--target URL] [--format text|json|junit|html] [--out FILE]
-              [--engine E]   (probe a running server)
+  corslab check --policy FILE [--target URL] [--format text|json|junit|html] [--out FILE] [--engine E]
+              [--timeout 5s] [--deadline D]   (probe a running server)
   corslab predict [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json]
               [--foo-port N] [--bar-port N] [--baz-port N] [--max-age-cap SECONDS]
   corslab lint --policy FILE [--format text|json]
@@ -71,10 +78,10 @@ Commands:
   serve   the playground: a local page where you edit both sides of an
           exchange and run it in your own browser and headless (Ctrl-C stops)
 
-Exit codes: 0 all passed, 1 a mismatch or a scenario error, 2 bad usage or
-a bad scenario or policy file, 3 no usable browser (check: target not
-reachable), 130 interrupted. --engine defaults to $CORSLAB_ENGINE, else
-chromium; all is every installed engine.
+Exit codes: 0 all passed, 1 a mismatch, 2 bad usage or a bad scenario or
+policy file, 3 no usable browser (check: target not reachable), 4 the
+harness could not observe a scenario (no answer from the browser, the
+--deadline passed), 130 interrupted. The first of 130, 2, 3, 4, 1 wins.
 `
 
 // usageError is bad usage: exit 2.
@@ -127,16 +134,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // startFailed maps a failure to start the lab to an exit code: 130 when
-// interrupted, 3 when no browser would start, 2 when a port given on the
-// command line is busy, 1 otherwise.
-func startFailed(ctx context.Context, err error) (int, error) {
+// interrupted (ctx ended), 4 when the run's deadline passed (runCtx ended),
+// 3 when no browser would start, 2 when a port given on the command line is
+// busy (naming the process that holds it when it can be found), 4
+// otherwise: the harness could not get to observe anything.
+func startFailed(ctx, runCtx context.Context, deadline time.Duration, err error) (int, error) {
 	switch {
 	case ctx.Err() != nil:
-		return 130, fmt.Errorf("interrupted while starting: %w", err)
+		return exitInterrupted, fmt.Errorf("interrupted while starting: %w", err)
+	case runCtx.Err() != nil:
+		return exitUnobserved, fmt.Errorf("the run's deadline (--deadline %s) passed while starting: %w", deadline, err)
 	case isNoBrowser(err):
 		return exitNoBrowser, err
 	case errors.Is(err, syscall.EADDRINUSE):
-		return exitUsage, usageError{err.Error() + " (choose another port, or 0 for a free one)"}
+		return exitUsage, usageError{err.Error() + busyHint(err.Error()) + " (choose another port, or 0 for a free one)"}
 	}
-	return exitMismatch, err
+	return exitUnobserved, err
 }

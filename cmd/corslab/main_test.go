@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -10,8 +12,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/corslab/corslab/harness"
 	"github.com/corslab/corslab/scenarios"
 )
 
@@ -98,7 +103,14 @@ func TestUsageErrors(t *testing.T) {
 		{"missing file", []string{"list", "--file", "/nonexistent/x.yaml"}, exitUsage, "/nonexistent/x.yaml"},
 		{"unknown engine", []string{"run", "--engine", "netscape", "simple-get-exact-origin"}, exitUsage, `--engine "netscape": unknown engine "netscape" (known: chromium, firefox`},
 		{"one binary, two engines", []string{"run", "--engine", "chromium,firefox", "--browser", "/bin/true", "simple-get-exact-origin"}, exitUsage, "names one binary"},
-		{"check several engines as json", []string{"check", "--engine", "chromium,firefox", "--format", "json", "--policy", "x.yaml"}, exitUsage, "run check once per engine"},
+		// #11 item 10: values that were silently changed or ignored.
+		{"timeout 0", []string{"run", "--timeout", "0"}, exitUsage, "--timeout 0s: must be more than 0"},
+		{"negative timeout", []string{"explain", "simple-get-exact-origin", "--timeout", "-5s"}, exitUsage, "--timeout -5s: must be more than 0"},
+		{"check timeout 0", []string{"check", "--policy", "p.yaml", "--timeout", "0"}, exitUsage, "--timeout 0s: must be more than 0"},
+		{"negative deadline", []string{"run", "--deadline", "-1s"}, exitUsage, "--deadline -1s: must be 0 (no bound) or more"},
+		{"all-headers without explain", []string{"run", "--all-headers"}, exitUsage, "--all-headers changes what --explain shows: add --explain"},
+		{"foo and bar on one port", []string{"run", "--foo-port", "18080", "--bar-port", "18080"}, exitUsage, "--bar-port 18080: --foo-port already gives port 18080 to corslab's own foo"},
+		{"bar and baz on one port", []string{"run", "--bar-port", "18081", "--baz-port", "18081"}, exitUsage, "--baz-port 18081: --bar-port already gives port 18081 to corslab's own bar"},
 		{"help", []string{"help"}, exitOK, "corslab explain NAME"},
 	}
 	for _, tc := range tests {
@@ -353,8 +365,182 @@ func TestBusyPort(t *testing.T) {
 	if code != exitUsage || !strings.Contains(stderr, "bar: cannot listen on 127.0.0.1:"+port) || !strings.Contains(stderr, "address already in use") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
+	// The holder is named: here the test itself, that is corslab's process.
+	if want := fmt.Sprintf("held by corslab itself (pid %d)", os.Getpid()); !strings.Contains(stderr, want) {
+		t.Errorf("stderr %q does not name the holder (%s)", stderr, want)
+	}
 	code, _, stderr = corslab(t, "run", "--foo-port", "70000")
 	if code != exitUsage || !strings.Contains(stderr, "--foo-port 70000") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// A process outside corslab holding a port is named by pid and name.
+func TestPortHolder(t *testing.T) {
+	if _, err := os.Stat("/proc/net/tcp"); err != nil {
+		t.Skip("no /proc")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	if pid, name := portHolder("/proc", port); pid != os.Getpid() || name == "" {
+		t.Fatalf("portHolder(%d) = %d %q, want this process %d", port, pid, name, os.Getpid())
+	}
+	ln.Close()
+	if pid, _ := portHolder("/proc", port); pid != 0 {
+		t.Fatalf("a closed port is held by %d", pid)
+	}
+}
+
+// jsonReport reads the scenarios of a JSON report file: name -> verdict and
+// error.
+func jsonReport(t *testing.T, path string) map[string][2]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no report written: %v", err)
+	}
+	var doc struct {
+		Scenarios []struct{ Name, Verdict, Error string }
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("report: %v\n%s", err, data)
+	}
+	out := map[string][2]string{}
+	for _, s := range doc.Scenarios {
+		out[s.Name] = [2]string{s.Verdict, s.Error}
+	}
+	return out
+}
+
+// A run whose --deadline passes while it starts still writes its report,
+// with every scenario error, and exits 4 (the harness could not observe).
+func TestDeadlineWhileStarting(t *testing.T) {
+	dir := t.TempDir()
+	ok := writeFile(t, dir, "ok.yaml", okScenario)
+	out := filepath.Join(dir, "r.json")
+	code, _, stderr := corslab(t, "run", "--file", ok, "--deadline", "1ns", "--format", "json", "--out", out)
+	if code != exitUnobserved || !strings.Contains(stderr, "the run's deadline (--deadline 1ns) passed while starting") {
+		t.Fatalf("exit %d, want %d; stderr %q", code, exitUnobserved, stderr)
+	}
+	got := jsonReport(t, out)
+	if r := got["cli-simple-get"]; r[0] != "error" || !strings.HasPrefix(r[1], "not run: ") {
+		t.Fatalf("report %v, want cli-simple-get error, not run", got)
+	}
+}
+
+// slowScenarios: one that passes at once, one that waits ten minutes
+// before its request, one after it.
+const slowScenarios = okScenario + `  - name: cli-waits
+    group: simple
+    steps:
+      - after: 10m
+        expect: {outcome: blocked}
+  - name: cli-after-the-wait
+    group: simple
+    expect: {outcome: blocked}
+`
+
+// The text lines stream: the first scenario's line is written while the
+// second still waits. The test interrupts the run only once it has seen
+// that line, so without streaming it never does (and times out); then the
+// waiting scenario is an error, the report marks the last "not run:
+// interrupted", and the exit code is 130.
+func TestStreamThenInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Chromium")
+	}
+	dir := t.TempDir()
+	f := writeFile(t, dir, "slow.yaml", slowScenarios)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &watchWriter{want: "✓ cli-simple-get", seen: make(chan struct{})}
+	var errb bytes.Buffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"run", "--file", f}, out, &errb) }()
+	select {
+	case <-out.seen:
+		cancel()
+	case code := <-done:
+		t.Fatalf("run ended (exit %d) before the first line was seen:\n%s%s", code, out.String(), errb.String())
+	case <-time.After(5 * time.Minute):
+		t.Fatalf("the first scenario's line was not written while the second waited:\n%s%s", out.String(), errb.String())
+	}
+	code := <-done
+	needsBrowser(t, code, errb.String())
+	text := out.String()
+	if code != exitInterrupted || !strings.Contains(errb.String(), "interrupted after 2 of 3 scenarios") {
+		t.Fatalf("exit %d, want %d\n%s%s", code, exitInterrupted, text, errb.String())
+	}
+	if !strings.Contains(text, "! 1 not run (interrupted): cli-after-the-wait\n") || !strings.Contains(text, "1 passed, 2 failed") {
+		t.Fatalf("the report does not list the rest as not run:\n%s", text)
+	}
+}
+
+// A scenario the harness cannot observe (bar answers after the request's
+// --timeout) gives exit 4, not 1.
+func TestUnobservedExit4(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Chromium")
+	}
+	const slow = `scenarios:
+  - name: cli-slow-answer
+    group: simple
+    server:
+      response:
+        delay: 20s
+        headers: {Access-Control-Allow-Origin: "{foo}"}
+    expect: {outcome: allowed}
+`
+	f := writeFile(t, t.TempDir(), "slow.yaml", slow)
+	code, stdout, stderr := corslab(t, "run", "--file", f, "--timeout", "1s")
+	needsBrowser(t, code, stderr)
+	if code != exitUnobserved || !strings.Contains(stdout, "error:") {
+		t.Fatalf("exit %d, want %d\n%s%s", code, exitUnobserved, stdout, stderr)
+	}
+}
+
+// watchWriter collects output and closes seen once want was written.
+type watchWriter struct {
+	mu   sync.Mutex
+	b    bytes.Buffer
+	want string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (w *watchWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n, err := w.b.Write(p)
+	if strings.Contains(w.b.String(), w.want) {
+		w.once.Do(func() { close(w.seen) })
+	}
+	return n, err
+}
+
+func (w *watchWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
+}
+
+// Streamed lines are coloured only when asked (a terminal), and the same
+// as the plain report otherwise.
+func TestStreamColour(t *testing.T) {
+	res := harness.Result{Scenario: scenarios.Scenario{Name: "a"}, Verdict: harness.Pass}
+	for _, tc := range []struct {
+		color bool
+		want  string
+	}{{true, "\033[32m✓\033[0m a  no observation\n"}, {false, "✓ a  no observation\n"}} {
+		var b bytes.Buffer
+		s := &stream{w: &b, on: true, color: tc.color, width: 1}
+		s.line(res)
+		if b.String() != tc.want {
+			t.Errorf("colour %v: %q, want %q", tc.color, b.String(), tc.want)
+		}
 	}
 }

@@ -25,6 +25,13 @@ func (p *progress) show(i int, sc scenarios.Scenario) {
 	}
 }
 
+// starting says which browser is starting, before the first result.
+func (p *progress) starting(browser string) {
+	if p.on {
+		fmt.Fprintf(p.w, "\r\033[Kstarting %s …", browser)
+	}
+}
+
 func (p *progress) done() {
 	if p.on {
 		fmt.Fprint(p.w, "\r\033[K")

@@ -37,7 +37,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	fmt.Fprintln(stderr, "corslab: starting the lab and headless Chromium …")
 	srv, err := serve.Start(ctx, serve.Options{Addr: *addr, Browser: harness.BrowserOptions{ExecPath: *browser}, Timeout: *timeout})
 	if err != nil {
-		return startFailed(ctx, err)
+		return startFailed(ctx, ctx, 0, err)
 	}
 	fmt.Fprintf(stdout, "corslab playground: %s\n(headless: %s; Ctrl-C to stop)\n", srv.URL(), srv.Browser())
 	if *open {

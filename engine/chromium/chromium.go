@@ -249,6 +249,7 @@ func allocatorOptions(execPath string, f files, opt engine.LaunchOptions, cmd **
 		// to https://NAME.
 		o = append(o, chromedp.Flag("disable-features", "HttpsUpgrades"))
 	}
+	o = append(o, addressSpaceFlag(opt.LocalAddresses)...)
 	if len(opt.TrustSPKI) > 0 {
 		o = append(o, chromedp.Flag("ignore-certificate-errors-spki-list", strings.Join(opt.TrustSPKI, ",")))
 	}

@@ -60,6 +60,7 @@ type evRequestExtra struct {
 		} `json:"cookie"`
 		BlockedReasons []string `json:"blockedReasons"`
 	} `json:"associatedCookies"`
+	ClientSecurityState *clientSecurityState `json:"clientSecurityState"`
 }
 
 type evResponseReceived struct {
@@ -77,6 +78,7 @@ type evResponseExtra struct {
 		BlockedReasons []string `json:"blockedReasons"`
 		CookieLine     string   `json:"cookieLine"`
 	} `json:"blockedCookies"`
+	ResourceIPAddressSpace string `json:"resourceIPAddressSpace"`
 }
 
 type evLoadingFinished struct {
@@ -107,9 +109,11 @@ type evIssueAdded struct {
 		Code    string `json:"code"`
 		Details struct {
 			Cors *struct {
-				CorsErrorStatus corsErrorStatus `json:"corsErrorStatus"`
-				IsWarning       bool            `json:"isWarning"`
-				Request         struct {
+				CorsErrorStatus        corsErrorStatus      `json:"corsErrorStatus"`
+				IsWarning              bool                 `json:"isWarning"`
+				ClientSecurityState    *clientSecurityState `json:"clientSecurityState"`
+				ResourceIPAddressSpace string               `json:"resourceIPAddressSpace"`
+				Request                struct {
 					RequestID string `json:"requestId"`
 					URL       string `json:"url"`
 				} `json:"request"`

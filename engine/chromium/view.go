@@ -20,7 +20,9 @@ func view(sn snapshot) engine.View {
 		if d := is.Issue.Details.Cors; d != nil {
 			v.Issues = append(v.Issues, engine.Issue{Kind: is.Issue.Code, Reason: d.CorsErrorStatus.CorsError,
 				Parameter: d.CorsErrorStatus.FailedParameter, Warning: d.IsWarning,
-				Check: checkOf(d.CorsErrorStatus.CorsError, d.CorsErrorStatus.FailedParameter)})
+				Check:        checkOf(d.CorsErrorStatus.CorsError, d.CorsErrorStatus.FailedParameter),
+				Provisional:  lnaCorsErrors[d.CorsErrorStatus.CorsError],
+				LocalNetwork: localNetwork(d.ClientSecurityState, d.ResourceIPAddressSpace)})
 		}
 	}
 	return v
@@ -31,7 +33,7 @@ func view(sn snapshot) engine.View {
 // a hop win over the renderer's view when they came.
 func request(n *netRequest) engine.Request {
 	r := engine.Request{Preflight: n.isPreflight(), Done: n.terminal(),
-		FromCache: n.Cached || (n.Final != nil && n.Final.FromCache)}
+		FromCache: n.Cached || (n.Final != nil && n.Final.FromCache), LocalNetwork: requestLocalNetwork(n)}
 	if f := n.Failed; f != nil {
 		r.Failure = &engine.Failure{Text: f.ErrorText}
 		if f.CorsErrorStatus != nil {

@@ -117,7 +117,7 @@ async function runOn(v, st) {
     await f.contentWindow.__sbReady;
     return f.contentWindow.__sandboxed(v.function, st.call);
   }
-  const f = await frame(st.page, st.origin + '/play/frame');
+  const f = await frame(st.page, st.origin + '/play/frame?parent=' + encodeURIComponent(location.origin));
   const id = Math.random().toString(36).slice(2);
   return new Promise((resolve) => {
     const h = (e) => { if (e.origin === st.origin && e.data && e.data.id === id) { removeEventListener('message', h); resolve(e.data.r); } };
@@ -168,6 +168,15 @@ function sawLine(o) {
   if (o.js_error) parts.push('JavaScript saw: ' + o.js_error);
   return el('pre', {class: 'observed'}, parts.join('\n'));
 }
+// departure says where an observation differs from the standard's
+// prediction, in the fields both know.
+function departure(o, p) {
+  if (!o || !p) return null;
+  const d = [];
+  if (p.outcome && o.outcome !== p.outcome) d.push('the standard says ' + p.outcome + (p.failed_at ? ' (it fails at ' + p.failed_at.algorithm + ' step ' + p.failed_at.step + ': ' + p.failed_at.says + ')' : '') + '; this browser: ' + o.outcome);
+  if (p.preflight !== undefined && o.preflight !== p.preflight) d.push('the standard ' + (p.preflight ? 'sends' : 'sends no') + ' preflight; this browser ' + (o.preflight ? 'sent one' : 'sent none'));
+  return d.length ? el('p', {class: 'departure fail'}, 'Departs from the Fetch standard: ' + d.join('; ') + '.') : el('p', {class: 'departure note'}, 'Agrees with the Fetch standard on outcome and preflight.');
+}
 function reportFrame(html) {
   const f = el('iframe', {class: 'report', title: 'the report card'});
   f.srcdoc = html;
@@ -211,6 +220,8 @@ async function runMine() {
       const got = await runOn(v, st);
       const sr = await api('POST', '/api/visit/' + v.id + '/finish?step=' + i, JSON.stringify(got));
       saw.append(sawLine(sr.observed));
+      const dep = departure(sr.observed, v.model && v.model[i] && v.model[i].predicted);
+      if (dep) saw.append(dep);
     }
   } finally {
     const end = await api('POST', '/api/visit/' + v.id + '/end');
@@ -227,6 +238,9 @@ async function runHeadless() {
   const [out, model] = await Promise.all([api('POST', '/api/run?engine=chromium&format=page', doc), api('POST', '/api/predict', doc)]);
   const r = out.run.scenarios[0];
   box.replaceChildren(el('h2', {}, out.run.browser), el('div', {id: 'headlessVerdict'}, ...verdictLine(out.run)), sawLine(r.observed));
+  const steps = model.scenarios[0].steps;
+  const dep = departure(r.observed, steps[steps.length - 1].predicted);
+  if (dep) box.append(dep);
   const journal = el('ol', {class: 'journal', id: 'headlessJournal'});
   for (const e of (r.observed && r.observed.requests) || []) journal.append(journalItem(e));
   box.append(el('h3', {}, 'What bar received'), journal, reportFrame(out.html));

@@ -1,0 +1,282 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/corslab/corslab/engine"
+	"github.com/corslab/corslab/scenarios"
+	"github.com/corslab/corslab/servers"
+)
+
+// Local Network Access plumbing: the page on its address space, the target
+// on its own, the permission set afresh for every step, and the connection
+// journal read for "the browser connected, and sent nothing".
+
+// LocalNetwork is what an observation says of Local Network Access.
+type LocalNetwork struct {
+	// PageSpace and PageSecure are the calling page's address space and
+	// whether it is a secure context, as the browser reported them
+	// (Chromium: clientSecurityState, from the sent request's
+	// requestWillBeSentExtraInfo or, for a request never sent, the Audits
+	// issue).
+	PageSpace  string `json:"page_space,omitempty"`
+	PageSecure *bool  `json:"page_secure,omitempty"`
+	// TargetSpace is the target's address space as the browser reported it
+	// (Chromium: resourceIPAddressSpace).
+	TargetSpace string `json:"target_space,omitempty"`
+	// Policy is the policy the browser says it applied (Chromium:
+	// localNetworkAccessRequestPolicy, e.g. PermissionBlock).
+	Policy string `json:"policy,omitempty"`
+	// Permission is what corslab set before the step ("loopback-network=granted"),
+	// and the browser's refusal when it refused it. It is the setup, not an
+	// observation.
+	Permission string `json:"permission,omitempty"`
+	// Connections are the TCP connections the target's listener accepted
+	// during the step, and how many of them carried no request.
+	Connections      int `json:"connections,omitempty"`
+	ConnectionsEmpty int `json:"connections_without_request,omitempty"`
+}
+
+// lnaStep says whether a step concerns Local Network Access: it sets an
+// address space or a permission, or expects a connection.
+func lnaStep(st scenarios.Step) bool {
+	return !st.LocalNetwork.IsZero() || st.Expect.ServerConnected != nil
+}
+
+// lnaTab returns the tab of a step whose page is not on loopback: a public
+// page is the lab's page served with treat-as-public-address, a local one
+// the page on foo's local twin.
+func (s *Session) lnaTab(ctx context.Context, st scenarios.Step) (*tab, error) {
+	label := st.Page
+	if label == "" {
+		label = "foo"
+	}
+	space := st.LocalNetwork.WithDefaults().AddressSpace
+	key := space + "|" + label
+	s.mu.Lock()
+	t, ok := s.tabs[key]
+	closed := s.tabs == nil
+	s.mu.Unlock()
+	if closed {
+		return nil, fmt.Errorf("session is closed")
+	}
+	if ok {
+		return t, nil
+	}
+	origin := s.Lab.Origin(label)
+	spec := engine.PageSpec{URL: origin + servers.PublicPagePath, Function: pageFunc}
+	if strings.Contains(label, "://") {
+		spec.Origin = origin
+	}
+	if space == scenarios.SpaceLocal {
+		origin = s.Lab.LocalOrigin(label)
+		spec = engine.PageSpec{URL: origin + "/", Function: pageFunc}
+	}
+	t, err := s.openTab(ctx, s.Browser, label, spec)
+	if err != nil {
+		return nil, fmt.Errorf("opening the %s page: %w", space, err)
+	}
+	t.origin = origin
+	return s.keep(key, t)
+}
+
+// lnaTarget moves a step's request to bar's local twin when the step puts
+// the target in the local address space.
+func (s *Session) lnaTarget(st scenarios.Step, u string) string {
+	if st.LocalNetwork.TargetSpace != scenarios.SpaceLocal {
+		return u
+	}
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	label := s.Lab.Label(p.Host)
+	if label == "" {
+		return u
+	}
+	return s.Lab.LocalOrigin(label) + p.RequestURI()
+}
+
+// setPermissions sets both Local Network Access permissions for the page's
+// origin before a step: the one the step names to its setting, the other
+// to prompt, so no decision stored by an earlier scenario (headless Chromium
+// stores its answer to a prompt as denied) decides this one. It returns what
+// was set, with the browser's refusal if it refused.
+func (s *Session) setPermissions(ctx context.Context, b engine.Browser, origin string, n scenarios.LocalNetwork) string {
+	n = n.WithDefaults()
+	if !b.Capabilities().Permissions {
+		return "not set: the engine cannot set permissions"
+	}
+	want := scenarios.PermissionName(n.PermissionSpace)
+	var out []string
+	for _, name := range []string{"loopback-network", "local-network"} {
+		setting := scenarios.PermissionPrompt
+		if name == want {
+			setting = n.Permission
+		}
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := b.SetPermission(pctx, engine.Permission{Name: name, Setting: setting, Origin: origin})
+		cancel()
+		if name != want {
+			continue
+		}
+		item := name + "=" + setting
+		if err != nil && setting != scenarios.PermissionPrompt {
+			item += " (refused by the browser: " + err.Error() + ")"
+		}
+		out = append(out, item)
+	}
+	return strings.Join(out, ", ")
+}
+
+// resetPermissions puts both permissions back to prompt for the origins a
+// scenario's steps ran on.
+func (s *Session) resetPermissions(ctx context.Context, b engine.Browser, origins []string) {
+	for _, o := range origins {
+		for _, name := range []string{"loopback-network", "local-network"} {
+			pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			b.SetPermission(pctx, engine.Permission{Name: name, Setting: scenarios.PermissionPrompt, Origin: o})
+			cancel()
+		}
+	}
+}
+
+// targetListener names the lab's listener a URL goes to, "" for none.
+func (s *Session) targetListener(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	port, err := strconv.Atoi(p.Port())
+	if err != nil {
+		return ""
+	}
+	return s.Lab.ListenerOf(port)
+}
+
+// connectionWait bounds how long the connection journal is given to show a
+// connection the browser made: the listener accepts it in its own
+// goroutine, which under load may run after the browser's report.
+const connectionWait = 500 * time.Millisecond
+
+// fillConnections records what the target's listener accepted since from.
+func (s *Session) fillConnections(ctx context.Context, o *Observation, listener string, from time.Time) {
+	conns := s.Lab.Connections(listener, from, time.Time{})
+	for deadline := time.Now().Add(connectionWait); len(conns) == 0 && time.Now().Before(deadline) && ctx.Err() == nil; {
+		time.Sleep(10 * time.Millisecond)
+		conns = s.Lab.Connections(listener, from, time.Time{})
+	}
+	if o.LocalNetwork == nil {
+		o.LocalNetwork = &LocalNetwork{}
+	}
+	o.LocalNetwork.Connections = len(conns)
+	for _, c := range conns {
+		if c.Requests == 0 {
+			o.LocalNetwork.ConnectionsEmpty++
+		}
+	}
+	o.ServerConnected = len(conns) > 0
+	o.by("server_connected", SideServer)
+	o.by("local_network.connections", SideServer)
+}
+
+// fillLocalNetwork takes the browser's account of the address spaces: the
+// sent request's own, else the preflight's, else an issue's (Chromium
+// reports a blocked request's only there). An issue's account of the
+// spaces is a fact the browser reported; its verdict is never taken.
+func fillLocalNetwork(o *Observation, v engine.View) {
+	var got *engine.LocalNetwork
+	merge := func(n *engine.LocalNetwork) {
+		if n == nil {
+			return
+		}
+		if got == nil {
+			got = &engine.LocalNetwork{}
+		}
+		if got.ClientSpace == "" {
+			got.ClientSpace = n.ClientSpace
+		}
+		if got.ClientSecure == nil {
+			got.ClientSecure = n.ClientSecure
+		}
+		if got.TargetSpace == "" {
+			got.TargetSpace = n.TargetSpace
+		}
+		if got.Policy == "" {
+			got.Policy = n.Policy
+		}
+	}
+	for _, r := range v.Requests {
+		if !r.Preflight {
+			merge(r.LocalNetwork)
+		}
+	}
+	for _, r := range v.Requests {
+		if r.Preflight {
+			merge(r.LocalNetwork)
+		}
+	}
+	for _, is := range v.Issues {
+		merge(is.LocalNetwork)
+	}
+	if got == nil {
+		return
+	}
+	if o.LocalNetwork == nil {
+		o.LocalNetwork = &LocalNetwork{}
+	}
+	ln := o.LocalNetwork
+	ln.PageSpace, ln.PageSecure, ln.TargetSpace, ln.Policy = got.ClientSpace, got.ClientSecure, got.TargetSpace, got.Policy
+	for f, v := range map[string]bool{"page_space": ln.PageSpace != "", "page_secure": ln.PageSecure != nil,
+		"target_space": ln.TargetSpace != "", "policy": ln.Policy != ""} {
+		if v {
+			o.by("local_network."+f, SideBrowser)
+		}
+	}
+}
+
+// resetLNA puts the Local Network Access permissions of the pages a
+// scenario ran on back to prompt.
+func (s *Session) resetLNA(ctx context.Context, sc scenarios.Scenario) {
+	var origins []string
+	for _, st := range sc.RequestSteps() {
+		if !lnaStep(st) {
+			continue
+		}
+		label := st.Page
+		if label == "" {
+			label = "foo"
+		}
+		o := s.Lab.Origin(label)
+		if st.LocalNetwork.AddressSpace == scenarios.SpaceLocal {
+			o = s.Lab.LocalOrigin(label)
+		}
+		if o != "null" && !slices.Contains(origins, o) {
+			origins = append(origins, o)
+		}
+	}
+	s.resetPermissions(ctx, s.Browser, origins)
+}
+
+// DoLocal is Do from a page placed in an address space with a permission
+// (Local Network Access): the page is opened as a public or local site, the
+// permission set for its origin, and reset afterwards.
+func (s *Session) DoLocal(ctx context.Context, page string, req scenarios.Request, n scenarios.LocalNetwork) (*Observation, error) {
+	prefix := s.Lab.Register("do", scenarios.Server{})
+	defer s.Lab.Forget(prefix)
+	if page == "" {
+		page = "foo"
+	}
+	sc := scenarios.Scenario{Name: strings.TrimPrefix(prefix, "/r/"), Page: page, Request: req, LocalNetwork: n}
+	st := scenarios.Step{Page: page, Request: req, LocalNetwork: n}
+	defer s.resetLNA(ctx, sc)
+	obs, err := s.runStep(ctx, prefix, sc, st, req.Credentials == "include")
+	s.forgetEvents(prefix + "/")
+	return obs, err
+}

@@ -1,0 +1,74 @@
+package corslab_test
+
+import (
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/corslab/corslab/harness"
+	"github.com/corslab/corslab/scenarios"
+)
+
+// lnaScenario is a public page's GET to loopback bar with a permission
+// setting, expecting the outcome given.
+func lnaScenario(name, permission, outcome string) scenarios.Scenario {
+	return scenarios.Scenario{
+		Name: name, Group: "meta",
+		LocalNetwork: scenarios.LocalNetwork{AddressSpace: scenarios.SpacePublic, Permission: permission},
+		Server: scenarios.Server{Response: scenarios.Response{
+			Headers: scenarios.Headers{{Name: "Access-Control-Allow-Origin", Values: []string{"{origin}"}}}, Body: "ok"}},
+		Expect: scenarios.Expect{Outcome: outcome, ServerConnected: ptr(true)},
+	}
+}
+
+var _ = Describe("Local Network Access in the harness", Label("meta", "local-network"), func() {
+	// The permission is set afresh for every scenario: a grant does not
+	// outlive its scenario, and headless Chromium's stored denial (its
+	// answer to a prompt) does not block the next grant.
+	It("lets no stored decision leak into the next scenario", func(ctx SpecContext) {
+		order := []scenarios.Scenario{
+			lnaScenario("meta-lna-granted", scenarios.PermissionGranted, scenarios.OutcomeAllowed),
+			lnaScenario("meta-lna-prompt-after-grant", scenarios.PermissionPrompt, scenarios.OutcomeBlocked),
+			lnaScenario("meta-lna-unset-after-denial", "", scenarios.OutcomeBlocked),
+			lnaScenario("meta-lna-granted-after-denial", scenarios.PermissionGranted, scenarios.OutcomeAllowed),
+		}
+		for _, sc := range order {
+			res := session.Run(ctx, sc)
+			Expect(res.Error).To(BeEmpty(), sc.Name)
+			Expect(res.Mismatches).To(BeEmpty(), sc.Name)
+			Expect(res.Verdict).To(Equal(harness.Pass), sc.Name)
+		}
+	}, SpecTimeout(90*time.Second))
+
+	// Chromium files a LocalNetworkAccessPermissionDenied issue with
+	// isWarning false even for the granted request it lets through.
+	It("passes a granted request although Audits reports a denial", func(ctx SpecContext) {
+		sc := lnaScenario("meta-lna-audits-denial", scenarios.PermissionGranted, scenarios.OutcomeAllowed)
+		sc.Expect.CorsError = ptr("")
+		res := session.Run(ctx, sc)
+		Expect(res.Verdict).To(Equal(harness.Pass), strings.Join(res.Mismatches, "; ")+res.Error)
+		o := res.Last()
+		Expect(o.Issues).To(ContainElement(ContainSubstring("LocalNetworkAccessPermissionDenied")), "Chromium 156 raises the issue; if it stops, this spec proves nothing")
+		Expect(o.CorsError).To(BeEmpty())
+		Expect(o.LocalNetwork).NotTo(BeNil())
+		Expect(o.LocalNetwork.PageSpace).To(Equal("public"))
+		Expect(o.LocalNetwork.TargetSpace).To(Equal("loopback"))
+		Expect(o.ObservedBy).To(HaveKeyWithValue("local_network.page_space", []string{harness.SideBrowser}))
+		Expect(o.ObservedBy).To(HaveKeyWithValue("server_connected", []string{harness.SideServer}))
+	}, SpecTimeout(30*time.Second))
+
+	// A wrong expectation of a connection is caught by name.
+	It("reports a wrong server_connected as a mismatch", func(ctx SpecContext) {
+		sc := lnaScenario("meta-lna-wrong-connected", "", scenarios.OutcomeBlocked)
+		sc.Expect.ServerConnected = ptr(false)
+		sc.Expect.ReachedServer = ptr(true)
+		res := session.Run(ctx, sc)
+		Expect(res.Error).To(BeEmpty())
+		Expect(res.Mismatches).To(ConsistOf("server_connected: expected false, observed true", "reached_server: expected true, observed false"))
+		conn := res.Last().LocalNetwork
+		Expect(conn.Connections).To(BeNumerically(">=", 1))
+		Expect(conn.ConnectionsEmpty).To(Equal(conn.Connections), "bar saw connections and no request")
+	}, SpecTimeout(30*time.Second))
+})

@@ -1,0 +1,106 @@
+package servers
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+)
+
+// Local Network Access (https://wicg.github.io/local-network-access/) sorts
+// servers into address spaces by their IP address. Everything of the lab is
+// on loopback, so "local" (a private network) is simulated: foo and bar each
+// have a twin listener on a port of its own that the browser is told to
+// count as local (Chromium: --ip-address-space-overrides). The twins answer
+// exactly as foo and bar do, and journal as them; their connections are
+// journaled under the listener names foo-local and bar-local.
+
+// PublicPagePath is the lab's page served with Content-Security-Policy:
+// treat-as-public-address, which makes the browser count the document as
+// on a public address although it came from loopback.
+const PublicPagePath = "/__corslab/public"
+
+// Local listener names.
+const (
+	FooLocal = "foo-local"
+	BarLocal = "bar-local"
+)
+
+// ServeLocal starts the local twins of foo and bar, once; later calls do
+// nothing.
+func (l *Lab) ServeLocal(ctx context.Context) error {
+	l.mu.Lock()
+	_, done := l.ports[FooLocal]
+	l.mu.Unlock()
+	if done {
+		return nil
+	}
+	lc := net.ListenConfig{}
+	for _, name := range []string{FooLocal, BarLocal} {
+		ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("%s: cannot listen on 127.0.0.1: %w", name, err)
+		}
+		l.mu.Lock()
+		l.ports[name] = ln.Addr().(*net.TCPAddr).Port
+		l.mu.Unlock()
+		l.listen(ln, name, l.serveLab)
+	}
+	return nil
+}
+
+// LocalAddresses are the addresses (127.0.0.1:PORT) of the local twins, for
+// the browser to count as local; none before ServeLocal.
+func (l *Lab) LocalAddresses() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, name := range []string{FooLocal, BarLocal} {
+		if p, ok := l.ports[name]; ok {
+			out = append(out, "127.0.0.1:"+strconv.Itoa(p))
+		}
+	}
+	return out
+}
+
+// LocalOrigin is the origin of a label on its local twin: bar's twin for
+// bar, foo's (which serves every label) otherwise; "" before ServeLocal.
+func (l *Lab) LocalOrigin(label string) string {
+	name := FooLocal
+	if label == "bar" {
+		name = BarLocal
+	}
+	l.mu.Lock()
+	p, ok := l.ports[name]
+	l.mu.Unlock()
+	if !ok {
+		return ""
+	}
+	return "http://" + label + ".localhost:" + strconv.Itoa(p)
+}
+
+// ListenerOf names the listener on a port of the lab (bar's port is bar,
+// its twin's bar-local), or "" when it is none of the lab's.
+func (l *Lab) ListenerOf(port int) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for name, p := range l.ports {
+		if p == port {
+			return name
+		}
+	}
+	return ""
+}
+
+// CloseIdle closes the connections of a listener that wait for their next
+// request, so that the browser's next request to it must open a new one
+// (and the connection journal shows it).
+func (l *Lab) CloseIdle(listener string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, c := range l.conns {
+		if c.Listener == listener && c.Closed.IsZero() && !c.busy && c.nc != nil {
+			c.nc.Close()
+		}
+	}
+}
