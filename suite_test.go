@@ -61,7 +61,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 		}
 		GinkgoWriter.Printf("%s: %s\n", eng.Name(), s.Browser.Version())
 	}
-}, NodeTimeout(240*time.Second))
+}, NodeTimeout(600*time.Second))
 
 // After the catalog, the lab's server layer must have answered nothing on
 // its own: every request reached the scenario's configured answer.
