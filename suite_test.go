@@ -231,6 +231,38 @@ func assertCanFail(e scenarios.Expect, o *harness.Observation) {
 		flipped.FailedCheck = ptr(*e.FailedCheck + ".9")
 		Expect(harness.Compare(flipped, o)).To(ContainElement(HavePrefix("failed_check:")), "a wrong failed_check must be caught")
 	}
+	assertElementFieldsCanFail(e, o)
+}
+
+// assertElementFieldsCanFail flips each field of an element's load and of
+// resource timing the expectation checks: the same observation must not
+// match the opposite value.
+func assertElementFieldsCanFail(e scenarios.Expect, o *harness.Observation) {
+	flipBool := func(field string, set func(*scenarios.Expect) **bool) {
+		flipped := e
+		p := set(&flipped)
+		if *p == nil {
+			return
+		}
+		*p = ptr(!**p)
+		Expect(harness.Compare(flipped, o)).To(ContainElement(HavePrefix(field+":")), "a flipped %s must be caught", field)
+	}
+	flipBool("tainted", func(x *scenarios.Expect) **bool { return &x.Tainted })
+	flipBool("muted_errors", func(x *scenarios.Expect) **bool { return &x.MutedErrors })
+	flipBool("timing_allowed", func(x *scenarios.Expect) **bool { return &x.TimingAllowed })
+	if e.RequestMode != "" {
+		flipped := e
+		flipped.RequestMode = map[string]string{"cors": "no-cors"}[e.RequestMode]
+		if flipped.RequestMode == "" {
+			flipped.RequestMode = "cors"
+		}
+		Expect(harness.Compare(flipped, o)).To(ContainElement(HavePrefix("request_mode:")), "a flipped request_mode must be caught")
+	}
+	if e.ResponseURLOrigin != "" {
+		flipped := e
+		flipped.ResponseURLOrigin = "http://elsewhere.localhost"
+		Expect(harness.Compare(flipped, o)).To(ContainElement(HavePrefix("response_url_origin:")), "a wrong response_url_origin must be caught")
+	}
 }
 
 var _ = Describe("the suite itself", Label("meta"), func() {
@@ -267,6 +299,28 @@ var _ = Describe("the suite itself", Label("meta"), func() {
 		Expect(failures).To(HaveLen(3))
 		Expect(failures[0]).To(ContainSubstring("outcome: expected blocked, observed allowed"))
 		Expect(failures[0]).To(ContainSubstring(`"readable_headers"`), "a failure prints the whole observation")
+	}, SpecTimeout(30*time.Second))
+
+	// The fields of an element's load fail too: an img without crossorigin
+	// expected clean, in cors mode, with detailed timing; a blocked script
+	// expected to show muted errors it never raised.
+	It("reports wrong element expectations naming each field", func(ctx SpecContext) {
+		img := scenarios.Scenario{Name: "meta-wrong-element", Group: "meta",
+			Request: scenarios.Request{API: scenarios.APIImg},
+			Expect:  scenarios.Expect{Outcome: scenarios.OutcomeAllowed, Tainted: ptr(false), RequestMode: "cors", TimingAllowed: ptr(true)}}
+		res := session.Run(ctx, img)
+		Expect(res.Error).To(BeEmpty())
+		Expect(res.Verdict).To(Equal(harness.Fail))
+		joined := strings.Join(res.Mismatches, "\n")
+		for _, want := range []string{"tainted: expected false, observed true", "request_mode: expected cors, observed no-cors", "timing_allowed: expected true, observed false"} {
+			Expect(joined).To(ContainSubstring(want))
+		}
+		script := scenarios.Scenario{Name: "meta-wrong-script", Group: "meta",
+			Request: scenarios.Request{API: scenarios.APIScript, CrossOrigin: "anonymous"},
+			Expect:  scenarios.Expect{Outcome: scenarios.OutcomeBlocked, MutedErrors: ptr(false)}}
+		res = session.Run(ctx, script)
+		Expect(res.Error).To(BeEmpty())
+		Expect(strings.Join(res.Mismatches, "\n")).To(ContainSubstring("muted_errors: expected false, not observed"), "a field the page could not look at is never a silent pass")
 	}, SpecTimeout(30*time.Second))
 
 	It("observes the server's headers, not the scenario's expectation", func(ctx SpecContext) {

@@ -68,6 +68,7 @@ func (p *StepPrediction) Disagreements(e scenarios.Expect, o scenarios.Origins) 
 	if e.CookiesSent != nil && p.CookiesSent != nil && len(*p.CookiesSent) == 0 && len(*e.CookiesSent) > 0 {
 		out = append(out, fmt.Sprintf("cookies_sent: expected %s, the standard sends no cookie", strings.Join(*e.CookiesSent, "; ")))
 	}
+	out = append(out, p.elementDisagreements(e, x)...)
 	out = append(out, p.headerDisagreements("server_received", "server_not_received", false, e.ServerReceived, e.ServerNotReceived, x)...)
 	out = append(out, p.headerDisagreements("preflight_received", "preflight_not_received", true, e.PreflightReceived, e.PreflightNotReceived, x)...)
 	return out

@@ -1,6 +1,10 @@
 package fetchspec
 
-import "net/url"
+import (
+	"net/url"
+
+	"github.com/corslab/corslab/scenarios"
+)
 
 // Page APIs that make a request.
 const (
@@ -22,6 +26,11 @@ type APIRequest struct {
 	Credentials, Mode, Redirect string
 	// Body is the request body, a string; nil for none.
 	Body *string
+	// CrossOrigin is an element's crossorigin attribute ("", anonymous,
+	// use-credentials), for the element APIs (scenarios.IsElement).
+	CrossOrigin string
+	// UploadListener: XMLHttpRequest.upload has a listener at send().
+	UploadListener bool
 }
 
 // APIError is an exception the API throws before anything is fetched.
@@ -45,6 +54,16 @@ func NewRequest(in APIRequest, origin Origin, partitionKey string, t *Trace) (*R
 	}
 	var r *Request
 	var err error
+	if scenarios.IsElement(in.API) {
+		// An element's request: no Accept of fetch's here, see
+		// newElementRequest.
+		r, err = newElementRequest(in, origin, t)
+		if err != nil {
+			return nil, err
+		}
+		r.PartitionKey = partitionKey
+		return r, nil
+	}
 	if in.API == APIXHR {
 		r, err = newXHRRequest(in, origin, t)
 	} else {
@@ -278,6 +297,13 @@ func newXHRRequest(in APIRequest, origin Origin, t *Trace) (*Request, error) {
 		if !r.HeaderList.Contains("Content-Type") {
 			r.HeaderList.Set("Content-Type", "text/plain;charset=UTF-8")
 		}
+	}
+	// send(): If one or more event listeners are registered on this's
+	// upload object, then set this's upload listener flag; the request's
+	// use-CORS-preflight flag is set if it is (whatever the body).
+	if in.UploadListener {
+		r.UseCORSPreflight = true
+		tt.add(alg, anchor, "send", Done, "upload listener", "a listener on XMLHttpRequest.upload sets the use-CORS-preflight flag")
 	}
 	tt.add(alg, anchor, "send", Done, "", "XMLHttpRequest sends a %s request, credentials mode %s", method, r.CredentialsMode)
 	return r, nil

@@ -97,6 +97,18 @@ type StepPrediction struct {
 	CookieSet *bool `json:"cookie_set,omitempty"`
 	// Requests are the requests that go on the wire, in order.
 	Requests []WireRequest `json:"requests"`
+	// RequestMode is the actual request's mode (what Sec-Fetch-Mode says).
+	RequestMode *string `json:"request_mode,omitempty"`
+	// Tainted (img, stylesheet) and MutedErrors (script, module): the
+	// element loaded a CORS-cross-origin (opaque) response, which HTML
+	// makes a tainted canvas, unreadable cssRules, muted errors.
+	Tainted     *bool `json:"tainted,omitempty"`
+	MutedErrors *bool `json:"muted_errors,omitempty"`
+	// TimingAllowed is the TAO check's answer: detailed resource timing.
+	TimingAllowed *bool `json:"timing_allowed,omitempty"`
+	// ResponseURLOrigin is the origin of the response's URL (Response.url,
+	// responseURL): the last of its URL list.
+	ResponseURLOrigin *string `json:"response_url_origin,omitempty"`
 	// FailedAt is the step that made the request fail.
 	FailedAt *Step `json:"failed_at,omitempty"`
 	// NotPredicted names each field the standard does not decide here, and why.
@@ -146,7 +158,8 @@ func predictStep(st scenarios.Step, env Env, net *scenarioNetwork, cache *Prefli
 	}
 	d := st.Request.WithDefaults()
 	p := StepPrediction{Page: origin.Serialized, URL: net.target(d.Target, d.Path), NotPredicted: slices.Clone(engineFields)}
-	in := APIRequest{API: d.API, Method: d.Method, URL: p.URL, Credentials: d.Credentials, Mode: d.Mode, Redirect: d.Redirect}
+	in := APIRequest{API: d.API, Method: d.Method, URL: p.URL, Credentials: d.Credentials, Mode: d.Mode, Redirect: d.Redirect,
+		CrossOrigin: d.CrossOrigin, UploadListener: d.UploadListener}
 	for _, h := range d.Headers {
 		for _, v := range h.Values {
 			in.Headers = append(in.Headers, Header{h.Name, v})
@@ -176,7 +189,16 @@ func predictStep(st scenarios.Step, env Env, net *scenarioNetwork, cache *Prefli
 	}
 	markAbsent(p.Requests, in.Headers, jarEmpty)
 	p.fillWire(f, resp, jarEmpty, net.setCookie)
-	p.fillResponse(req, resp, d.API)
+	if scenarios.IsElement(d.API) {
+		p.fillElement(resp, d.API)
+	} else {
+		p.fillResponse(req, resp, d.API)
+	}
+	p.fillTiming(req, resp)
+	p.fillResponseURL(resp, d.API)
+	if resp.Unknown == "" {
+		p.RequestMode = ptr(req.Mode)
+	}
 	p.skipLocalNetwork(st)
 	return p
 }

@@ -26,6 +26,7 @@ func assemble(o *Observation, r pageResult, v engine.View, caps engine.Capabilit
 	}
 	o.Preflight = browserPreflight || serverPreflight
 	o.bySeen("preflight", o.Preflight, look{SideBrowser, caps.Preflight, browserPreflight}, look{SideServer, !external, serverPreflight})
+	fillElement(o, r, v, caps)
 	o.ReachedServer = reached(o.Requests)
 	if !external {
 		o.by("reached_server", SideServer)

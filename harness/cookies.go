@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/corslab/corslab/engine"
@@ -21,6 +22,25 @@ func usesCookies(sc scenarios.Scenario) bool {
 		}
 	}
 	return false
+}
+
+// jarReachable fails for a scenario that must put cookies in the jar or
+// read it when the engine cannot reach its jar (Capabilities.Cookies
+// false, e.g. WebKit under WebDriver). A scenario that only sends
+// credentials runs there without the jar: cookie_set and jar are then not
+// observed, and cookies_sent still comes from the server's journal.
+func (s *Session) jarReachable(sc scenarios.Scenario) error {
+	if s.Browser.Capabilities().Cookies {
+		return nil
+	}
+	needs := len(sc.Cookies) > 0 || sc.ThirdPartyCookies != ""
+	for _, st := range sc.RequestSteps() {
+		needs = needs || st.Expect.CookieSet != nil
+	}
+	if needs {
+		return fmt.Errorf("the scenario needs the browser's cookie jar, which %s cannot reach: %w", s.eng.Name(), engine.ErrUnsupported)
+	}
+	return nil
 }
 
 // prepareCookies empties the jar and puts the scenario's cookies in it, for

@@ -52,6 +52,7 @@ func ModelDisagreements(p *fetchspec.StepPrediction, o *Observation) []string {
 	if a := o.ActualEntry(); a != nil && p.MethodReceived != nil && *p.MethodReceived != a.Method {
 		differ("method_received", *p.MethodReceived, a.Method)
 	}
+	out = append(out, elementModelDisagreements(p, o)...)
 	out = append(out, wireDisagreements("preflight headers", p.LastWire(true), o.PreflightEntry())...)
 	out = append(out, wireDisagreements("request headers", p.LastWire(false), o.ActualEntry())...)
 	return out

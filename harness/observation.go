@@ -64,6 +64,24 @@ type Observation struct {
 	// CookiesBlocked are Set-Cookie lines the browser refused, with reasons.
 	CookiesBlocked []string `json:"cookies_blocked,omitempty"`
 
+	// RequestMode is the actual request's mode as the browser wrote it in
+	// Sec-Fetch-Mode (the browser's wire headers, the server's journal).
+	RequestMode string `json:"request_mode,omitempty"`
+	// Tainted: an element that loaded could not be read by the page
+	// (canvas getImageData or cssRules threw a SecurityError).
+	Tainted bool `json:"tainted"`
+	// MutedErrors: the error the script threw reached window.onerror as
+	// "Script error.", no line, column or error object.
+	MutedErrors bool `json:"muted_errors"`
+	// ScriptErrors are the script's error events as the page saw them.
+	ScriptErrors []string `json:"script_errors,omitempty"`
+	// ResponseURL is the URL of the response the page read (Response.url,
+	// XMLHttpRequest.responseURL).
+	ResponseURL string `json:"response_url,omitempty"`
+	// TimingAllowed: the request's PerformanceResourceTiming entry has its
+	// detailed fields (requestStart, responseStart…).
+	TimingAllowed bool `json:"timing_allowed"`
+
 	// ReachedServer: a non-preflight request arrived at the server.
 	ReachedServer bool `json:"reached_server"`
 	// Requests is what the lab's servers received, in order.

@@ -17,7 +17,11 @@ func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
 	prefix := s.Lab.Register(sc.Name, sc.Server)
 	defer s.Lab.Forget(prefix)
 	defer s.forgetEvents(prefix + "/")
-	cookies := usesCookies(sc)
+	cookies := usesCookies(sc) && s.Browser.Capabilities().Cookies
+	if err := s.jarReachable(sc); err != nil {
+		res.Verdict, res.Error = Error, err.Error()
+		return res
+	}
 	if cookies {
 		if err := s.prepareCookies(ctx, sc, prefix); err != nil {
 			res.Verdict, res.Error = Error, err.Error()

@@ -29,6 +29,7 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 		return nil, err
 	}
 	preq := s.pageRequest(prefix, st.Request)
+	preq.Timing = st.Expect.TimingAllowed != nil
 	preq.URL = s.lnaTarget(st, preq.URL)
 	arg, err := json.Marshal(preq)
 	if err != nil {
@@ -100,7 +101,8 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 // the scenario's unique path.
 func (s *Session) pageRequest(prefix string, r scenarios.Request) pageRequest {
 	d := r.WithDefaults()
-	preq := pageRequest{URL: s.targetURL(prefix, r), Method: d.Method, Credentials: r.Credentials, Mode: r.Mode, Redirect: r.Redirect, API: d.API, Headers: [][2]string{}}
+	preq := pageRequest{URL: s.targetURL(prefix, r), Method: d.Method, Credentials: r.Credentials, Mode: r.Mode, Redirect: r.Redirect, API: d.API, Headers: [][2]string{},
+		CrossOrigin: r.CrossOrigin, Upload: r.UploadListener}
 	for _, h := range r.Headers {
 		for _, v := range h.Values {
 			preq.Headers = append(preq.Headers, [2]string{h.Name, v})

@@ -115,7 +115,7 @@ func Compare(e scenarios.Expect, o *Observation) []string {
 		phrase("js_error", "to contain "+fmt.Sprintf("%q", e.JSError), o.JSError)
 	}
 	m = append(m, receivedHeaders("server_received", "server_not_received", "the actual request", e.ServerReceived, e.ServerNotReceived, o.ActualEntry())...)
-	return m
+	return append(m, compareElement(e, o)...)
 }
 
 // receivedHeaders checks the headers a server received on one request
@@ -210,5 +210,6 @@ func (s *Session) ExpandExpect(e scenarios.Expect) scenarios.Expect {
 	e.ServerReceived = expandMap(e.ServerReceived)
 	e.PreflightReceived = expandMap(e.PreflightReceived)
 	e.JSError = x(e.JSError)
+	e.ResponseURLOrigin = x(e.ResponseURLOrigin)
 	return e
 }

@@ -499,6 +499,9 @@ func pageCall(o *harness.Observation, r scenarios.Request, method string) string
 	if o.Page == "null" {
 		who = "The page in a sandboxed frame (origin null)"
 	}
+	if scenarios.IsElement(r.API) {
+		return elementCall(who, o, r)
+	}
 	if r.API == "xhr" {
 		parts := []string{fmt.Sprintf("open(%s, %s)", jsString(r.Method), jsString(o.URL))}
 		if r.Method == "" {
@@ -555,6 +558,9 @@ func pageCall(o *harness.Observation, r scenarios.Request, method string) string
 func jsString2(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
 
 func callLabel(r scenarios.Request, method string) string {
+	if scenarios.IsElement(r.API) {
+		return elementLabel(r)
+	}
 	if r.API == "xhr" {
 		return "XHR " + method
 	}

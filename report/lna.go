@@ -48,14 +48,18 @@ func lnaWhy(in WhyInput) (WhyFix, bool) {
 	}
 	perm := permissionFor(space)
 	target := "targetAddressSpace: '" + space + "'"
+	srv := in.Server
+	if srv == "" {
+		srv = "bar"
+	}
 	switch in.CorsError {
 	case "InsecureLocalNetwork":
 		return WhyFix{
 			Why: "The page is on a public address and is not a secure context (plain http on a real host name), and the request goes to " + where +
-				". Local Network Access blocks that outright: an insecure page cannot even ask the user. It is no CORS header of bar's: the browser connected and sent nothing.",
+				". Local Network Access blocks that outright: an insecure page cannot even ask the user. It is no CORS header of " + srv + "'s: the browser connected and sent nothing.",
 			Fix: []string{
 				"Serve the page over https (a secure context); then the browser asks the user whether the site may reach " + space + " devices.",
-				"Or run the page itself on the same network as bar (a local or loopback page may call it without a permission).",
+				"Or run the page itself on the same network as " + srv + " (a local or loopback page may call it without a permission).",
 			},
 			Check: "request", Short: "an insecure public page may not reach " + space,
 		}, true

@@ -88,6 +88,9 @@ func Did(o *harness.Observation) string {
 		parts = append(parts, r)
 	case o.Outcome == scenarios.OutcomeAllowed:
 		parts = append(parts, fmt.Sprintf("%d %s", o.Status, o.ResponseType))
+	case o.ObservedBy != nil && o.ObservedBy["cors_error"] == nil:
+		// The engine cannot report a reason (WebKit): say so, not a blank.
+		parts = append(parts, "reason: not observable in this browser; the page saw "+quoteOrNothing(o.JSError))
 	case o.JSError != "":
 		parts = append(parts, o.JSError)
 	}
@@ -212,4 +215,12 @@ func JSON(w io.Writer, r Run) error {
 		return fmt.Errorf("writing the JSON report: %w", err)
 	}
 	return nil
+}
+
+// quoteOrNothing quotes s, or says "nothing" for an empty one.
+func quoteOrNothing(s string) string {
+	if s == "" {
+		return "nothing"
+	}
+	return fmt.Sprintf("%q", s)
 }

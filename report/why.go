@@ -133,13 +133,19 @@ func Why(in WhyInput) WhyFix {
 		credNote = " and `Access-Control-Allow-Credentials: true`"
 	}
 	allowOrigin := func() []string {
+		if origin == "null" && tainted && in.Credentials {
+			// Allowing null with credentials works, but lets every opaque
+			// origin read the user's data: say so, and lead with the safe fix.
+			return []string{"Have the page call " + srv + " directly, so that its own origin is sent, and have " + srv + " allow that origin with `Access-Control-Allow-Credentials: true`.",
+				who + " `Access-Control-Allow-Origin: null`" + credNote + " only if you accept the risk: null with credentials lets every sandboxed frame and data: page, on any site, read the user's data."}
+		}
 		if origin == "null" && tainted {
 			return []string{who + " `Access-Control-Allow-Origin: null`" + credNote + ", the Origin a request carries after a cross-origin redirect; or have the page call " + srv + " directly, so that its own origin is sent."}
 		}
 		if origin == "null" {
 			return []string{who + " `Access-Control-Allow-Origin: null`" + credNote + " — but know that every sandboxed frame and local file has the origin null, so this lets all of them read it; better serve the page from a real origin and allow that one."}
 		}
-		return []string{who + " `Access-Control-Allow-Origin: " + origin + "`" + credNote + " (echo the request's Origin when it is on bar's allowlist, and add `Vary: Origin`)."}
+		return []string{who + " `Access-Control-Allow-Origin: " + origin + "`" + credNote + " (echo the request's Origin when it is on " + srv + "'s allowlist, and add `Vary: Origin`)."}
 	}
 	switch in.CorsError {
 	case "MissingAllowOriginHeader", "PreflightMissingAllowOriginHeader":
@@ -166,7 +172,7 @@ func Why(in WhyInput) WhyFix {
 	case "MultipleAllowOriginValues", "PreflightMultipleAllowOriginValues":
 		return WhyFix{
 			Why:   fmt.Sprintf("%s holds more than one origin (%s). Access-Control-Allow-Origin takes exactly one origin, \"*\" or \"null\"; it is never a list, and two header lines count as a list.", where, showValue(p)),
-			Fix:   []string{who + " exactly one line `Access-Control-Allow-Origin: " + origin + "`" + credNote + ": to allow several sites, keep the list on bar, echo the request's Origin when it is on it, and add `Vary: Origin`."},
+			Fix:   []string{who + " exactly one line `Access-Control-Allow-Origin: " + origin + "`" + credNote + ": to allow several sites, keep the list on " + srv + ", echo the request's Origin when it is on it, and add `Vary: Origin`."},
 			Check: "origin", Short: "more than one value: " + showValue(p),
 		}
 	case "InvalidAllowOriginValue", "PreflightInvalidAllowOriginValue":
@@ -199,32 +205,32 @@ func Why(in WhyInput) WhyFix {
 		}
 	case "PreflightInvalidStatus":
 		return WhyFix{
-			Why:   fmt.Sprintf("bar answered the preflight with %d %s. A preflight answer needs an ok status (200 to 299); any other status means \"no\", even with the right CORS headers.", in.PreflightStatus, statusWord(in.PreflightStatus)),
-			Fix:   []string{"Have bar answer OPTIONS on this path with `HTTP/1.1 204 No Content` and the CORS headers: an OPTIONS route, or a CORS middleware that answers preflights before routing and authentication."},
+			Why:   fmt.Sprintf("%s answered the preflight with %d %s. A preflight answer needs an ok status (200 to 299); any other status means \"no\", even with the right CORS headers.", srv, in.PreflightStatus, statusWord(in.PreflightStatus)),
+			Fix:   []string{"Have " + srv + " answer OPTIONS on this path with `HTTP/1.1 204 No Content` and the CORS headers: an OPTIONS route, or a CORS middleware that answers preflights before routing and authentication."},
 			Check: "status", Short: fmt.Sprintf("%d is not an ok status", in.PreflightStatus),
 		}
 	case "PreflightDisallowedRedirect":
 		loc := headerValue(in.Preflight, "Location")
-		why := fmt.Sprintf("bar answered the preflight with a redirect (%d", in.PreflightStatus)
+		why := fmt.Sprintf("%s answered the preflight with a redirect (%d", srv, in.PreflightStatus)
 		if loc != "" {
 			why += " to " + loc
 		}
 		why += "). The browser never follows a redirect of a preflight."
 		return WhyFix{
 			Why:   why,
-			Fix:   []string{"Have bar answer OPTIONS at this very URL with `HTTP/1.1 204 No Content` and the CORS headers, or have the page call the final URL directly."},
+			Fix:   []string{"Have " + srv + " answer OPTIONS at this very URL with `HTTP/1.1 204 No Content` and the CORS headers, or have the page call the final URL directly."},
 			Check: "status", Short: "a preflight may not be redirected",
 		}
 	case "InvalidAllowMethodsPreflightResponse":
 		return WhyFix{
-			Why:   fmt.Sprintf("Access-Control-Allow-Methods in bar's preflight answer (%s) is not a comma-separated list of method names, so the browser cannot read it.", showValue(p)),
-			Fix:   []string{"Have bar answer OPTIONS with `Access-Control-Allow-Methods: " + in.Method + "`."},
+			Why:   fmt.Sprintf("Access-Control-Allow-Methods in %s (%s) is not a comma-separated list of method names, so the browser cannot read it.", where, showValue(p)),
+			Fix:   []string{who + " OPTIONS with `Access-Control-Allow-Methods: " + in.Method + "`."},
 			Check: "methods", Short: "Access-Control-Allow-Methods cannot be parsed",
 		}
 	case "InvalidAllowHeadersPreflightResponse":
 		return WhyFix{
-			Why:   fmt.Sprintf("Access-Control-Allow-Headers in bar's preflight answer (%s) is not a comma-separated list of header names, so the browser cannot read it.", showValue(p)),
-			Fix:   []string{"Have bar answer OPTIONS with `Access-Control-Allow-Headers: " + strings.Join(in.PageHeaders, ", ") + "`."},
+			Why:   fmt.Sprintf("Access-Control-Allow-Headers in %s (%s) is not a comma-separated list of header names, so the browser cannot read it.", where, showValue(p)),
+			Fix:   []string{who + " OPTIONS with `Access-Control-Allow-Headers: " + strings.Join(in.PageHeaders, ", ") + "`."},
 			Check: "headers", Short: "Access-Control-Allow-Headers cannot be parsed",
 		}
 	case "MethodDisallowedByPreflightResponse":
@@ -233,7 +239,7 @@ func Why(in WhyInput) WhyFix {
 			m = in.Method
 		}
 		listed := joinedValues(in.Preflight, "Access-Control-Allow-Methods")
-		why := fmt.Sprintf("The page sends %s, which is not a CORS-safelisted method (GET, HEAD, POST), and bar's preflight answer does not allow it: ", m)
+		why := fmt.Sprintf("The page sends %s, which is not a CORS-safelisted method (GET, HEAD, POST), and %s does not allow it: ", m, where)
 		if listed == "" {
 			why += "it has no Access-Control-Allow-Methods."
 		} else {
@@ -247,13 +253,13 @@ func Why(in WhyInput) WhyFix {
 		}
 		return WhyFix{
 			Why:   why,
-			Fix:   []string{"Have bar answer OPTIONS with `Access-Control-Allow-Methods: " + addToken(listed, m, in.Credentials) + "`."},
+			Fix:   []string{who + " `Access-Control-Allow-Methods: " + addToken(listed, m, in.Credentials) + "`."},
 			Check: "methods", Short: m + " is not listed in Access-Control-Allow-Methods",
 		}
 	case "HeaderDisallowedByPreflightResponse":
 		name := pageSpelling(in.PageHeaders, p)
 		listed := joinedValues(in.Preflight, "Access-Control-Allow-Headers")
-		why := fmt.Sprintf("The page sets %s, which is not a CORS-safelisted request header, so the preflight asked for %q in Access-Control-Request-Headers; bar's answer does not allow it: ", name, strings.ToLower(name))
+		why := fmt.Sprintf("The page sets %s, which is not a CORS-safelisted request header, so the preflight asked for %q in Access-Control-Request-Headers; %s does not allow it: ", name, strings.ToLower(name), where)
 		if isSafelistName(name) {
 			v := in.PageValues[strings.ToLower(name)]
 			rule := "with a value of at most 128 bytes and no unsafe bytes"
@@ -265,7 +271,7 @@ func Why(in WhyInput) WhyFix {
 			case "accept-language", "content-language":
 				rule = "with letters, digits and \" *,-.;=\" only, at most 128 bytes"
 			}
-			why = fmt.Sprintf("The page sets %s: %s, and %s is CORS-safelisted only %s, so the preflight asked for %q in Access-Control-Request-Headers; bar's answer does not allow it: ", name, shorten(v, 60), name, rule, strings.ToLower(name))
+			why = fmt.Sprintf("The page sets %s: %s, and %s is CORS-safelisted only %s, so the preflight asked for %q in Access-Control-Request-Headers; %s does not allow it: ", name, shorten(v, 60), name, rule, strings.ToLower(name), where)
 		}
 		if listed == "" {
 			why += "it has no Access-Control-Allow-Headers."
@@ -280,20 +286,20 @@ func Why(in WhyInput) WhyFix {
 		}
 		return WhyFix{
 			Why:   why,
-			Fix:   []string{"Have bar answer OPTIONS with `Access-Control-Allow-Headers: " + addToken(listed, name, in.Credentials) + "`."},
+			Fix:   []string{who + " `Access-Control-Allow-Headers: " + addToken(listed, name, in.Credentials) + "`."},
 			Check: "headers", Short: strings.ToLower(name) + " is not listed in Access-Control-Allow-Headers",
 		}
 	case "RedirectContainsCredentials":
 		loc := headerValue(in.Response, "Location")
 		return WhyFix{
-			Why:   fmt.Sprintf("bar redirects a CORS request to a URL with a user name or password in it (%s); the browser refuses to follow it.", showValue(loc)),
-			Fix:   []string{"Have bar send a `Location:` without user:password@ (e.g. `Location: " + stripUserinfo(loc) + "`)."},
+			Why:   fmt.Sprintf("%s redirects a CORS request to a URL with a user name or password in it (%s); the browser refuses to follow it.", srv, showValue(loc)),
+			Fix:   []string{"Have " + srv + " send a `Location:` without user:password@ (e.g. `Location: " + stripUserinfo(loc) + "`)."},
 			Check: "redirect", Short: "the redirect URL holds credentials",
 		}
 	case "DisallowedByMode":
 		return WhyFix{
-			Why:   fmt.Sprintf("The page asked for mode: %q, which forbids any request to another origin, and %s is on another origin. This is the page's choice, not bar's.", in.Mode, in.URL),
-			Fix:   []string{"In the page: use mode: 'cors' (the default) and have bar send `Access-Control-Allow-Origin: " + origin + "`."},
+			Why:   fmt.Sprintf("The page asked for mode: %q, which forbids any request to another origin, and %s is on another origin. This is the page's choice, not %s's.", in.Mode, in.URL, srv),
+			Fix:   []string{"In the page: use mode: 'cors' (the default) and have " + srv + " send `Access-Control-Allow-Origin: " + origin + "`."},
 			Check: "request", Short: "mode " + in.Mode + " forbids cross-origin requests",
 		}
 	case "CorsDisabledScheme":
@@ -303,24 +309,24 @@ func Why(in WhyInput) WhyFix {
 		}
 		return WhyFix{
 			Why:   fmt.Sprintf("The URL's scheme %q does not support CORS requests; only http and https do.", scheme),
-			Fix:   []string{"Serve the resource over http or https and have bar send `Access-Control-Allow-Origin: " + origin + "`."},
+			Fix:   []string{"Serve the resource over http or https and have " + srv + " send `Access-Control-Allow-Origin: " + origin + "`."},
 			Check: "request", Short: "scheme " + scheme + " does not support CORS",
 		}
 	case "InvalidResponse":
 		return WhyFix{
 			Why:   "The response could not be used for a CORS check at all (Chromium reports InvalidResponse): it was not a valid HTTP response for this request.",
-			Fix:   []string{"Have bar send a complete HTTP response, with `Access-Control-Allow-Origin: " + origin + "`."},
+			Fix:   []string{"Have " + srv + " send a complete HTTP response, with `Access-Control-Allow-Origin: " + origin + "`."},
 			Check: "origin", Short: "the response is not usable",
 		}
 	case "NoCorsRedirectModeNotFollow":
 		return WhyFix{
-			Why:   fmt.Sprintf("A no-cors request may only follow redirects, and the page asked for redirect: %q while bar redirected.", in.Redirect),
-			Fix:   []string{"In the page: drop redirect: '" + in.Redirect + "' from the no-cors request, or use mode: 'cors' and have bar send `Access-Control-Allow-Origin: " + origin + "`."},
+			Why:   fmt.Sprintf("A no-cors request may only follow redirects, and the page asked for redirect: %q while %s redirected.", in.Redirect, srv),
+			Fix:   []string{"In the page: drop redirect: '" + in.Redirect + "' from the no-cors request, or use mode: 'cors' and have " + srv + " send `Access-Control-Allow-Origin: " + origin + "`."},
 			Check: "redirect", Short: "no-cors requests must use redirect: 'follow'",
 		}
 	case "PreflightMissingAllowExternal", "PreflightInvalidAllowExternal":
 		return WhyFix{
-			Why:   "The request goes from a more public network to a more private one, and bar's preflight answer did not opt in (Private Network Access, in older Chromium versions).",
+			Why:   "The request goes from a more public network to a more private one, and " + where + " did not opt in (Private Network Access, in older Chromium versions).",
 			Fix:   []string{"Newer Chromium replaced this with Local Network Access: the user's permission decides, no header does. Serve the page over https and have the user allow local network access."},
 			Check: "headers", Short: "no private-network opt-in (old Chromium)",
 		}

@@ -181,3 +181,35 @@ func TestWhyFix(t *testing.T) {
 		})
 	}
 }
+
+// TestWhyNamesTheServerThatAnswered: after a redirect the answer that failed
+// came from another server than bar; every explanation and fix names the
+// server the journal says answered, never a hard-coded bar.
+func TestWhyNamesTheServerThatAnswered(t *testing.T) {
+	for _, e := range CorsErrors {
+		wf := Why(WhyInput{CorsError: e, PageOrigin: "http://foo.localhost:1", Method: "PUT", PageHeaders: []string{"Api-Key"},
+			URL: "http://baz.localhost:3/r/x/_h1/", Server: "baz", PreflightStatus: 404, ResponseStatus: 200, Mode: "same-origin", Redirect: "manual"})
+		text := wf.Why + "\n" + strings.Join(wf.Fix, "\n")
+		if strings.Contains(text, "bar ") || strings.Contains(text, "bar's") {
+			t.Errorf("%s: names bar although baz answered:\n%s", e, text)
+		}
+	}
+}
+
+// TestWhyWarnsNullWithCredentials: the fix for a credentialed request whose
+// Origin became null after a redirect does not present
+// `Access-Control-Allow-Origin: null` with credentials as a plain setup.
+func TestWhyWarnsNullWithCredentials(t *testing.T) {
+	in := WhyInput{CorsError: "AllowOriginMismatch", FailedParameter: "http://foo.localhost:1", PageOrigin: "null", Page: "http://foo.localhost:1", Server: "baz", Credentials: true}
+	wf := Why(in)
+	if !strings.Contains(wf.Fix[0], "call baz directly") {
+		t.Errorf("the first fix should be to call baz directly: %q", wf.Fix)
+	}
+	if len(wf.Fix) < 2 || !strings.Contains(wf.Fix[1], "risk") || !strings.Contains(wf.Fix[1], "sandboxed") {
+		t.Errorf("allowing null with credentials must carry its warning: %q", wf.Fix)
+	}
+	in.Credentials = false
+	if wf := Why(in); len(wf.Fix) != 1 {
+		t.Errorf("without credentials null after a redirect is one plain fix: %q", wf.Fix)
+	}
+}

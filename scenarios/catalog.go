@@ -40,7 +40,7 @@ func Catalog() ([]Scenario, error) {
 
 // GroupOrder lists the built-in groups in teaching order. Groups not listed
 // sort after these, by name.
-var groupOrder = []string{"simple", "preflight", "rejected", "wildcard", "credentials", "exposure", "safelist", "strict", "cache", "redirects", "opaque", "security", "bytes", "local-network"}
+var groupOrder = []string{"simple", "preflight", "rejected", "wildcard", "credentials", "exposure", "safelist", "strict", "cache", "redirects", "opaque", "security", "bytes", "local-network", "elements"}
 
 // GroupRank returns the position of a group in teaching order.
 func GroupRank(group string) int {

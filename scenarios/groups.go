@@ -74,8 +74,10 @@ cached.
 Spec: https://fetch.spec.whatwg.org/#cors-preflight-cache`,
 
 	"redirects": `A CORS request that meets a 3xx answer follows it, and every hop is checked:
-the redirect response itself must pass the CORS check, a hop to another origin
-turns the request's Origin into "null", a preflight is never redirected, and
+the redirect response itself must pass the CORS check, a redirect from a URL
+already cross-origin to the page on to yet another origin taints the request
+(redirect-taint) and its Origin becomes "null", while the first hop away from
+the page's own origin keeps the real Origin, a preflight is never redirected, and
 the redirect status decides whether the method and body survive (301, 302 and
 303 turn a POST into a GET; 307 and 308 keep it).
 Spec: https://fetch.spec.whatwg.org/#http-redirect-fetch`,
@@ -115,6 +117,21 @@ then sends nothing: the server sees a bare connection. No server header
 (https://wicg.github.io/local-network-access/), not yet part of Fetch.
 Spec: https://fetch.spec.whatwg.org/#concept-http-network-fetch`,
 }
+
+// elementsOverview introduces CORS outside fetch() and XMLHttpRequest.
+const elementsOverview = `Most pages meet CORS first outside fetch(): an <img>, <script> or <link
+rel=stylesheet> with a crossorigin attribute, a module script, a web font. HTML's
+CORS settings attributes decide the request: no attribute is a no-cors request
+(shown anyway, but opaque: a tainted canvas, unreadable cssRules, "Script
+error." for a script's errors); crossorigin="anonymous" is a CORS request
+without cookies, "use-credentials" one with them, and the resource must pass
+the CORS check or it does not load at all. Module scripts and fonts are always
+CORS. Also here: Timing-Allow-Origin for detailed resource timing, an
+XMLHttpRequest upload listener and the 1024-byte total of safelisted headers
+that force a preflight, and Response.url after a redirect.
+Spec: https://fetch.spec.whatwg.org/#concept-request-mode`
+
+func init() { groupOverviews["elements"] = elementsOverview }
 
 // GroupOverview returns the introduction to a built-in group, or "" for a
 // group the catalog does not have.

@@ -65,8 +65,8 @@ func checkOtherLink(link string) string {
 	switch {
 	case err != nil:
 		return "not a URL: " + err.Error()
-	case u.Scheme != "https" || (u.Host != "xhr.spec.whatwg.org" && u.Host != "httpwg.org"):
-		return "not on https://xhr.spec.whatwg.org or https://httpwg.org"
+	case u.Scheme != "https" || !otherSpecHosts[u.Host]:
+		return "not on https://xhr.spec.whatwg.org, https://html.spec.whatwg.org, https://drafts.csswg.org or https://httpwg.org"
 	case u.Fragment == "":
 		return "no #anchor"
 	}

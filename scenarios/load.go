@@ -324,6 +324,7 @@ func (v *validator) scenario(s *Scenario) {
 			}
 			v.request(append(at, "request"), &st.Request)
 			v.expect(append(at, "expect"), &st.Expect)
+			v.elementExpect(append(at, "expect"), st.Request.API, &st.Expect)
 			if st.Server != nil {
 				v.server(append(at, "server"), st.Server)
 			}
@@ -336,6 +337,7 @@ func (v *validator) scenario(s *Scenario) {
 	v.request([]string{"request"}, &s.Request)
 	if hasExpect {
 		v.expect([]string{"expect"}, &s.Expect)
+		v.elementExpect([]string{"expect"}, s.Request.API, &s.Expect)
 	}
 }
 
@@ -407,13 +409,51 @@ func (v *validator) request(at []string, r *Request) {
 	if !oneOf(r.Redirect, "", "follow", "error", "manual") {
 		v.errorf(append(at, "redirect"), "redirect %q is not one of follow, error, manual", r.Redirect)
 	}
-	if !oneOf(r.API, "", "fetch", "xhr") {
-		v.errorf(append(at, "api"), "api %q is not one of fetch, xhr", r.API)
+	if !oneOf(r.API, "", APIFetch, APIXHR, APIImg, APIScript, APIModule, APIStylesheet, APIFont) {
+		v.errorf(append(at, "api"), "api %q is not one of fetch, xhr, img, script, module, stylesheet, font", r.API)
 	}
 	if r.API == "xhr" && (r.Mode == "no-cors" || r.Redirect != "") {
 		v.errorf(append(at, "api"), "api xhr has no mode or redirect option")
 	}
+	v.elementRequest(at, r)
 	v.headers(append(at, "headers"), r.Headers)
+}
+
+// elementRequest checks what an element's load can and cannot say: it is
+// a GET the page writes no header, body or mode for; only its crossorigin
+// attribute chooses.
+func (v *validator) elementRequest(at []string, r *Request) {
+	if r.UploadListener && r.API != APIXHR {
+		v.errorf(append(at, "upload_listener"), "upload_listener: %v: only api xhr has an upload object", r.UploadListener)
+	}
+	if !oneOf(r.CrossOrigin, "", "anonymous", "use-credentials") {
+		v.errorf(append(at, "crossorigin"), "crossorigin: %q: is not anonymous or use-credentials (omit it for no attribute)", r.CrossOrigin)
+	}
+	if !IsElement(r.API) {
+		if r.CrossOrigin != "" {
+			v.errorf(append(at, "crossorigin"), "crossorigin: %q: only an element has a crossorigin attribute (api img, script, module, stylesheet)", r.CrossOrigin)
+		}
+		return
+	}
+	if r.API == APIFont && r.CrossOrigin != "" {
+		v.errorf(append(at, "crossorigin"), "crossorigin: %q: a font has no crossorigin attribute: it is always fetched in cors mode, credentials same-origin", r.CrossOrigin)
+	}
+	for _, f := range []struct {
+		field string
+		set   bool
+		value string
+	}{
+		{"method", r.Method != "" && r.Method != "GET", r.Method},
+		{"headers", len(r.Headers) > 0, "(set)"},
+		{"body", r.Body != "", r.Body},
+		{"credentials", r.Credentials != "", r.Credentials},
+		{"mode", r.Mode != "", r.Mode},
+		{"redirect", r.Redirect != "", r.Redirect},
+	} {
+		if f.set {
+			v.errorf(append(at, f.field), "%s: %q: api %s makes a plain GET; its crossorigin attribute, not the page, picks the mode and credentials", f.field, f.value, r.API)
+		}
+	}
 }
 
 func (v *validator) headers(at []string, h Headers) {
@@ -547,6 +587,42 @@ func (v *validator) expectFields(at []string, e *Expect, override bool) {
 			v.errorf(at, "header name %q is not an HTTP token", h)
 		}
 	}
+	if !oneOf(e.RequestMode, "", "cors", "no-cors", "same-origin", "navigate") {
+		v.errorf(append(at, "request_mode"), "request_mode: %q: is not one of cors, no-cors, same-origin, navigate", e.RequestMode)
+	}
+}
+
+// elementExpect checks that an expectation asks an element only what it
+// can show: tainted for img and stylesheet, muted_errors for scripts.
+func (v *validator) elementExpect(at []string, api string, e *Expect) {
+	if e.Tainted != nil && api != APIImg && api != APIStylesheet {
+		v.errorf(append(at, "tainted"), "tainted: %v: only api img (canvas) and stylesheet (cssRules) can be tainted, not %s", *e.Tainted, orFetch(api))
+	}
+	if e.MutedErrors != nil && api != APIScript && api != APIModule {
+		v.errorf(append(at, "muted_errors"), "muted_errors: %v: only api script and module report errors to window.onerror, not %s", *e.MutedErrors, orFetch(api))
+	}
+	if !IsElement(api) {
+		return
+	}
+	for _, f := range []struct {
+		field string
+		set   bool
+	}{
+		{"status", e.Status != nil}, {"status_text", e.StatusText != nil}, {"response_type", e.ResponseType != ""},
+		{"body", e.Body != nil}, {"readable_headers", len(e.ReadableHeaders) > 0}, {"unreadable_headers", len(e.UnreadableHeaders) > 0},
+		{"redirected", e.Redirected != nil}, {"response_url_origin", e.ResponseURLOrigin != ""},
+	} {
+		if f.set {
+			v.errorf(append(at, f.field), "%s: api %s gives the page no response object to read; expect outcome, tainted, muted_errors, timing_allowed or what the server received", f.field, api)
+		}
+	}
+}
+
+func orFetch(api string) string {
+	if api == "" {
+		return APIFetch
+	}
+	return api
 }
 
 // UnmarshalYAML reads a mapping of header names to a value or a list of

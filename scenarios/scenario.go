@@ -100,8 +100,41 @@ type Request struct {
 	Redirect string `yaml:"redirect,omitempty" json:"redirect,omitempty"`
 	// Body is sent as the request body when not empty.
 	Body string `yaml:"body,omitempty" json:"body,omitempty"`
-	// API is fetch (default) or xhr.
+	// API is fetch (default), xhr, or an element the page adds: img,
+	// script (a classic <script src>), module (<script type=module>),
+	// stylesheet (<link rel=stylesheet>) or font (a FontFace, as
+	// @font-face loads it). An element makes a GET with no headers or
+	// body of the page's.
 	API string `yaml:"api,omitempty" json:"api,omitempty"`
+	// CrossOrigin is the element's crossorigin attribute: anonymous or
+	// use-credentials; omitted, the element has none (img, script and
+	// stylesheet then fetch in no-cors mode; a module script and a font
+	// are always CORS).
+	CrossOrigin string `yaml:"crossorigin,omitempty" json:"crossorigin,omitempty"`
+	// UploadListener registers a progress listener on
+	// XMLHttpRequest.upload before send() (xhr only).
+	UploadListener bool `yaml:"upload_listener,omitempty" json:"upload_listener,omitempty"`
+}
+
+// Request APIs: the page's scripting APIs and the elements it can add.
+const (
+	APIFetch      = "fetch"
+	APIXHR        = "xhr"
+	APIImg        = "img"
+	APIScript     = "script"
+	APIModule     = "module"
+	APIStylesheet = "stylesheet"
+	APIFont       = "font"
+)
+
+// IsElement reports whether api is an element's load (img, script,
+// module, stylesheet, font) rather than fetch() or XMLHttpRequest.
+func IsElement(api string) bool {
+	switch api {
+	case APIImg, APIScript, APIModule, APIStylesheet, APIFont:
+		return true
+	}
+	return false
 }
 
 // WithDefaults returns the request with the format's defaults filled in:
@@ -248,6 +281,26 @@ type Expect struct {
 	MethodReceived string `yaml:"method_received,omitempty" json:"method_received,omitempty"`
 	// ServerNotReceived names request headers the server must not have received.
 	ServerNotReceived []string `yaml:"server_not_received,omitempty" json:"server_not_received,omitempty"`
+	// RequestMode is the mode the actual request was made in, as the
+	// browser wrote it in Sec-Fetch-Mode: cors, no-cors, same-origin,
+	// navigate.
+	RequestMode string `yaml:"request_mode,omitempty" json:"request_mode,omitempty"`
+	// Tainted says whether the page was denied the loaded resource's
+	// content: an img drawn on a canvas makes getImageData throw a
+	// SecurityError, a stylesheet's cssRules throws one.
+	Tainted *bool `yaml:"tainted,omitempty" json:"tainted,omitempty"`
+	// MutedErrors says whether the error a script threw reached
+	// window.onerror muted: "Script error." with no line, column or error
+	// object (script and module).
+	MutedErrors *bool `yaml:"muted_errors,omitempty" json:"muted_errors,omitempty"`
+	// ResponseURLOrigin is the origin of the URL the page's response came
+	// from (Response.url, XMLHttpRequest.responseURL): after a redirect, the
+	// last hop's, e.g. "{baz}".
+	ResponseURLOrigin string `yaml:"response_url_origin,omitempty" json:"response_url_origin,omitempty"`
+	// TimingAllowed says whether the request's PerformanceResourceTiming
+	// entry has its detailed fields (requestStart, responseStart…); they
+	// are zero for a cross-origin resource without Timing-Allow-Origin.
+	TimingAllowed *bool `yaml:"timing_allowed,omitempty" json:"timing_allowed,omitempty"`
 	// ServerConnected says whether the browser opened a connection to the
 	// target during the step, whether or not a request followed on it.
 	ServerConnected *bool `yaml:"server_connected,omitempty" json:"server_connected,omitempty"`
@@ -257,7 +310,8 @@ type Expect struct {
 	Engines map[string]Expect `yaml:"engines,omitempty" json:"engines,omitempty"`
 }
 
-// Outcomes a scenario can expect.
+// Outcomes a scenario can expect. For an element, allowed is its load event
+// (for a font: the face loaded), blocked its error event.
 const (
 	OutcomeAllowed = "allowed"
 	OutcomeBlocked = "blocked"

@@ -62,6 +62,7 @@ func (l *Lab) serveScenario(x *exchange) bool {
 	e := l.entry(x.c, r)
 	e.Hop = hop
 	a := l.answerFor(cfg, e, id, hop, rest, queryOf(r.target))
+	a = withDefaultBody(a, e.Preflight, e.Headers.Get("Sec-Fetch-Dest"))
 	e.Status = a.Status
 	e.Answer = a.Describe()
 	// Journal first: a request counts as received even if the answer is held back.

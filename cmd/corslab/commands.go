@@ -205,7 +205,7 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "per-request timeout (more than 0)")
 	fs.DurationVar(&o.deadline, "deadline", 0, "bound the whole run, browser start included (0: no bound)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
-	fs.BoolVar(&o.block3p, "block-third-party-cookies", false, "keep Chromium's default of blocking third-party cookies")
+	fs.BoolVar(&o.block3p, "block-third-party-cookies", false, "block third-party cookies, as headless Chromium does by default (Chrome as users run it allows them outside Incognito)")
 	fs.BoolVar(&o.allHeaders, "all-headers", false, "with --explain: show every header, not only those that matter to CORS")
 	fs.IntVar(&o.fooPort, "foo-port", 0, "port of foo (and of other page labels) on 127.0.0.1; 0 picks a free one")
 	fs.IntVar(&o.barPort, "bar-port", 0, "port of bar on 127.0.0.1; 0 picks a free one")

@@ -1,0 +1,44 @@
+package harness
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/corslab/corslab/engine"
+	"github.com/corslab/corslab/engine/chromium"
+	"github.com/corslab/corslab/scenarios"
+)
+
+// capsOnly is a browser that only answers Capabilities.
+type capsOnly struct {
+	engine.Browser
+	caps engine.Capabilities
+}
+
+func (b capsOnly) Capabilities() engine.Capabilities { return b.caps }
+
+// An engine without a reachable jar runs a scenario that only sends
+// credentials, and refuses, as unsupported, one that must set or read the
+// jar; an engine with a jar refuses nothing.
+func TestJarReachable(t *testing.T) {
+	yes := true
+	creds := scenarios.Scenario{Request: scenarios.Request{Credentials: "include"}}
+	withCookie := scenarios.Scenario{Cookies: []scenarios.Cookie{{SetCookie: "a=1"}}}
+	blocking := scenarios.Scenario{ThirdPartyCookies: "block"}
+	readsJar := scenarios.Scenario{Steps: []scenarios.Step{{}, {Expect: scenarios.Expect{CookieSet: &yes}}}}
+	tests := []struct {
+		sc      scenarios.Scenario
+		cookies bool
+		refused bool
+	}{
+		{creds, false, false}, {withCookie, false, true}, {blocking, false, true}, {readsJar, false, true},
+		{creds, true, false}, {withCookie, true, false}, {blocking, true, false}, {readsJar, true, false},
+	}
+	for i, tt := range tests {
+		s := &Session{Browser: capsOnly{caps: engine.Capabilities{Cookies: tt.cookies}}, eng: chromium.Engine{}}
+		err := s.jarReachable(tt.sc)
+		if (err != nil) != tt.refused || err != nil && !errors.Is(err, engine.ErrUnsupported) {
+			t.Errorf("case %d (jar %v): %v, want refused %v", i, tt.cookies, err, tt.refused)
+		}
+	}
+}
