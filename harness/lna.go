@@ -280,3 +280,46 @@ func (s *Session) DoLocal(ctx context.Context, page string, req scenarios.Reques
 	s.forgetEvents(prefix + "/")
 	return obs, err
 }
+
+// stepTab is the tab a step runs in: on its address space for a Local
+// Network Access step whose page is not on loopback, else the label's.
+func (s *Session) stepTab(ctx context.Context, sc scenarios.Scenario, st scenarios.Step) (*tab, error) {
+	if sp := st.LocalNetwork.AddressSpace; sp != "" && sp != scenarios.SpaceLoopback {
+		return s.lnaTab(ctx, st)
+	}
+	return s.tabIn(ctx, st.Page, sc.ThirdPartyCookies == "block")
+}
+
+// lnaSetup is what beforeLNA did for a step.
+type lnaSetup struct {
+	on                   bool
+	listener, permission string
+}
+
+// beforeLNA prepares a Local Network Access step: the permission for the
+// page's origin, and no idle connection to the target left to reuse.
+func (s *Session) beforeLNA(ctx context.Context, st scenarios.Step, pageOrigin, target string) lnaSetup {
+	if !lnaStep(st) {
+		return lnaSetup{}
+	}
+	l := lnaSetup{on: true, permission: s.setPermissions(ctx, s.Browser, pageOrigin, st.LocalNetwork)}
+	if l.listener = s.targetListener(target); l.listener != "" {
+		s.Lab.CloseIdle(l.listener)
+	}
+	return l
+}
+
+// afterLNA adds to a Local Network Access step's observation the
+// connections the target saw since start and the permission that was set.
+func (s *Session) afterLNA(ctx context.Context, l lnaSetup, o *Observation, start time.Time) {
+	if !l.on {
+		return
+	}
+	if l.listener != "" {
+		s.fillConnections(ctx, o, l.listener, start)
+	}
+	if o.LocalNetwork == nil {
+		o.LocalNetwork = &LocalNetwork{}
+	}
+	o.LocalNetwork.Permission = l.permission
+}

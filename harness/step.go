@@ -17,14 +17,7 @@ import (
 // observation: the page's result, the browser's view once settled, and what
 // the lab's servers received.
 func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scenario, st scenarios.Step, cookies bool) (*Observation, error) {
-	lna := lnaStep(st)
-	var t *tab
-	var err error
-	if sp := st.LocalNetwork.AddressSpace; sp != "" && sp != scenarios.SpaceLoopback {
-		t, err = s.lnaTab(ctx, st)
-	} else {
-		t, err = s.tabIn(ctx, st.Page, sc.ThirdPartyCookies == "block")
-	}
+	t, err := s.stepTab(ctx, sc, st)
 	if err != nil {
 		return nil, err
 	}
@@ -46,13 +39,7 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 			return nil, err
 		}
 	}
-	var listener, permission string
-	if lna {
-		permission = s.setPermissions(ctx, s.Browser, t.origin, st.LocalNetwork)
-		if listener = s.targetListener(preq.URL); listener != "" {
-			s.Lab.CloseIdle(listener)
-		}
-	}
+	lna := s.beforeLNA(ctx, st, t.origin, preq.URL)
 	start := time.Now()
 	w := t.page.Watch(prefix + "/")
 	res, err := s.call(ctx, t, arg)
@@ -75,15 +62,7 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 		return obs, err
 	}
 	assemble(obs, res, view, t.caps, external)
-	if lna {
-		if listener != "" {
-			s.fillConnections(ctx, obs, listener, start)
-		}
-		if obs.LocalNetwork == nil {
-			obs.LocalNetwork = &LocalNetwork{}
-		}
-		obs.LocalNetwork.Permission = permission
-	}
+	s.afterLNA(ctx, lna, obs, start)
 	if cookies {
 		if err := fillJar(ctx, obs, t.page, preq.URL, jarBefore); err != nil {
 			return nil, err
