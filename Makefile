@@ -1,7 +1,9 @@
 # corslab: `make run` runs the built-in catalog in headless Chromium,
-# `make test` runs the unit tests and the Ginkgo suite. Both install
-# Chromium from Debian's packages when it is missing.
+# `make test` runs the unit tests and the Ginkgo suite (on every installed
+# engine). Both install Chromium from Debian's packages when it is missing;
+# `make setup ENGINES=all` (or ENGINES=firefox) installs firefox-esr too.
 GO ?= go
+ENGINES ?= chromium
 export PATH := $(PATH):/usr/local/go/bin
 
 .PHONY: all setup build run test bench vet clean
@@ -10,6 +12,7 @@ all: build
 
 setup:
 	@./scripts/ensure-chromium.sh
+	@case ",$(ENGINES)," in *,all,*|*,firefox,*) ./scripts/ensure-firefox.sh ;; esac
 
 build:
 	$(GO) build -o bin/corslab ./cmd/corslab

@@ -1,6 +1,8 @@
 package corslab_test
 
 import (
+	"os"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -10,37 +12,67 @@ import (
 	. "github.com/onsi/gomega"
 
 	. "github.com/corslab/corslab"
+	"github.com/corslab/corslab/engine"
+	"github.com/corslab/corslab/engine/engines"
 	"github.com/corslab/corslab/harness"
 	"github.com/corslab/corslab/scenarios"
 )
 
-// TestCatalog runs every built-in scenario as a Ginkgo spec against a real
-// Chromium. Filter with e.g. `go test -run TestCatalog -args -ginkgo.label-filter=preflight`.
+// TestCatalog runs every built-in scenario as a Ginkgo spec on every
+// installed engine (CORSLAB_ENGINE chooses: chromium, firefox, all), each
+// spec labelled with its group and its engine. Filter with e.g.
+// `go test -run TestCatalog -args -ginkgo.label-filter='preflight && firefox'`.
 func TestCatalog(t *testing.T) {
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "corslab catalog")
 }
 
-var session *harness.Session
+// session is the first engine's session (the meta specs run there);
+// sessions holds one per engine, each with a lab of its own.
+var (
+	session  *harness.Session
+	sessions = map[string]*harness.Session{}
+)
+
+// suiteEngines are the engines the suite runs on: $CORSLAB_ENGINE, else
+// every installed one.
+func suiteEngines() ([]engine.Engine, error) {
+	spec := os.Getenv(engines.EnvVar)
+	if spec == "" {
+		spec = "all"
+	}
+	return engines.Parse(spec)
+}
 
 var _ = BeforeSuite(func(ctx SpecContext) {
 	all, err := catalog()
 	Expect(err).NotTo(HaveOccurred())
-	session, err = harness.StartFor(ctx, harness.Options{}, all)
-	Expect(err).NotTo(HaveOccurred(), "starting the lab (is Chromium installed? run `make setup`)")
-	DeferCleanup(func() { Expect(session.Close()).To(Succeed()) })
-}, NodeTimeout(60*time.Second))
+	engs, err := suiteEngines()
+	Expect(err).NotTo(HaveOccurred())
+	for _, eng := range engs {
+		s, err := harness.StartFor(ctx, harness.Options{Engine: eng}, all)
+		Expect(err).NotTo(HaveOccurred(), "starting the lab on %s (is it installed? run `make setup ENGINES=all`)", eng.Name())
+		DeferCleanup(func() { Expect(s.Close()).To(Succeed()) })
+		// Every page, and the browser that blocks third-party cookies,
+		// before the specs: a browser's start is no spec's to pay.
+		s.Prepare(ctx, all)
+		sessions[eng.Name()] = s
+		if session == nil {
+			session = s
+		}
+		GinkgoWriter.Printf("%s: %s\n", eng.Name(), s.Browser.Version())
+	}
+}, NodeTimeout(600*time.Second))
 
 // After the catalog, the lab's server layer must have answered nothing on
 // its own: every request reached the scenario's configured answer.
 var _ = AfterSuite(func() {
-	if session == nil {
-		return
+	for name, s := range sessions {
+		c := s.Lab.Counts()
+		AddReportEntry("lab counts "+name, c)
+		GinkgoWriter.Printf("lab on %s: %d connections, %d requests, %d answered by the server layer\n", name, c.Connections, c.Requests, c.ServerLayer)
+		Expect(c.ServerLayer).To(BeZero(), "requests the server layer answered on its own on %s: %+v", name, s.Lab.ServerLayer())
 	}
-	c := session.Lab.Counts()
-	AddReportEntry("lab counts", c)
-	GinkgoWriter.Printf("lab: %d connections, %d requests, %d answered by the server layer\n", c.Connections, c.Requests, c.ServerLayer)
-	Expect(c.ServerLayer).To(BeZero(), "requests the server layer answered on its own: %+v", session.Lab.ServerLayer())
 })
 
 // catalog is loaded while the spec tree is built, so a broken catalog is one
@@ -70,25 +102,67 @@ var _ = Describe("the built-in catalog", func() {
 		}
 		byGroup[sc.Group] = append(byGroup[sc.Group], sc)
 	}
-	for _, g := range groups {
-		Describe(g, Label(g), func() {
-			for _, sc := range byGroup[g] {
-				It(sc.Name, Label(sc.Group), func(ctx SpecContext) {
-					res := session.Run(ctx, sc)
-					Expect(res.Error).To(BeEmpty(), "the harness could not observe %s (%s)", sc.Name, sc.Source)
-					for i, st := range res.Steps {
-						By(stepName(i, len(res.Steps)))
-						expect := session.ExpandExpect(st.Expect)
-						Expect(st.Observed).To(MatchExpectation(expect), "scenario %s (%s)", sc.Name, sc.Source)
-						assertInDomainTerms(expect, st.Observed)
-						assertCanFail(expect, st.Observed)
-					}
-					assertDivergenceMark(res)
-				}, SpecTimeout(30*time.Second))
+	engs, err := suiteEngines()
+	if err != nil {
+		It("chooses engines", func() { Fail(err.Error()) })
+		return
+	}
+	for _, eng := range engs {
+		name := eng.Name()
+		Describe(name, Label(name), func() {
+			describeSeed(name, all)
+			for _, g := range groups {
+				describeGroup(name, g, byGroup[g])
 			}
 		})
 	}
 })
+
+// describeSeed checks the seed's exchange on one engine: DELETE /resource
+// with Api-Key, the preflight answered 204, seen by the browser and by bar.
+func describeSeed(eng string, all []scenarios.Scenario) {
+	It("sees the seed's preflight from the browser and from bar", Label("seed", eng), func(ctx SpecContext) {
+		var seed scenarios.Scenario
+		for _, sc := range all {
+			if sc.Name == "preflight-delete-api-key" {
+				seed = sc
+			}
+		}
+		Expect(seed.Name).NotTo(BeEmpty(), "the catalog has the seed scenario")
+		res := sessions[eng].Run(ctx, seed)
+		Expect(res.Verdict).To(Equal(harness.Pass), "%v %s", res.Mismatches, res.Error)
+		o := res.Last()
+		Expect(o.ObservedBy["preflight"]).To(ContainElements(harness.SideBrowser, harness.SideServer))
+		pre := o.PreflightEntry()
+		Expect(pre).NotTo(BeNil(), "bar's journal has the preflight")
+		Expect(pre.Status).To(Equal(204))
+		Expect(pre.Headers.Get("Access-Control-Request-Method")).To(Equal("DELETE"))
+		Expect(o.Exchange).To(ContainElement(HaveField("Kind", "preflight request")), "the browser reported the preflight")
+		Expect(o.ActualEntry().Method).To(Equal("DELETE"))
+	}, SpecTimeout(30*time.Second))
+}
+
+// describeGroup makes one spec per scenario of a group on one engine.
+func describeGroup(eng, g string, list []scenarios.Scenario) {
+	Describe(g, Label(g), func() {
+		for _, sc := range list {
+			It(sc.Name, Label(sc.Group, eng), func(ctx SpecContext) {
+				session := sessions[eng]
+				Expect(session).NotTo(BeNil(), "no session on %s", eng)
+				res := session.Run(ctx, sc)
+				Expect(res.Error).To(BeEmpty(), "the harness could not observe %s (%s)", sc.Name, sc.Source)
+				for i, st := range res.Steps {
+					By(stepName(i, len(res.Steps)))
+					expect := session.ExpandExpect(st.Expect)
+					Expect(st.Observed).To(MatchExpectation(expect), "scenario %s (%s)", sc.Name, sc.Source)
+					assertInDomainTerms(expect, st.Observed)
+					assertCanFail(expect, st.Observed)
+				}
+				assertDivergenceMark(res)
+			}, SpecTimeout(30*time.Second))
+		}
+	})
+}
 
 func stepName(i, n int) string {
 	if n == 1 {
@@ -152,6 +226,13 @@ func assertCanFail(e scenarios.Expect, o *harness.Observation) {
 		flipped.ServerConnected = ptr(!*e.ServerConnected)
 		Expect(harness.Compare(flipped, o)).To(ContainElement(HavePrefix("server_connected:")), "a flipped server_connected must be caught")
 	}
+	if e.FailedCheck != nil {
+		// The engine-neutral reason: another step of the model must be
+		// caught on every engine.
+		flipped = e
+		flipped.FailedCheck = ptr(*e.FailedCheck + ".9")
+		Expect(harness.Compare(flipped, o)).To(ContainElement(HavePrefix("failed_check:")), "a wrong failed_check must be caught")
+	}
 	assertElementFieldsCanFail(e, o)
 }
 
@@ -194,7 +275,11 @@ func assertDivergenceMark(res harness.Result) {
 	Expect(res.Steps[len(res.Steps)-1].Model).NotTo(BeNil(), "the run is differential: every observed step has the model's verdict")
 	Expect(res.DivergenceMarkError()).To(BeEmpty(), "%s", res.Scenario.Source)
 	flipped := res
-	flipped.Scenario.Divergence = !res.Scenario.Divergence
+	if res.Scenario.Divergence.Has(res.Engine) {
+		flipped.Scenario.Divergence = slices.DeleteFunc(slices.Clone(res.Scenario.Divergence), func(e string) bool { return e == res.Engine })
+	} else {
+		flipped.Scenario.Divergence = append(slices.Clone(res.Scenario.Divergence), res.Engine)
+	}
 	Expect(flipped.DivergenceMarkError()).NotTo(BeEmpty(), "a flipped divergence mark must be caught")
 }
 

@@ -61,6 +61,10 @@ type LaunchOptions struct {
 	// certificates this browser alone accepts (the lab's throwaway TLS page
 	// certificate), never a blanket ignore of certificate errors.
 	TrustSPKI []string
+	// TrustCerts are the same certificates (DER), for engines that trust a
+	// certificate for a host:port rather than by its key's hash: Firefox
+	// trusts each for the mapped hosts of HostMap only, in this profile.
+	TrustCerts [][]byte
 	// NoHTTPSUpgrades keeps a page meant for http://NAME on http: the
 	// browser must not move it to https://NAME on its own.
 	NoHTTPSUpgrades bool

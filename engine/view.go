@@ -93,6 +93,9 @@ type Failure struct {
 	// Parameter is the reason's parameter, e.g. the header name a
 	// preflight did not allow.
 	Parameter string
+	// Check is the reason in the Fetch model's words: the step that failed,
+	// one of fetchspec's Check names; empty when the reason maps to none.
+	Check string
 }
 
 // ConsoleEntry is one console message.
@@ -110,8 +113,8 @@ type ConsoleEntry struct {
 type Issue struct {
 	// Kind is the engine's name for the kind of issue, e.g. "CorsIssue".
 	Kind string
-	// Reason and Parameter are as in Failure.
-	Reason, Parameter string
+	// Reason, Parameter and Check are as in Failure.
+	Reason, Parameter, Check string
 	// Warning: the browser let the request through and only warns.
 	Warning bool
 	// Provisional: the browser files this issue before its final decision
@@ -142,6 +145,9 @@ type Capabilities struct {
 	// Cookies: the jar can be set, cleared and read, and the browser says
 	// which cookies it attached or refused.
 	Cookies bool
+	// BlockedCookies: it says which Set-Cookie lines of a response it
+	// refused, and why (Request.CookiesBlocked).
+	BlockedCookies bool
 	// Permissions: SetPermission works.
 	Permissions bool
 	// Concurrent: several Calls may be in flight in one page at once.

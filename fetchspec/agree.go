@@ -25,6 +25,9 @@ func (p *StepPrediction) Disagreements(e scenarios.Expect, o scenarios.Origins) 
 		}
 		differ("outcome", e.Outcome, got)
 	}
+	if c := p.FailedCheck(); e.FailedCheck != nil && c != nil && *e.FailedCheck != *c {
+		differ("failed_check", *e.FailedCheck, *c)
+	}
 	boolField := func(field string, want, got *bool) {
 		if want != nil && got != nil && *want != *got {
 			differ(field, *want, *got)

@@ -2,6 +2,7 @@ package fetchspec_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,11 +18,14 @@ func testEnv() fetchspec.Env {
 }
 
 // disagreements predicts a scenario and compares each step's expectation.
-func disagreements(sc scenarios.Scenario) []string {
+func disagreements(sc scenarios.Scenario) []string { return disagreementsOn(sc, scenarios.BaseEngine) }
+
+// disagreementsOn compares each step's expectation on an engine.
+func disagreementsOn(sc scenarios.Scenario, engine string) []string {
 	var out []string
 	steps := sc.RequestSteps()
 	for i, p := range fetchspec.Predict(sc, testEnv()) {
-		for _, d := range p.Disagreements(steps[i].Expect, testOrigins) {
+		for _, d := range p.Disagreements(steps[i].Expect.For(engine), testOrigins) {
 			if len(steps) > 1 {
 				d = fmt.Sprintf("step %d: %s", i+1, d)
 			}
@@ -42,10 +46,51 @@ func TestCatalogAgreesWithTheStandard(t *testing.T) {
 	for _, sc := range all {
 		d := disagreements(sc)
 		switch {
-		case sc.Divergence && len(d) == 0:
+		case sc.Divergence.Has(scenarios.BaseEngine) && len(d) == 0:
 			t.Errorf("%s is marked divergence, yet the standard agrees with its expectation", sc.Name)
-		case !sc.Divergence && len(d) > 0:
+		case !sc.Divergence.Has(scenarios.BaseEngine) && len(d) > 0:
 			t.Errorf("%s (%s): the standard disagrees with Chromium:\n    %s", sc.Name, sc.Source, strings.Join(d, "\n    "))
 		}
 	}
+}
+
+// TestCatalogEnginesAgreeWithTheStandard: what a scenario expects on
+// another engine (the base, with engines: in its place) departs from the
+// standard exactly when the scenario marks that engine in divergence.
+func TestCatalogEnginesAgreeWithTheStandard(t *testing.T) {
+	all, err := scenarios.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range all {
+		for _, eng := range otherEngines(sc) {
+			d := disagreementsOn(sc, eng)
+			switch {
+			case sc.Divergence.Has(eng) && len(d) == 0:
+				t.Errorf("%s marks %s as diverging, yet the standard agrees with what it records for %s", sc.Name, eng, eng)
+			case !sc.Divergence.Has(eng) && len(d) > 0:
+				t.Errorf("%s (%s): the standard disagrees with %s, unmarked:\n    %s", sc.Name, sc.Source, eng, strings.Join(d, "\n    "))
+			}
+		}
+	}
+}
+
+// otherEngines are the engines besides Chromium a scenario is checked on
+// here: those its steps record something for (engines:) or it marks.
+func otherEngines(sc scenarios.Scenario) []string {
+	var out []string
+	for _, eng := range sc.Divergence {
+		if eng != scenarios.BaseEngine && !slices.Contains(out, eng) {
+			out = append(out, eng)
+		}
+	}
+	for _, st := range sc.RequestSteps() {
+		for eng := range st.Expect.Engines {
+			if !slices.Contains(out, eng) {
+				out = append(out, eng)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -233,7 +233,7 @@ func clone(sc scenarios.Scenario) scenarios.Scenario {
 func WriteFinding(dir string, f Finding) (string, error) {
 	sc := f.Scenario
 	sc.Name = fmt.Sprintf("fuzz-finding-%04d", f.Case)
-	sc.Divergence = true
+	sc.Divergence = scenarios.Divergence{scenarios.BaseEngine}
 	sc.Lesson = "Found by corslab fuzz (case " + fmt.Sprint(f.Case) + "): the browser departs from the Fetch standard: " + strings.Join(f.Disagreements, "; ") + "."
 	expectObserved(&sc, f.Result)
 	data, err := yaml.Marshal(map[string][]scenarios.Scenario{"scenarios": {sc}})

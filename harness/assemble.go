@@ -105,7 +105,7 @@ func fillFromBrowser(o *Observation, v engine.View, caps engine.Capabilities) (p
 		o.FromCache = actual.FromCache
 		if f := actual.Failure; f != nil {
 			o.NetError = f.Text
-			o.CorsError, o.FailedParameter = f.Reason, f.Parameter
+			o.CorsError, o.FailedParameter, o.FailedCheck = f.Reason, f.Parameter, f.Check
 		}
 		o.CookiesSent = append(o.CookiesSent, actual.CookiesSent...)
 		o.CookiesBlocked = append(o.CookiesBlocked, actual.CookiesBlocked...)
@@ -113,7 +113,7 @@ func fillFromBrowser(o *Observation, v engine.View, caps engine.Capabilities) (p
 	if o.CorsError == "" {
 		for _, n := range v.Requests {
 			if n.Failure != nil && n.Failure.Reason != "" {
-				o.CorsError, o.FailedParameter = n.Failure.Reason, n.Failure.Parameter
+				o.CorsError, o.FailedParameter, o.FailedCheck = n.Failure.Reason, n.Failure.Parameter, n.Failure.Check
 				break
 			}
 		}
@@ -126,19 +126,28 @@ func fillFromBrowser(o *Observation, v engine.View, caps engine.Capabilities) (p
 }
 
 // fillFromIssues takes the reason from an issue when no request carried
-// one, and lists the warnings.
+// one, the first that names a check of the model before one that names
+// none (Firefox may also log "CORS request did not succeed" for a
+// preflight a check refused), and lists the warnings.
 func fillFromIssues(o *Observation, issues []engine.Issue) {
 	for _, is := range issues {
 		if is.Provisional {
 			// Filed before the browser's decision (a Local Network Access
 			// denial raised for a request it then let through): no verdict.
 			o.Issues = append(o.Issues, is.Kind+" (provisional, not a verdict): "+is.Reason)
-			continue
 		}
-		if o.CorsError == "" && !is.Warning {
-			o.CorsError, o.FailedParameter = is.Reason, is.Parameter
+	}
+	if o.CorsError == "" {
+		for _, named := range []bool{true, false} {
+			for _, is := range issues {
+				if !is.Warning && !is.Provisional && o.CorsError == "" && (is.Check != "") == named {
+					o.CorsError, o.FailedParameter, o.FailedCheck = is.Reason, is.Parameter, is.Check
+				}
+			}
 		}
-		if is.Warning {
+	}
+	for _, is := range issues {
+		if is.Warning && !is.Provisional {
 			o.Issues = append(o.Issues, is.Kind+" warning: "+is.Reason)
 		}
 	}
@@ -170,6 +179,7 @@ func browserSides(o *Observation, caps engine.Capabilities) {
 	if caps.Reason {
 		o.by("cors_error", SideBrowser)
 		o.by("failed_parameter", SideBrowser)
+		o.by("failed_check", SideBrowser)
 	}
 	if caps.Console {
 		o.by("console", SideBrowser)
@@ -177,7 +187,7 @@ func browserSides(o *Observation, caps engine.Capabilities) {
 	if caps.Issues {
 		o.by("issues", SideBrowser)
 	}
-	if caps.Cookies {
+	if caps.BlockedCookies {
 		o.by("cookies_blocked", SideBrowser)
 	}
 }

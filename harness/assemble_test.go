@@ -133,3 +133,25 @@ func TestStatusTextNamesUnknownCodes(t *testing.T) {
 		t.Fatalf("statusText(204) = %q", got)
 	}
 }
+
+// TestReasonPrefersANamedCheck: of an engine's issues, the reason that
+// names a check of the model wins over one that names none, whatever
+// their order; warnings are only listed.
+func TestReasonPrefersANamedCheck(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		issues []engine.Issue
+		want   string
+	}{
+		{"named first", []engine.Issue{{Reason: "CORSMethodNotFound", Check: "CORS-preflight fetch step 7.5"}, {Reason: "CORSDidNotSucceed2"}}, "CORSMethodNotFound"},
+		{"named last", []engine.Issue{{Reason: "CORSDidNotSucceed2"}, {Reason: "CORSMethodNotFound", Check: "CORS-preflight fetch step 7.5"}}, "CORSMethodNotFound"},
+		{"none named", []engine.Issue{{Reason: "CORSDidNotSucceed2"}}, "CORSDidNotSucceed2"},
+		{"warning only", []engine.Issue{{Reason: "CORSAllowHeaderFromPreflightDeprecation", Warning: true}}, ""},
+	} {
+		o := &Observation{}
+		fillFromIssues(o, tt.issues)
+		if o.CorsError != tt.want {
+			t.Errorf("%s: cors_error %q, want %q", tt.name, o.CorsError, tt.want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corslab/corslab/engine/engines"
 	"github.com/corslab/corslab/scenarios"
 )
 
@@ -240,4 +241,47 @@ func BenchmarkCoreGroups(b *testing.B) {
 	b.ReportMetric(took[1].Seconds()/float64(b.N), "s-jobs1/op")
 	b.ReportMetric(took[DefaultJobs].Seconds()/took[1].Seconds(), "default/jobs1")
 	b.ReportMetric(float64(len(core)), "scenarios")
+}
+
+// BenchmarkEngines measures, for every installed engine in one run, the
+// start of the lab and its browser (with closing it) and the median of a
+// single allowed cross-origin request, so the engines can be compared at
+// the same load: go test -run '^$' -bench Engines -benchtime 3x ./harness/
+func BenchmarkEngines(b *testing.B) {
+	engs, err := engines.Parse("all")
+	if err != nil {
+		b.Skip(err)
+	}
+	for _, eng := range engs {
+		b.Run(eng.Name()+"/launch", func(b *testing.B) {
+			for b.Loop() {
+				s, err := Start(context.Background(), Options{Engine: eng})
+				if err != nil {
+					b.Fatal(err)
+				}
+				s.Close()
+			}
+		})
+		b.Run(eng.Name()+"/request", func(b *testing.B) {
+			s, err := Start(context.Background(), Options{Engine: eng})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			sc := allowed("bench-request")
+			var took []time.Duration
+			for b.Loop() {
+				for range 15 {
+					res := s.Run(context.Background(), sc)
+					if res.Verdict != Pass {
+						b.Fatalf("%s: %s %v %s", eng.Name(), res.Verdict, res.Mismatches, res.Error)
+					}
+					took = append(took, res.Duration)
+				}
+			}
+			sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+			b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "ms/request-median")
+			b.ReportMetric(float64(took[len(took)*9/10].Microseconds())/1000, "ms/request-p90")
+		})
+	}
 }

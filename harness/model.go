@@ -243,11 +243,24 @@ func (r Result) DivergenceMarkError() string {
 		return ""
 	}
 	d := r.ModelDisagreements()
-	switch {
-	case r.Scenario.Divergence && len(d) == 0:
-		return r.Scenario.Name + " is marked divergence, yet what the browser did agrees with the Fetch standard"
-	case !r.Scenario.Divergence && len(d) > 0:
-		return r.Scenario.Name + " is not marked divergence, yet what the browser did disagrees with the Fetch standard:\n    " + strings.Join(d, "\n    ")
+	on := ""
+	if r.Engine != "" {
+		on = " on " + r.Engine
+	}
+	switch marked := r.Marked(); {
+	case marked && len(d) == 0:
+		return r.Scenario.Name + " is marked divergence" + on + ", yet what the browser did agrees with the Fetch standard"
+	case !marked && len(d) > 0:
+		return r.Scenario.Name + " is not marked divergence" + on + ", yet what the browser did disagrees with the Fetch standard:\n    " + strings.Join(d, "\n    ")
 	}
 	return ""
+}
+
+// Marked says whether the scenario is marked as departing from the Fetch
+// standard on the result's engine (on any engine, when none is named).
+func (r Result) Marked() bool {
+	if r.Engine == "" {
+		return r.Scenario.Divergence.Any()
+	}
+	return r.Scenario.Divergence.Has(r.Engine)
 }

@@ -113,7 +113,11 @@ func TestDivergenceMarkError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := Result{Scenario: scenarios.Scenario{Name: "x", Divergence: tt.marked}, Steps: tt.steps}
+			var d scenarios.Divergence
+			if tt.marked {
+				d = scenarios.Divergence{"chromium"}
+			}
+			r := Result{Engine: "chromium", Scenario: scenarios.Scenario{Name: "x", Divergence: d}, Steps: tt.steps}
 			got := r.DivergenceMarkError()
 			if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
 				t.Fatalf("DivergenceMarkError = %q, want %q", got, tt.want)

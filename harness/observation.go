@@ -41,6 +41,9 @@ type Observation struct {
 	// Network.loadingFailed.corsErrorStatus (or the Audits issue).
 	CorsError       string `json:"cors_error"`
 	FailedParameter string `json:"failed_parameter"`
+	// FailedCheck is the browser's reason in the Fetch model's words (the
+	// step that failed, e.g. "CORS check step 2"), mapped by the driver.
+	FailedCheck string `json:"failed_check"`
 	// NetError is the loadingFailed errorText, e.g. net::ERR_FAILED.
 	NetError string `json:"net_error,omitempty"`
 	// Console is Chromium's console message about the request.
@@ -125,6 +128,10 @@ type Message struct {
 // Result is the verdict on one scenario.
 type Result struct {
 	Scenario scenarios.Scenario `json:"-"`
+	// Engine is the engine that ran it ("chromium", "firefox"), Browser the
+	// browser's product and version.
+	Engine  string `json:"engine,omitempty"`
+	Browser string `json:"browser,omitempty"`
 	// Verdict is pass, fail or error.
 	Verdict    string        `json:"verdict"`
 	Mismatches []string      `json:"mismatches"`

@@ -61,6 +61,7 @@ func StartWithPages(ctx context.Context, opt Options, pages PageOptions) (*Sessi
 	}
 	opt.Browser.HostMap = append(slices.Clone(opt.Browser.HostMap), m...)
 	opt.Browser.TrustSPKI = append(slices.Clone(opt.Browser.TrustSPKI), tp.SPKIHash)
+	opt.Browser.TrustCerts = append(slices.Clone(opt.Browser.TrustCerts), tp.Cert)
 	// A page meant for http://NAME must stay there: HTTPS-Upgrades would
 	// move it to https://NAME, served here too.
 	opt.Browser.NoHTTPSUpgrades = true

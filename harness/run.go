@@ -27,14 +27,14 @@ func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
 func (s *Session) runScenario(ctx context.Context, sc scenarios.Scenario, slots *pageSlots, started func(scenarios.Scenario)) Result {
 	unlock, err := s.state.lock(ctx, s.sharedState(sc))
 	if err != nil {
-		return NotRun(sc, notRunReason(ctx))
+		return s.notRun(sc, notRunReason(ctx))
 	}
 	defer unlock()
 	if ctx.Err() != nil {
-		return NotRun(sc, notRunReason(ctx))
+		return s.notRun(sc, notRunReason(ctx))
 	}
 	start := time.Now()
-	res := Result{Scenario: sc}
+	res := Result{Scenario: sc, Engine: s.eng.Name(), Browser: s.Browser.Version()}
 	prefix := s.Lab.Register(sc.Name, sc.Server)
 	defer s.Lab.Forget(prefix)
 	defer s.forgetEvents(prefix + "/")
@@ -64,7 +64,7 @@ func (s *Session) runScenario(ctx context.Context, sc scenarios.Scenario, slots 
 		release, err := slots.acquire(ctx, pageKey(sc, st), i > 0)
 		switch {
 		case err != nil && i == 0:
-			return NotRun(sc, notRunReason(ctx))
+			return s.notRun(sc, notRunReason(ctx))
 		case err != nil:
 			sr = StepResult{Expect: st.Expect, Error: fmt.Sprintf("interrupted: %v", err)}
 		default:
@@ -97,14 +97,16 @@ func (s *Session) runScenario(ctx context.Context, sc scenarios.Scenario, slots 
 // step runs one step and compares its observation with the step's
 // expectation.
 func (s *Session) step(ctx context.Context, prefix string, sc scenarios.Scenario, st scenarios.Step, cookies bool) StepResult {
-	sr := StepResult{Expect: st.Expect}
+	// The expectation on this engine: engine-specific fields of another
+	// engine are not checked here.
+	sr := StepResult{Expect: st.Expect.For(s.eng.Name())}
 	obs, err := s.runStep(ctx, prefix, sc, st, cookies)
 	sr.Observed = obs
 	switch {
 	case err != nil:
 		sr.Error = err.Error()
 	case obs != nil:
-		sr.Mismatches = Compare(s.ExpandExpect(st.Expect), obs)
+		sr.Mismatches = Compare(s.ExpandExpect(sr.Expect), obs)
 	}
 	return sr
 }
@@ -130,6 +132,13 @@ func (r *Result) judge() {
 	case len(r.Mismatches) > 0:
 		r.Verdict = Fail
 	}
+}
+
+// notRun is NotRun with the session's engine and browser named.
+func (s *Session) notRun(sc scenarios.Scenario, reason string) Result {
+	r := NotRun(sc, reason)
+	r.Engine, r.Browser = s.eng.Name(), s.Browser.Version()
+	return r
 }
 
 // NotRun is the result of a scenario that was not run: verdict error, the

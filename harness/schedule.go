@@ -119,7 +119,7 @@ func (s *Session) runInOrder(ctx context.Context, list []scenarios.Scenario, opt
 	for i, sc := range list {
 		var res Result
 		if ctx.Err() != nil {
-			res = NotRun(sc, notRunReason(ctx))
+			res = s.notRun(sc, notRunReason(ctx))
 		} else {
 			if opt.Started != nil {
 				opt.Started(i, sc)

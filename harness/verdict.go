@@ -41,6 +41,9 @@ func Compare(e scenarios.Expect, o *Observation) []string {
 	if e.ReachedServer != nil && *e.ReachedServer != o.ReachedServer {
 		add("reached_server", *e.ReachedServer, o.ReachedServer)
 	}
+	if e.FailedCheck != nil && *e.FailedCheck != o.FailedCheck {
+		add("failed_check", *e.FailedCheck, o.FailedCheck)
+	}
 	if e.CorsError != nil && *e.CorsError != o.CorsError {
 		add("cors_error", *e.CorsError, o.CorsError)
 	}

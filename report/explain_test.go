@@ -219,7 +219,7 @@ func TestExplainTellsTheDivergence(t *testing.T) {
 		}
 	}
 	// Unmarked, the same diff is a finding.
-	res.Scenario.Divergence = false
+	res.Scenario.Divergence = nil
 	b.Reset()
 	Explain(&b, res, ExplainOptions{})
 	if !strings.Contains(b.String(), "not marked as a divergence") {
@@ -246,7 +246,11 @@ func TestTextMarksDisagreements(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := harness.Result{Scenario: scenarios.Scenario{Name: "x", Divergence: tt.marked}, Verdict: harness.Pass,
+			var div scenarios.Divergence
+			if tt.marked {
+				div = scenarios.Divergence{scenarios.BaseEngine}
+			}
+			res := harness.Result{Scenario: scenarios.Scenario{Name: "x", Divergence: div}, Verdict: harness.Pass,
 				Steps: []harness.StepResult{{Observed: &harness.Observation{Outcome: "allowed"}, Model: tt.model}}}
 			var b bytes.Buffer
 			if err := Text(&b, Run{Results: []harness.Result{res}}); err != nil {

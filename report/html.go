@@ -46,6 +46,9 @@ func HTML(w io.Writer, r Run, opt HTMLOptions) error {
 		}
 		fmt.Fprintf(&b, "<p class=\"meta\">origins: %s</p>\n", strings.Join(parts, " · "))
 	}
+	if len(r.Engines()) > 1 {
+		htmlMatrix(&b, r)
+	}
 	writeSummary(&b, r)
 	groups := groupsOf(r)
 	b.WriteString(`</header>

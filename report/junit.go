@@ -98,22 +98,34 @@ type junitProblem struct {
 }
 
 // JUnit writes a JUnit XML report: one testsuite per group, one testcase per
-// scenario with classname = group. A failure's message names the fields that
-// did not match.
+// scenario with classname = group; on several engines, one testsuite per
+// engine, classname engine.group ("firefox.preflight"). A failure's
+// message names the fields that did not match.
 func JUnit(w io.Writer, r Run) error {
 	start := time.Now().Add(-r.Elapsed) // the run began about this long ago
 	doc := junitSuites{Name: "corslab", Time: secs(r.Elapsed.Seconds()), Timestamp: timestamp(start)}
 	index := map[string]int{}
 	times := map[string]float64{}
+	multi := len(r.Engines()) > 1
+	suiteOf := func(res harness.Result) string {
+		if multi {
+			return res.Engine
+		}
+		return res.Scenario.Group
+	}
 	for _, res := range r.Results {
-		g := res.Scenario.Group
+		g := suiteOf(res)
 		i, ok := index[g]
 		if !ok {
 			i = len(doc.Suites)
 			index[g] = i
 			doc.Suites = append(doc.Suites, junitSuite{Name: g, Timestamp: doc.Timestamp})
 		}
-		c := junitCase{Name: res.Scenario.Name, Classname: g, Time: secs(res.Duration.Seconds())}
+		class := res.Scenario.Group
+		if multi {
+			class = res.Engine + "." + class
+		}
+		c := junitCase{Name: res.Scenario.Name, Classname: class, Time: secs(res.Duration.Seconds())}
 		c.SystemOut = "browser: " + Did(res.Last())
 		switch res.Verdict {
 		case harness.Fail:

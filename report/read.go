@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,8 +25,14 @@ func ReadJSON(r io.Reader) (Run, error) {
 	}
 	run := Run{Browser: d.Browser, Origins: d.Origins, Elapsed: time.Duration(d.Summary.Seconds * float64(time.Second))}
 	for _, sr := range d.Scenarios {
+		var div scenarios.Divergence
+		if sr.Divergence {
+			// The document says whether its engine was marked.
+			div = scenarios.Divergence{cmp.Or(sr.Engine, scenarios.BaseEngine)}
+		}
 		res := harness.Result{
-			Scenario: scenarios.Scenario{Name: sr.Name, Group: sr.Group, Source: sr.Source, Divergence: sr.Divergence, Lesson: sr.Lesson, Spec: sr.Spec},
+			Engine: sr.Engine, Browser: sr.Browser,
+			Scenario: scenarios.Scenario{Name: sr.Name, Group: sr.Group, Source: sr.Source, Divergence: div, Lesson: sr.Lesson, Spec: sr.Spec},
 			Verdict:  sr.Verdict, Mismatches: sr.Mismatches, Error: sr.Error, Steps: sr.Steps,
 			Duration: time.Duration(sr.Ms * float64(time.Millisecond)),
 		}

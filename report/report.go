@@ -99,6 +99,9 @@ func Did(o *harness.Observation) string {
 
 // Text writes one line per scenario and the closing "N passed, M failed".
 func Text(w io.Writer, r Run) error {
+	if len(r.Engines()) > 1 {
+		return textMatrix(w, r)
+	}
 	width := 0
 	for _, res := range r.Results {
 		width = max(width, len(res.Scenario.Name))
@@ -152,7 +155,7 @@ func TextSummary(w io.Writer, r Run) error {
 // scenario records a divergence, and a wrong mark named.
 func writeModelMarks(w io.Writer, res harness.Result) {
 	d := res.ModelDisagreements()
-	if res.Scenario.Divergence && len(d) > 0 {
+	if res.Marked() && len(d) > 0 {
 		fmt.Fprintf(w, "    ≠ departs from the Fetch standard, as marked (divergence):\n")
 	}
 	for _, m := range d {
@@ -173,8 +176,12 @@ type Document struct {
 
 // ScenarioResult is one scenario in the JSON report.
 type ScenarioResult struct {
-	Name       string               `json:"name"`
-	Group      string               `json:"group"`
+	Name  string `json:"name"`
+	Group string `json:"group"`
+	// Engine and Browser say which engine and browser ran it: a run on
+	// several engines has one result per scenario and engine.
+	Engine     string               `json:"engine,omitempty"`
+	Browser    string               `json:"browser,omitempty"`
 	Source     string               `json:"source,omitempty"`
 	Divergence bool                 `json:"divergence,omitempty"`
 	Verdict    string               `json:"verdict"`
@@ -196,8 +203,8 @@ func NewDocument(r Run) Document {
 	d := Document{Browser: r.Browser, Origins: r.Origins, Summary: r.Summarize(), Scenarios: []ScenarioResult{}}
 	for _, res := range r.Results {
 		sr := ScenarioResult{
-			Name: res.Scenario.Name, Group: res.Scenario.Group, Source: res.Scenario.Source,
-			Divergence: res.Scenario.Divergence, Verdict: res.Verdict,
+			Name: res.Scenario.Name, Group: res.Scenario.Group, Source: res.Scenario.Source, Engine: res.Engine, Browser: res.Browser,
+			Divergence: res.Marked(), Verdict: res.Verdict,
 			Mismatches: nonNil(res.Mismatches), Error: res.Error, Observed: res.Last(),
 			Ms: float64(res.Duration.Microseconds()) / 1000, Lesson: res.Scenario.Lesson, Spec: res.Scenario.Spec,
 		}

@@ -115,7 +115,7 @@ func NewStory(res harness.Result) Story {
 	sc := res.Scenario
 	s := Story{
 		Name: sc.Name, Group: sc.Group, Lesson: strings.Join(strings.Fields(sc.Lesson), " "), Spec: sc.Spec,
-		Divergence: sc.Divergence, Verdict: res.Verdict, Mismatches: res.Mismatches, Error: res.Error,
+		Divergence: res.Marked(), Verdict: res.Verdict, Mismatches: res.Mismatches, Error: res.Error,
 	}
 	if s.Spec == "" {
 		s.Spec = DefaultSpec
@@ -126,7 +126,7 @@ func NewStory(res harness.Result) Story {
 		if i < len(steps) {
 			st = steps[i]
 		}
-		s.Steps = append(s.Steps, newStepStory(st, sr, sc.Divergence))
+		s.Steps = append(s.Steps, newStepStory(st, sr, res.Marked()))
 	}
 	return s
 }

@@ -101,8 +101,10 @@ func TestLessons(t *testing.T) {
 			if msg := check(sc.Spec); msg != "" {
 				t.Errorf("%s: spec %q: %s", sc.Source, sc.Spec, msg)
 			}
-			if sc.Divergence && !strings.Contains(strings.ToLower(lesson), "chromium") {
-				t.Errorf("%s: a divergence lesson must say what Chromium does", sc.Source)
+			for _, eng := range sc.Divergence {
+				if !strings.Contains(strings.ToLower(lesson), eng) {
+					t.Errorf("%s: a divergence lesson must say what %s does", sc.Source, eng)
+				}
 			}
 		})
 	}

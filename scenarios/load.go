@@ -547,9 +547,31 @@ func isOrigin(s string) bool {
 }
 
 func (v *validator) expect(at []string, e *Expect) {
+	v.expectFields(at, e, false)
+	for name, over := range e.Engines {
+		where := append(append([]string{}, at...), "engines", name)
+		if !kebabRe.MatchString(name) {
+			v.errorf(where, "engine %q is not a lowercase engine name such as firefox", name)
+		}
+		if len(over.Engines) > 0 {
+			v.errorf(append(where, "engines"), "engines: inside engines: is not allowed")
+		}
+		if over.Outcome == "" {
+			over.Outcome = e.Outcome
+		}
+		v.expectFields(where, &over, true)
+	}
+}
+
+// expectFields checks one expectation's fields; an engine's override may
+// leave the outcome out.
+func (v *validator) expectFields(at []string, e *Expect, override bool) {
 	switch e.Outcome {
 	case OutcomeAllowed, OutcomeBlocked:
 	case "":
+		if override {
+			break
+		}
 		v.errorf(at, "expect.outcome is required (allowed or blocked)")
 	default:
 		v.errorf(append(at, "outcome"), "outcome %q is not allowed or blocked", e.Outcome)

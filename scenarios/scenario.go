@@ -28,9 +28,12 @@ type Scenario struct {
 	Lesson string `yaml:"lesson,omitempty" json:"lesson,omitempty"`
 	// Spec links the section of the Fetch standard the scenario illustrates.
 	Spec string `yaml:"spec,omitempty" json:"spec,omitempty"`
-	// Divergence marks a scenario whose expectation records what Chromium does
-	// where it departs from the Fetch standard; the lesson explains both.
-	Divergence bool `yaml:"divergence,omitempty" json:"divergence,omitempty"`
+	// Divergence names the engines that depart from the Fetch standard in
+	// this scenario (divergence: [chromium, firefox]); the expectation
+	// records what each does (the base for Chromium, engines: for the
+	// others) and the lesson explains it. The older scalar form
+	// (divergence: true) means Chromium.
+	Divergence Divergence `yaml:"divergence,omitempty" json:"divergence,omitempty"`
 	// Page is the origin of the calling page: "foo" (the default), "bar",
 	// "baz", "sandboxed" (an opaque origin, null), or any other host label,
 	// which becomes http://LABEL.localhost:PORT.
@@ -221,7 +224,13 @@ type Expect struct {
 	PreflightCached *bool `yaml:"preflight_cached,omitempty" json:"preflight_cached,omitempty"`
 	// ReachedServer says whether the actual request reached the server.
 	ReachedServer *bool `yaml:"reached_server,omitempty" json:"reached_server,omitempty"`
-	// CorsError is Chromium's reason (Network.CorsError), "" for none.
+	// FailedCheck is the step of the Fetch standard's model that failed,
+	// as the model names it ("CORS check step 2", "CORS-preflight fetch
+	// step 7.5"), "" for none. Every engine's driver maps its own reason to
+	// it, so it is checked on every engine.
+	FailedCheck *string `yaml:"failed_check,omitempty" json:"failed_check,omitempty"`
+	// CorsError is Chromium's reason (Network.CorsError), "" for none. It
+	// is checked on Chromium only; engines: gives another engine's.
 	CorsError *string `yaml:"cors_error,omitempty" json:"cors_error,omitempty"`
 	// FailedParameter is the value Chromium names with the reason.
 	FailedParameter *string `yaml:"failed_parameter,omitempty" json:"failed_parameter,omitempty"`
@@ -238,7 +247,8 @@ type Expect struct {
 	ReadableHeaders []string `yaml:"readable_headers,omitempty" json:"readable_headers,omitempty"`
 	// UnreadableHeaders must not be readable by the page.
 	UnreadableHeaders []string `yaml:"unreadable_headers,omitempty" json:"unreadable_headers,omitempty"`
-	// Console is a substring of the browser's console message.
+	// Console is a substring of Chromium's console message; checked on
+	// Chromium only (engines: gives another engine's).
 	Console string `yaml:"console,omitempty" json:"console,omitempty"`
 	// Redirected says whether the response the page got came after a redirect.
 	Redirected *bool `yaml:"redirected,omitempty" json:"redirected,omitempty"`
@@ -294,6 +304,10 @@ type Expect struct {
 	// ServerConnected says whether the browser opened a connection to the
 	// target during the step, whether or not a request followed on it.
 	ServerConnected *bool `yaml:"server_connected,omitempty" json:"server_connected,omitempty"`
+	// Engines holds, per engine other than Chromium (firefox: ...), the
+	// fields whose expectation differs there or is engine-specific
+	// (cors_error, console); each set field replaces the base's.
+	Engines map[string]Expect `yaml:"engines,omitempty" json:"engines,omitempty"`
 }
 
 // Outcomes a scenario can expect. For an element, allowed is its load event

@@ -26,6 +26,9 @@ type TLSPage struct {
 	// SPKIHash is the base64 SHA-256 of the certificate's public key, the
 	// form --ignore-certificate-errors-spki-list takes.
 	SPKIHash string
+	// Cert is the certificate (DER), for browsers that trust a certificate
+	// for a host rather than by its key's hash (Firefox).
+	Cert []byte
 }
 
 // ServeTLS starts a TLS listener on 127.0.0.1 that serves the lab's pages.
@@ -43,7 +46,7 @@ func (l *Lab) ServeTLS(ctx context.Context) (*TLSPage, error) {
 	// HTTP/1.1 only, through the lab's own reader like every listener.
 	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}
 	l.listen(tls.NewListener(ln, cfg), "tls", l.serveLab)
-	return &TLSPage{Port: ln.Addr().(*net.TCPAddr).Port, SPKIHash: spki}, nil
+	return &TLSPage{Port: ln.Addr().(*net.TCPAddr).Port, SPKIHash: spki, Cert: cert.Certificate[0]}, nil
 }
 
 // selfSigned makes a certificate valid for any name for one day.

@@ -53,6 +53,7 @@ func scaledDeadline(base time.Duration) time.Duration {
 // checkFlags are check's options.
 type checkFlags struct {
 	policy, target, format, out, browser string
+	engine                               string
 	timeout, deadline                    time.Duration
 	jobs                                 int
 }
@@ -65,7 +66,8 @@ func parseCheckFlags(args []string, stderr io.Writer) (checkFlags, error) {
 	fs.StringVar(&f.target, "target", "", "the URL to probe, on loopback (default: the policy's target)")
 	fs.StringVar(&f.format, "format", "text", "output format: text, json, junit or html")
 	fs.StringVar(&f.out, "out", "", "write the report to this file instead of stdout")
-	fs.StringVar(&f.browser, "browser", "", "Chromium binary (default: $CORSLAB_BROWSER, then the usual places)")
+	fs.StringVar(&f.browser, "browser", "", "the engine's browser binary (default: $CORSLAB_BROWSER for chromium, $CORSLAB_FIREFOX for firefox, then the usual places)")
+	fs.StringVar(&f.engine, "engine", "", "chromium or firefox; default $CORSLAB_ENGINE, else chromium (one engine per check)")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Second, "time limit for each probe's request")
 	fs.IntVar(&f.jobs, "jobs", harness.DefaultJobs, fmt.Sprintf("probes in flight per page at once, 1 to %d", harness.MaxJobs))
 	fs.DurationVar(&f.deadline, "deadline", defaultDeadline, "time limit for the whole check, browser start included (default 3m, multiplied by the load per CPU up to 6×)")
@@ -131,7 +133,14 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	for _, p := range skipped {
 		fmt.Fprintf(stderr, "corslab: skipping %q: its page would be on the target's own host and port, where the browser must reach the target\n", p.Name)
 	}
-	s, err := harness.StartWithPages(ctx, harness.Options{Browser: harness.BrowserOptions{ExecPath: f.browser}, Timeout: f.timeout, Jobs: f.jobs},
+	engs, err := chooseEngines(f.engine, f.browser)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(engs) > 1 {
+		return exitUsage, usageError{fmt.Sprintf("--engine %q: check writes one report: run it once per engine (--engine chromium, --engine firefox)", f.engine)}
+	}
+	s, err := harness.StartWithPages(ctx, harness.Options{Engine: engs[0], Browser: harness.BrowserOptions{ExecPath: f.browser}, Timeout: f.timeout, Jobs: f.jobs},
 		harness.PageOptions{Origins: policy.PageOrigins(probes)})
 	if err != nil {
 		code, err := startFailed(parent, ctx, f.deadline, err)

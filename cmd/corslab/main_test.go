@@ -101,6 +101,8 @@ func TestUsageErrors(t *testing.T) {
 		{"no such group", []string{"list", "--group", "no-such-group"}, exitUsage, `no scenario is in group "no-such-group"`},
 		{"bad glob", []string{"list", "["}, exitUsage, "bad pattern"},
 		{"missing file", []string{"list", "--file", "/nonexistent/x.yaml"}, exitUsage, "/nonexistent/x.yaml"},
+		{"unknown engine", []string{"run", "--engine", "netscape", "simple-get-exact-origin"}, exitUsage, `--engine "netscape": unknown engine "netscape" (known: chromium, firefox`},
+		{"one binary, two engines", []string{"run", "--engine", "chromium,firefox", "--browser", "/bin/true", "simple-get-exact-origin"}, exitUsage, "names one binary"},
 		// #11 item 10: values that were silently changed or ignored.
 		{"timeout 0", []string{"run", "--timeout", "0"}, exitUsage, "--timeout 0s: must be more than 0"},
 		{"negative timeout", []string{"explain", "simple-get-exact-origin", "--timeout", "-5s"}, exitUsage, "--timeout -5s: must be more than 0"},

@@ -129,7 +129,7 @@ func predictAll(list []scenarios.Scenario, env fetchspec.Env) predictDocument {
 	for _, sc := range list {
 		preds := fetchspec.Predict(sc, env)
 		steps := sc.RequestSteps()
-		r := predictedResult{Name: sc.Name, Group: sc.Group, Source: sc.Source, Divergence: sc.Divergence, Mismatches: []string{}, Lesson: sc.Lesson, Spec: sc.Spec}
+		r := predictedResult{Name: sc.Name, Group: sc.Group, Source: sc.Source, Divergence: sc.Divergence.Has(scenarios.BaseEngine), Mismatches: []string{}, Lesson: sc.Lesson, Spec: sc.Spec}
 		for i := range preds {
 			st := predictedStep{Expect: steps[i].Expect, Predicted: &preds[i], Trace: preds[i].Trace, Mismatches: preds[i].Disagreements(steps[i].Expect, env.Origins)}
 			for _, m := range st.Mismatches {
@@ -149,10 +149,10 @@ func predictAll(list []scenarios.Scenario, env fetchspec.Env) predictDocument {
 			r.Steps = nil
 		}
 		switch {
-		case sc.Divergence && len(r.Mismatches) > 0:
+		case r.Divergence && len(r.Mismatches) > 0:
 			r.Verdict = verdictDivergence
 			doc.Summary.Divergences++
-		case sc.Divergence:
+		case r.Divergence:
 			r.Verdict = "fail"
 			r.Mismatches = append(r.Mismatches, "divergence: the scenario is marked as a departure from the standard, yet the standard agrees with its expectation")
 			doc.Summary.Failed++

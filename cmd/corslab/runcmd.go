@@ -6,12 +6,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/corslab/corslab/engine"
+	"github.com/corslab/corslab/engine/engines"
 	"github.com/corslab/corslab/harness"
 	"github.com/corslab/corslab/report"
 	"github.com/corslab/corslab/scenarios"
+	"github.com/corslab/corslab/servers"
 )
 
 // runScenarios runs the selected scenarios and writes the report. Text
@@ -56,78 +60,50 @@ func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stder
 	defer cancel()
 	color := wantColor(stdout, o.out, os.Getenv)
 	start := time.Now()
-	progress := newProgress(stderr, o.quiet, len(list))
-	progress.starting("Chromium")
-	sess, err := harness.StartFor(runCtx, harness.Options{
-		Browser: harness.BrowserOptions{ExecPath: o.browserPath, BlockThirdPartyCookies: o.block3p},
-		Servers: srvOpt,
-		Timeout: o.timeout,
-		Jobs:    o.jobs,
-	}, list)
-	progress.done()
+	engs, err := chooseEngines(o.engine, o.browserPath)
 	if err != nil {
-		code, err := startFailed(ctx, runCtx, o.deadline, err)
-		if code == exitUsage || o.format == "text" {
-			return code, err // the message says it all
-		}
-		// The JSON, JUnit or HTML report still names every scenario, each
-		// not run, for CI.
-		run := report.Run{Results: notRun(list, "not run: "+err.Error()), Elapsed: time.Since(start)}
-		if werr := writeRun(w, o, run, nil, list, false); werr != nil {
-			err = errors.Join(err, werr)
-		}
-		return code, err
+		return exitUsage, err
 	}
-	defer sess.Close()
-	st := &stream{w: w, on: o.format == "text" && !o.explain, color: color, width: nameWidth(list)}
-	replay := o.explain || o.format == "html"
+	progress := newProgress(stderr, o.quiet, len(list))
+	// With several engines the text report is a matrix, written at the end.
+	st := &stream{w: w, on: o.format == "text" && !o.explain && len(engs) == 1, color: color, width: nameWidth(list)}
+	run := report.Run{Origins: map[string]string{}}
 	var outside []*report.Outside
-	var rest []harness.Result
-	var werr error
-	results := sess.RunAll(runCtx, list, harness.RunOptions{
-		Started: progress.show,
-		// Results come in list order, each as soon as it and every one
-		// before it ended (--jobs runs several at once).
-		Done: func(i int, res harness.Result) {
-			if strings.HasPrefix(res.Error, "not run:") {
-				res.Error = notRunReason(ctx, o.deadline)
-				rest = append(rest, res)
-				outside = append(outside, nil)
-				return
+	var browsers []string
+	for k, eng := range engs {
+		if o.explain && len(engs) > 1 {
+			fmt.Fprintf(w, "%s══ %s\n\n", map[bool]string{true: "\n", false: ""}[k > 0], eng.Name())
+		}
+		er, err := runOnEngine(ctx, runCtx, eng, o, srvOpt, list, w, st, progress, color)
+		if err != nil && er.startErr {
+			code, err := startFailed(ctx, runCtx, o.deadline, err)
+			if code == exitUsage || (o.format == "text" && len(run.Results) == 0) {
+				return code, err // the message says it all
 			}
-			var out *report.Outside
-			if replay && runCtx.Err() == nil && res.Verdict != harness.Error {
-				out = report.Replay(runCtx, sess.Lab, res.Scenario, o.timeout)
+			// The JSON, JUnit or HTML report still names every scenario, each
+			// not run, for CI.
+			run.Results = append(run.Results, notRun(list, "not run on "+eng.Name()+": "+err.Error())...)
+			run.Elapsed = time.Since(start)
+			if werr := writeRun(w, o, run, append(outside, make([]*report.Outside, len(list))...), list, false); werr != nil {
+				err = errors.Join(err, werr)
 			}
-			outside = append(outside, out)
-			progress.done()
-			st.line(res)
-			if o.explain && werr == nil {
-				// Explanations stream: each is written as soon as its scenario ran.
-				if i > 0 {
-					fmt.Fprintln(w)
-				}
-				if err := report.Explain(w, res, report.ExplainOptions{AllHeaders: o.allHeaders, Color: color, Outside: out}); err != nil {
-					werr = fmt.Errorf("writing the explanation: %w", err)
-				}
-			}
-		},
-	})
-	if werr != nil {
-		return exitUnobserved, werr
-	}
-	for i := range results {
-		if strings.HasPrefix(results[i].Error, "not run:") {
-			results[i].Error = notRunReason(ctx, o.deadline)
+			return code, err
+		}
+		if err != nil {
+			return exitUnobserved, err
+		}
+		browsers = append(browsers, er.browser)
+		run.Results = append(run.Results, er.results...)
+		outside = append(outside, er.outside...)
+		if k == 0 {
+			run.Origins = er.origins
 		}
 	}
-	st.notRun(rest)
-	progress.done()
-	run := report.Run{
-		Browser: sess.Browser.Version(),
-		Origins: map[string]string{"foo": sess.Lab.Origin("foo"), "bar": sess.Lab.Origin("bar"), "baz": sess.Lab.Origin("baz")},
-		Results: results,
-		Elapsed: time.Since(start),
+	run.Browser = strings.Join(browsers, ", ")
+	run.Elapsed = time.Since(start)
+	results := run.Results
+	if len(engs) > 1 {
+		list = slices.Repeat(list, len(engs))
 	}
 	if err := writeRun(w, o, run, outside, list, st.on); err != nil {
 		return exitUnobserved, err
@@ -270,4 +246,92 @@ func notRunReason(ctx context.Context, deadline time.Duration) string {
 		return "not run: interrupted"
 	}
 	return fmt.Sprintf("not run: the run's deadline (--deadline %s) passed", deadline)
+}
+
+// chooseEngines reads --engine (else $CORSLAB_ENGINE, else chromium);
+// --browser names one binary, so it goes with one engine only.
+func chooseEngines(spec, browserPath string) ([]engine.Engine, error) {
+	engs, err := engines.Parse(spec)
+	if err != nil {
+		return nil, usageError{fmt.Sprintf("--engine %q: %v", spec, err)}
+	}
+	if browserPath != "" && len(engs) > 1 {
+		return nil, usageError{fmt.Sprintf("--browser %q names one binary, but --engine chose %d engines", browserPath, len(engs))}
+	}
+	return engs, nil
+}
+
+// engineRun is what one engine's session gave; startErr says its error
+// is the session's start.
+type engineRun struct {
+	browser  string
+	origins  map[string]string
+	results  []harness.Result
+	outside  []*report.Outside
+	startErr bool
+}
+
+// runOnEngine runs the list on one engine, in a session (lab and browser)
+// of its own, streaming lines and explanations to w.
+func runOnEngine(ctx, runCtx context.Context, eng engine.Engine, o runOptions, srvOpt servers.Options, list []scenarios.Scenario, w io.Writer, st *stream, progress *progress, color bool) (engineRun, error) {
+	er := engineRun{}
+	progress.starting(strings.ToUpper(eng.Name()[:1]) + eng.Name()[1:])
+	sess, err := harness.StartFor(runCtx, harness.Options{
+		Engine:  eng,
+		Browser: harness.BrowserOptions{ExecPath: o.browserPath, BlockThirdPartyCookies: o.block3p},
+		Servers: srvOpt,
+		Timeout: o.timeout,
+		Jobs:    o.jobs,
+	}, list)
+	progress.done()
+	if err != nil {
+		er.startErr = true
+		return er, err
+	}
+	defer sess.Close()
+	er.browser = sess.Browser.Version()
+	er.origins = map[string]string{"foo": sess.Lab.Origin("foo"), "bar": sess.Lab.Origin("bar"), "baz": sess.Lab.Origin("baz")}
+	replay := o.explain || o.format == "html"
+	var rest []harness.Result
+	var werr error
+	er.results = sess.RunAll(runCtx, list, harness.RunOptions{
+		Started: progress.show,
+		// Results come in list order, each as soon as it and every one
+		// before it ended (--jobs runs several at once).
+		Done: func(i int, res harness.Result) {
+			if strings.HasPrefix(res.Error, "not run:") {
+				res.Error = notRunReason(ctx, o.deadline)
+				rest = append(rest, res)
+				er.outside = append(er.outside, nil)
+				return
+			}
+			var out *report.Outside
+			if replay && runCtx.Err() == nil && res.Verdict != harness.Error {
+				out = report.Replay(runCtx, sess.Lab, res.Scenario, o.timeout)
+			}
+			er.outside = append(er.outside, out)
+			progress.done()
+			st.line(res)
+			if o.explain && werr == nil {
+				// Explanations stream: each is written as soon as its scenario ran.
+				if i > 0 {
+					fmt.Fprintln(w)
+				}
+				if err := report.Explain(w, res, report.ExplainOptions{AllHeaders: o.allHeaders, Color: color, Outside: out}); err != nil {
+					werr = fmt.Errorf("writing the explanation: %w", err)
+				}
+			}
+		},
+	})
+	if werr != nil {
+		return er, werr
+	}
+	for i := range er.results {
+		if strings.HasPrefix(er.results[i].Error, "not run:") {
+			er.results[i].Error = notRunReason(ctx, o.deadline)
+		}
+	}
+	st.notRun(rest)
+	progress.done()
+	return er, nil
 }

@@ -20,6 +20,7 @@ func view(sn snapshot) engine.View {
 		if d := is.Issue.Details.Cors; d != nil {
 			v.Issues = append(v.Issues, engine.Issue{Kind: is.Issue.Code, Reason: d.CorsErrorStatus.CorsError,
 				Parameter: d.CorsErrorStatus.FailedParameter, Warning: d.IsWarning,
+				Check:        checkOf(d.CorsErrorStatus.CorsError, d.CorsErrorStatus.FailedParameter),
 				Provisional:  lnaCorsErrors[d.CorsErrorStatus.CorsError],
 				LocalNetwork: localNetwork(d.ClientSecurityState, d.ResourceIPAddressSpace)})
 		}
@@ -38,6 +39,7 @@ func request(n *netRequest) engine.Request {
 		if f.CorsErrorStatus != nil {
 			r.Failure.Reason = f.CorsErrorStatus.CorsError
 			r.Failure.Parameter = f.CorsErrorStatus.FailedParameter
+			r.Failure.Check = checkOf(r.Failure.Reason, r.Failure.Parameter)
 		}
 	}
 	for i, sent := range n.Sent {
