@@ -147,6 +147,9 @@ func describeGroup(eng, g string, list []scenarios.Scenario) {
 	Describe(g, Label(g), func() {
 		for _, sc := range list {
 			It(sc.Name, Label(sc.Group, eng), func(ctx SpecContext) {
+				if reason := notYetObservedOn(eng, sc); reason != "" {
+					Skip(reason)
+				}
 				session := sessions[eng]
 				Expect(session).NotTo(BeNil(), "no session on %s", eng)
 				res := session.Run(ctx, sc)
@@ -158,10 +161,31 @@ func describeGroup(eng, g string, list []scenarios.Scenario) {
 					assertInDomainTerms(expect, st.Observed)
 					assertCanFail(expect, st.Observed)
 				}
-				assertDivergenceMark(res)
+				if eng == scenarios.BaseEngine {
+					// On other engines the marks are checked against the
+					// recorded expectations (fetchspec TestCatalogEnginesAgreeWithTheStandard);
+					// the field-by-field diff of their observations with
+					// the model is not yet reviewed.
+					assertDivergenceMark(res)
+				}
 			}, SpecTimeout(30*time.Second))
 		}
 	})
+}
+
+// notYetObservedOn names the scenarios whose behaviour on an engine other
+// than Chromium has not been observed and recorded yet: the groups and
+// scenarios that landed after the catalog was run on Firefox. They are
+// skipped there, said so, rather than checked against Chromium's answers.
+func notYetObservedOn(eng string, sc scenarios.Scenario) string {
+	if eng == scenarios.BaseEngine {
+		return ""
+	}
+	switch {
+	case sc.Group == "elements", sc.Group == "local-network", sc.Name == "cache-kept-after-failed-cors-check":
+		return sc.Name + ": not yet observed and recorded on " + eng
+	}
+	return ""
 }
 
 func stepName(i, n int) string {
@@ -314,9 +338,14 @@ var _ = Describe("the suite itself", Label("meta"), func() {
 			Expect(res.Last()).To(BeBlockedWith("MissingAllowOriginHeader"))
 			Expect(res.Last()).NotTo(HaveReachedServer())
 		})
-		Expect(failures).To(HaveLen(3))
+		failures = append(failures, InterceptGomegaFailures(func() {
+			Expect(res.Last()).To(WithFullObservation(MatchExpectation(sc.Expect)))
+		})...)
+		Expect(failures).To(HaveLen(4))
 		Expect(failures[0]).To(ContainSubstring("outcome: expected blocked, observed allowed"))
-		Expect(failures[0]).To(ContainSubstring(`"readable_headers"`), "a failure prints the whole observation")
+		Expect(failures[0]).To(ContainSubstring("Why:"), "a failure tells the exchange's story")
+		Expect(failures[0]).NotTo(ContainSubstring(`"readable_headers"`), "the whole observation only when asked for")
+		Expect(failures[3]).To(ContainSubstring(`"readable_headers"`), "WithFullObservation prints the whole observation")
 	}, SpecTimeout(30*time.Second))
 
 	// The fields of an element's load fail too: an img without crossorigin

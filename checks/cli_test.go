@@ -294,7 +294,7 @@ func TestCheckSlowTarget(t *testing.T) {
 	}))
 	defer srv.Close()
 	pol := writeFile(t, "policy.yaml", "origins: [https://app.example.com]\nmethods: [GET]\n")
-	code, out, errOut := runCheck(t, "--policy", pol, "--target", srv.URL+"/api/items", "--timeout", "2s", "--format", "json")
+	code, out, errOut := runCheck(t, "--policy", pol, "--target", srv.URL+"/api/items", "--timeout", "2s", "--jobs", "1", "--format", "json")
 	if code != 4 {
 		t.Fatalf("exit %d, want 4 (the harness could not observe)\n%s\n%s", code, out, errOut)
 	}

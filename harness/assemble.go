@@ -151,6 +151,9 @@ func fillFromIssues(o *Observation, issues []engine.Issue) {
 			o.Issues = append(o.Issues, is.Kind+" warning: "+is.Reason)
 		}
 	}
+	// The browser files them in no meaningful order (two requests' issues
+	// can arrive either way round): list them sorted.
+	sort.Strings(o.Issues)
 }
 
 // consoleLine is the browser's console message about the request: its

@@ -117,7 +117,7 @@ func TestDivergenceMarkError(t *testing.T) {
 			if tt.marked {
 				d = scenarios.Divergence{"chromium"}
 			}
-			r := Result{Engine: "chromium", Scenario: scenarios.Scenario{Name: "x", Divergence: d}, Steps: tt.steps}
+			r := Result{Scenario: scenarios.Scenario{Name: "x", Divergence: d}, Steps: tt.steps}
 			got := r.DivergenceMarkError()
 			if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
 				t.Fatalf("DivergenceMarkError = %q, want %q", got, tt.want)

@@ -51,7 +51,7 @@ type VisitStep struct {
 
 // unobservable are the expectation fields only the browser's own reports
 // can decide; a visitor's browser does not give them to the page.
-var unobservable = []string{"cors_error", "failed_parameter", "console", "cookie_set", "from_cache"}
+var unobservable = []string{"failed_check", "cors_error", "failed_parameter", "console", "cookie_set", "from_cache"}
 
 // BeginVisit registers sc for a visit. Full-origin pages
 // (https://app.example.com) and cookie scenarios need a browser the harness
@@ -156,7 +156,7 @@ func Unobservable() []string { return append([]string(nil), unobservable...) }
 
 // observable is e without the fields only the browser can report.
 func observable(e scenarios.Expect) scenarios.Expect {
-	e.CorsError, e.FailedParameter = nil, nil
+	e.FailedCheck, e.CorsError, e.FailedParameter = nil, nil, nil
 	e.Console = ""
 	e.CookieSet, e.FromCache = nil, nil
 	return e

@@ -86,7 +86,7 @@ func parseCheckFlags(args []string, stderr io.Writer) (checkFlags, error) {
 	case f.policy == "":
 		return f, usageError{"check needs --policy FILE"}
 	case f.timeout <= 0:
-		return f, usageError{fmt.Sprintf("--timeout %s: want a positive duration such as 5s", f.timeout)}
+		return f, usageError{fmt.Sprintf("--timeout %s: must be more than 0 (e.g. 5s)", f.timeout)}
 	case f.jobs < 1 || f.jobs > harness.MaxJobs:
 		return f, usageError{fmt.Sprintf("--jobs %d: want 1 to %d", f.jobs, harness.MaxJobs)}
 	case f.deadline <= 0:

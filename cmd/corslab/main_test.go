@@ -479,7 +479,7 @@ func TestStreamThenInterrupt(t *testing.T) {
 	out := &watchWriter{want: "✓ cli-simple-get", seen: make(chan struct{})}
 	var errb bytes.Buffer
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"run", "--file", f}, out, &errb) }()
+	go func() { done <- run(ctx, []string{"run", "--file", f, "--jobs", "1"}, out, &errb) }()
 	select {
 	case <-out.seen:
 		cancel()

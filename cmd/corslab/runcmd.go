@@ -82,7 +82,7 @@ func runScenarios(ctx context.Context, o runOptions, pos []string, stdout, stder
 			}
 			// The JSON, JUnit or HTML report still names every scenario, each
 			// not run, for CI.
-			run.Results = append(run.Results, notRun(list, "not run on "+eng.Name()+": "+err.Error())...)
+			run.Results = append(run.Results, notRun(list, "not run: on "+eng.Name()+": "+err.Error())...)
 			run.Elapsed = time.Since(start)
 			if werr := writeRun(w, o, run, append(outside, make([]*report.Outside, len(list))...), list, false); werr != nil {
 				err = errors.Join(err, werr)

@@ -23,7 +23,8 @@ var coreGroups = scenarios.Groups()[:4]
 // under WebDriver observes no reason and no console), and js_error is the
 // engine's sentence ("Failed to fetch" in Chromium, "Load failed" in WebKit).
 func neutral(e scenarios.Expect) scenarios.Expect {
-	e.CorsError, e.FailedParameter, e.Console, e.JSError = nil, nil, "", ""
+	// failed_check comes from the browser's reason, which WebKit does not give.
+	e.CorsError, e.FailedParameter, e.Console, e.JSError, e.FailedCheck = nil, nil, "", "", nil
 	return e
 }
 
@@ -101,6 +102,12 @@ var divergences = map[string]divergence{
 
 // runnable says why WebKit cannot run a scenario, or "" when it can.
 func runnable(sc scenarios.Scenario) string {
+	if sc.Group == "elements" || sc.Name == "cache-kept-after-failed-cors-check" {
+		// Landed after this catalog was run on WebKit: what WebKit does
+		// with them (e.g. a font loaded in no-cors mode) is not reviewed
+		// and recorded yet.
+		return "not yet observed and recorded on WebKit"
+	}
 	if len(sc.Cookies) > 0 || sc.ThirdPartyCookies != "" {
 		return "it puts cookies in the jar, which WebKitWebDriver cannot reach"
 	}
