@@ -69,7 +69,7 @@ func parseCheckFlags(args []string, stderr io.Writer) (checkFlags, error) {
 	fs.StringVar(&f.browser, "browser", "", "the engine's browser binary (default: $CORSLAB_BROWSER for chromium, $CORSLAB_FIREFOX for firefox, then the usual places)")
 	fs.StringVar(&f.engine, "engine", "", "chromium or firefox; default $CORSLAB_ENGINE, else chromium (one engine per check)")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Second, "time limit for each probe's request")
-	fs.IntVar(&f.jobs, "jobs", harness.DefaultJobs, fmt.Sprintf("probes in flight per page at once, 1 to %d", harness.MaxJobs))
+	fs.IntVar(&f.jobs, "jobs", 1, fmt.Sprintf("probes in flight per page at once, 1 to %d (default 1: with more, a target that never answers was seen to outlive --deadline)", harness.MaxJobs))
 	fs.DurationVar(&f.deadline, "deadline", defaultDeadline, "time limit for the whole check, browser start included (default 3m, multiplied by the load per CPU up to 6×)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
