@@ -21,9 +21,13 @@ func visitor(t *testing.T) context.Context {
 	if err != nil {
 		t.Skipf("no browser: %v", err)
 	}
+	dir := t.TempDir()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(filepath.Join(dir, "profile")),
+		// Chromium's own temporary files go in the test's directory too,
+		// so a browser ended by cancel leaves nothing in the temp folder.
+		chromedp.Env("TMPDIR="+dir),
 		chromedp.WindowSize(1280, 1000),
 		chromedp.Flag("disable-dev-shm-usage", true),
 	)
