@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/corslab/corslab/engine"
+	"github.com/corslab/corslab/fetchspec"
 	"github.com/corslab/corslab/scenarios"
 )
 
@@ -19,6 +20,30 @@ func usesCookies(sc scenarios.Scenario) bool {
 	for _, st := range sc.RequestSteps() {
 		if st.Request.Credentials == "include" || st.Expect.CookiesSent != nil || st.Expect.CookieSet != nil {
 			return true
+		}
+	}
+	return false
+}
+
+// touchesJar says whether a scenario's run may read or change the cookie
+// jar: it uses cookies (usesCookies), or the Fetch model says one of its
+// requests includes credentials (HTTP-network-or-cache fetch step 8.3), so
+// it would send what another scenario put in the jar and store what its
+// answers set. The prediction is the model's, not the engine's: a browser
+// that includes credentials where the standard does not is caught by the
+// model verdict, not here.
+func touchesJar(sc scenarios.Scenario) bool {
+	if usesCookies(sc) {
+		return true
+	}
+	// Whether a request includes credentials does not depend on the
+	// ports, so the lab need not be started to ask.
+	env := fetchspec.Env{Origins: fetchspec.LabOrigins{Foo: 41001, Bar: 41002, Baz: 41003}}
+	for _, p := range fetchspec.Predict(sc, env) {
+		for _, w := range p.Requests {
+			if w.IncludeCredentials {
+				return true
+			}
 		}
 	}
 	return false

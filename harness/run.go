@@ -38,12 +38,15 @@ func (s *Session) runScenario(ctx context.Context, sc scenarios.Scenario, slots 
 	prefix := s.Lab.Register(sc.Name, sc.Server)
 	defer s.Lab.Forget(prefix)
 	defer s.forgetEvents(prefix + "/")
+	// cookies: the jar is read after each step. A scenario that only
+	// includes credentials has the jar emptied before and after it too, so
+	// it neither sends another's cookies nor leaves its answers' behind.
 	cookies := usesCookies(sc) && s.Browser.Capabilities().Cookies
 	if err := s.jarReachable(sc); err != nil {
 		res.Verdict, res.Error = Error, err.Error()
 		return res
 	}
-	if cookies {
+	if touchesJar(sc) && s.Browser.Capabilities().Cookies {
 		if err := s.prepareCookies(ctx, sc, prefix); err != nil {
 			res.Verdict, res.Error = Error, err.Error()
 			return res

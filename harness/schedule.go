@@ -152,16 +152,23 @@ func waitsFirst(list []scenarios.Scenario) []int {
 
 // sharedState names the state of the session a scenario uses that other
 // scenarios may use too; scenarios that name the same state never overlap
-// (stateLocks). Only one thing qualifies: the cookie jar of the browser the
-// scenario's pages live in (the main one, or the one that keeps
-// third-party cookie blocking). A scenario that uses cookies empties the
-// whole jar before and after it, sets cookies that (with Path=/ or a
-// Domain) would go with another scenario's credentialed request, and reads
-// the jar to tell whether a cookie was set; a same-origin request that may
-// send credentials would carry them. A request that cannot carry cookies
-// (cross-origin without credentials: include) neither sends nor stores any
-// (chromium-facts.md Q2-i), so it shares nothing.
+// (stateLocks). Two things qualify:
+//
+//   - The cookie jar of the browser the scenario's pages live in (the main
+//     one, or the one that keeps third-party cookie blocking). A scenario
+//     that uses cookies empties the whole jar before and after it, sets
+//     cookies that (with Path=/ or a Domain) would go with another
+//     scenario's credentialed request, and reads the jar to tell whether a
+//     cookie was set; any request the Fetch model says includes
+//     credentials (an <img> without crossorigin, a same-origin fetch)
+//     would carry them, or store the cookies its answer sets. A request
+//     that includes no credentials neither sends nor stores any
+//     (chromium-facts.md Q2-i), so it shares nothing.
+//   - The error events of a page's window, which a script element's load
+//     collects (page.go's elementFunc): a muted error has no filename to
+//     tell whose script raised it, so two scripts on one page take turns.
 func (s *Session) sharedState(sc scenarios.Scenario) []string {
+	var names []string
 	for _, st := range sc.RequestSteps() {
 		if lnaStep(st) {
 			// Local Network Access (lna.go) sets the page origin's
@@ -171,30 +178,19 @@ func (s *Session) sharedState(sc scenarios.Scenario) []string {
 			// requests would change what it observes.
 			return []string{Alone}
 		}
+		if api := st.Request.WithDefaults().API; api == scenarios.APIScript || api == scenarios.APIModule {
+			if n := "error events of " + pageKey(sc, st); !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
 	}
-	if !usesCookies(sc) && !sameOriginCredentials(sc) {
-		return nil
+	if !touchesJar(sc) {
+		return names
 	}
 	if (sc.ThirdPartyCookies == "block") != s.opt.BlockThirdPartyCookies {
-		return []string{"jar of the browser that blocks third-party cookies"}
+		return append(names, "jar of the browser that blocks third-party cookies")
 	}
-	return []string{"jar"}
-}
-
-// sameOriginCredentials says whether a step sends a same-origin request
-// whose credentials mode lets cookies go with it.
-func sameOriginCredentials(sc scenarios.Scenario) bool {
-	for _, st := range sc.RequestSteps() {
-		d := st.Request.WithDefaults()
-		page := st.Page
-		if page == "" {
-			page = "foo"
-		}
-		if st.Request.Credentials != "omit" && page == d.Target {
-			return true
-		}
-	}
-	return false
+	return append(names, "jar")
 }
 
 // Alone is the shared state that is all of it: a scenario that names it

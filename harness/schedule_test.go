@@ -272,6 +272,9 @@ func TestSharedState(t *testing.T) {
 	same := scenarios.Scenario{Steps: []scenarios.Step{{Page: "bar", Request: scenarios.Request{Target: "bar"}}}}
 	sameOmit := scenarios.Scenario{Steps: []scenarios.Step{{Page: "bar", Request: scenarios.Request{Target: "bar", Credentials: "omit"}}}}
 	cross := scenarios.Scenario{Request: scenarios.Request{Method: "DELETE"}}
+	img := scenarios.Scenario{Request: scenarios.Request{API: scenarios.APIImg, Path: "/logo.png"}}
+	imgAnon := scenarios.Scenario{Request: scenarios.Request{API: scenarios.APIImg, Path: "/logo.png", CrossOrigin: "anonymous"}}
+	script := scenarios.Scenario{Request: scenarios.Request{API: scenarios.APIScript, Path: "/lib.js", CrossOrigin: "anonymous"}}
 	blocked := scenarios.Scenario{ThirdPartyCookies: "block", Request: scenarios.Request{Credentials: "include"}}
 	tests := []struct {
 		name string
@@ -282,6 +285,9 @@ func TestSharedState(t *testing.T) {
 		{"same-origin, credentials same-origin", same, []string{"jar"}},
 		{"same-origin, credentials omit", sameOmit, nil},
 		{"cross-origin without credentials", cross, nil},
+		{"<img> without crossorigin: no-cors, credentials include", img, []string{"jar"}},
+		{"<img crossorigin=anonymous> cross-origin: credentials same-origin", imgAnon, nil},
+		{"<script crossorigin=anonymous>: the page's error events", script, []string{"error events of foo|block=false"}},
 		{"the blocking browser's jar", blocked, []string{"jar of the browser that blocks third-party cookies"}},
 		{"Local Network Access", scenarios.Scenario{Steps: []scenarios.Step{{}, {LocalNetwork: scenarios.LocalNetwork{AddressSpace: "public"}}}}, []string{Alone}},
 	}

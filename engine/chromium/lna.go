@@ -93,3 +93,48 @@ func requestLocalNetwork(n *netRequest) *engine.LocalNetwork {
 	}
 	return localNetwork(cs, resource)
 }
+
+// spaceRank orders the address spaces from the most private.
+var spaceRank = map[string]int{"loopback": 0, "local": 1, "public": 2}
+
+// lnaIssueDue says whether an Audits CorsIssue Chromium files for a request
+// under Local Network Access has yet to come; it arrives on its own
+// subscription, often after the network events, and without the wait
+// whether the observation holds it would depend on how busy the machine
+// is. Measured in Chromium 156 (local-network-access.md, "Audits caveat",
+// and the local-network group): a public page's request to a more private
+// space gets a LocalNetworkAccessPermissionDenied issue at the first check,
+// before the permission is looked up, whether or not it is then let
+// through; a blocked request gets one more with its own reason when that
+// is another (InsecureLocalNetwork); a local page's request to loopback
+// gets none.
+func lnaIssueDue(sn snapshot) bool {
+	const firstCheck = "LocalNetworkAccessPermissionDenied"
+	for _, n := range sn.requests {
+		var want []string
+		if f := n.Failed; f != nil && f.CorsErrorStatus != nil && lnaCorsErrors[f.CorsErrorStatus.CorsError] {
+			want = []string{firstCheck, f.CorsErrorStatus.CorsError}
+		} else if ln := requestLocalNetwork(n); ln != nil && ln.ClientSpace == "public" {
+			if t, ok := spaceRank[ln.TargetSpace]; ok && t < spaceRank["public"] {
+				want = []string{firstCheck}
+			}
+		}
+		for _, reason := range want {
+			if !issueFor(sn.issues, n, reason) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// issueFor says whether a CorsIssue with reason is about request n.
+func issueFor(issues []issue, n *netRequest, reason string) bool {
+	for _, is := range issues {
+		d := is.Issue.Details.Cors
+		if d != nil && d.CorsErrorStatus.CorsError == reason && (d.Request.RequestID == n.ID || d.Request.URL != "" && d.Request.URL == n.firstURL()) {
+			return true
+		}
+	}
+	return false
+}

@@ -52,3 +52,52 @@ func TestAddressSpaceFlag(t *testing.T) {
 		}
 	}
 }
+
+// A watch waits for the Audits issues Chromium files under Local Network
+// Access (lnaIssueDue), each case with what has come.
+func TestLNAIssueDue(t *testing.T) {
+	lnaIssue := func(id, reason string) issue {
+		var is issue
+		is.Issue.Code = "CorsIssue"
+		is.Issue.Details.Cors = &struct {
+			CorsErrorStatus        corsErrorStatus      `json:"corsErrorStatus"`
+			IsWarning              bool                 `json:"isWarning"`
+			ClientSecurityState    *clientSecurityState `json:"clientSecurityState"`
+			ResourceIPAddressSpace string               `json:"resourceIPAddressSpace"`
+			Request                struct {
+				RequestID string `json:"requestId"`
+				URL       string `json:"url"`
+			} `json:"request"`
+		}{CorsErrorStatus: corsErrorStatus{CorsError: reason}}
+		is.Issue.Details.Cors.Request.RequestID = id
+		return is
+	}
+	blocked := func(reason string) *netRequest {
+		return &netRequest{ID: "A", Failed: &evLoadingFailed{ErrorText: "net::ERR_FAILED", CorsErrorStatus: &corsErrorStatus{CorsError: reason}}}
+	}
+	sent := func(client, target string) *netRequest {
+		return &netRequest{ID: "A", WireReq: []evRequestExtra{{ClientSecurityState: &clientSecurityState{InitiatorIPAddressSpace: client}}},
+			WireResp: []evResponseExtra{{ResourceIPAddressSpace: target}}, Finished: true}
+	}
+	denied, insecure := "LocalNetworkAccessPermissionDenied", "InsecureLocalNetwork"
+	tests := []struct {
+		name  string
+		sn    snapshot
+		waits bool
+	}{
+		{"blocked, no issue yet", snapshot{requests: []*netRequest{blocked(denied)}}, true},
+		{"blocked, with its issue", snapshot{requests: []*netRequest{blocked(denied)}, issues: []issue{lnaIssue("A", denied)}}, false},
+		{"another request's issue", snapshot{requests: []*netRequest{blocked(denied)}, issues: []issue{lnaIssue("B", denied)}}, true},
+		{"insecure block, one of its two issues", snapshot{requests: []*netRequest{blocked(insecure)}, issues: []issue{lnaIssue("A", insecure)}}, true},
+		{"insecure block, both issues", snapshot{requests: []*netRequest{blocked(insecure)}, issues: []issue{lnaIssue("A", insecure), lnaIssue("A", denied)}}, false},
+		{"public to loopback let through, its first-check issue to come", snapshot{requests: []*netRequest{sent("Public", "Loopback")}}, true},
+		{"public to local let through, with its issue", snapshot{requests: []*netRequest{sent("Public", "Local")}, issues: []issue{lnaIssue("A", denied)}}, false},
+		{"local to loopback: no issue is filed", snapshot{requests: []*netRequest{sent("Local", "Loopback")}}, false},
+		{"a CORS failure is not Local Network Access", snapshot{requests: []*netRequest{blocked("MissingAllowOriginHeader")}}, false},
+	}
+	for _, tc := range tests {
+		if got := lnaIssueDue(tc.sn); got != tc.waits {
+			t.Errorf("%s: waits %v, want %v", tc.name, got, tc.waits)
+		}
+	}
+}

@@ -139,6 +139,9 @@ func settled(sn snapshot, res engine.PageOutcome, arrived engine.Arrivals, since
 	if (res.Type == "opaque" || res.Type == "opaqueredirect") && !allDone(fresh) && since < opaqueGrace {
 		return false
 	}
+	if lnaIssueDue(sn) {
+		return false
+	}
 	if since >= consoleGrace {
 		return true
 	}
