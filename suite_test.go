@@ -147,11 +147,11 @@ func describeGroup(eng, g string, list []scenarios.Scenario) {
 	Describe(g, Label(g), func() {
 		for _, sc := range list {
 			It(sc.Name, Label(sc.Group, eng), func(ctx SpecContext) {
-				if reason := notYetObservedOn(eng, sc); reason != "" {
-					Skip(reason)
-				}
 				session := sessions[eng]
 				Expect(session).NotTo(BeNil(), "no session on %s", eng)
+				if err := harness.PublicPageReachable(eng, session.Browser.Capabilities(), sc); err != nil {
+					Skip(sc.Name + ": " + err.Error())
+				}
 				res := session.Run(ctx, sc)
 				Expect(res.Error).To(BeEmpty(), "the harness could not observe %s (%s)", sc.Name, sc.Source)
 				for i, st := range res.Steps {
@@ -171,21 +171,6 @@ func describeGroup(eng, g string, list []scenarios.Scenario) {
 			}, SpecTimeout(30*time.Second))
 		}
 	})
-}
-
-// notYetObservedOn names the scenarios whose behaviour on an engine other
-// than Chromium has not been observed and recorded yet: the groups and
-// scenarios that landed after the catalog was run on Firefox. They are
-// skipped there, said so, rather than checked against Chromium's answers.
-func notYetObservedOn(eng string, sc scenarios.Scenario) string {
-	if eng == scenarios.BaseEngine {
-		return ""
-	}
-	switch {
-	case sc.Group == "elements", sc.Group == "local-network", sc.Name == "cache-kept-after-failed-cors-check":
-		return sc.Name + ": not yet observed and recorded on " + eng
-	}
-	return ""
 }
 
 func stepName(i, n int) string {

@@ -152,4 +152,11 @@ type Capabilities struct {
 	Permissions bool
 	// Concurrent: several Calls may be in flight in one page at once.
 	Concurrent bool
+	// PublicPage: a page served with Content-Security-Policy:
+	// treat-as-public-address counts as public for Local Network Access,
+	// and SetPermission sets its permissions; the lab's public pages need
+	// both. NoPublicPage, when PublicPage is false, says why in the
+	// engine's terms.
+	PublicPage   bool
+	NoPublicPage string
 }

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/corslab/corslab/engine"
@@ -42,3 +43,31 @@ func TestJarReachable(t *testing.T) {
 		}
 	}
 }
+
+// An engine that cannot open the lab's public page refuses, as
+// unsupported and with its reason, the scenarios on a public page or with
+// a permission, and runs the loopback and local ones; an engine that can
+// refuses none.
+func TestPublicPageReachable(t *testing.T) {
+	public := scenarios.Scenario{LocalNetwork: scenarios.LocalNetwork{AddressSpace: scenarios.SpacePublic}}
+	permission := scenarios.Scenario{LocalNetwork: scenarios.LocalNetwork{Permission: scenarios.PermissionGranted}}
+	secondStep := scenarios.Scenario{Steps: []scenarios.Step{{}, {LocalNetwork: scenarios.LocalNetwork{AddressSpace: scenarios.SpacePublic}}}}
+	local := scenarios.Scenario{LocalNetwork: scenarios.LocalNetwork{AddressSpace: scenarios.SpaceLocal}}
+	loopback := scenarios.Scenario{Expect: scenarios.Expect{ServerConnected: ptrBool(true)}}
+	tests := []struct {
+		sc      scenarios.Scenario
+		can     bool
+		refused bool
+	}{
+		{public, false, true}, {permission, false, true}, {secondStep, false, true}, {local, false, false}, {loopback, false, false},
+		{public, true, false}, {permission, true, false}, {secondStep, true, false}, {local, true, false}, {loopback, true, false},
+	}
+	for i, tt := range tests {
+		err := PublicPageReachable("x", engine.Capabilities{PublicPage: tt.can, NoPublicPage: "because"}, tt.sc)
+		if (err != nil) != tt.refused || err != nil && (!errors.Is(err, engine.ErrUnsupported) || !strings.Contains(err.Error(), "because")) {
+			t.Errorf("case %d (public page %v): %v, want refused %v", i, tt.can, err, tt.refused)
+		}
+	}
+}
+
+func ptrBool(v bool) *bool { return &v }

@@ -275,6 +275,9 @@ func (s *Session) DoLocal(ctx context.Context, page string, req scenarios.Reques
 	}
 	sc := scenarios.Scenario{Name: strings.TrimPrefix(prefix, "/r/"), Page: page, Request: req, LocalNetwork: n}
 	st := scenarios.Step{Page: page, Request: req, LocalNetwork: n}
+	if err := PublicPageReachable(s.eng.Name(), s.Browser.Capabilities(), sc); err != nil {
+		return nil, err
+	}
 	// It changes the browser's permissions: alone (schedule.go).
 	unlock, err := s.state.lock(ctx, []string{Alone})
 	if err != nil {
@@ -328,4 +331,26 @@ func (s *Session) afterLNA(ctx context.Context, l lnaSetup, o *Observation, star
 		o.LocalNetwork = &LocalNetwork{}
 	}
 	o.LocalNetwork.Permission = l.permission
+}
+
+// PublicPageReachable fails for a scenario with a step on a public page or
+// with a Local Network Access permission when the engine cannot open the
+// lab's public page or set the permission (Capabilities.PublicPage false):
+// its page would stay on loopback and every verdict would be about another
+// exchange. Loopback and local pages run on every engine. It is the one
+// place that decides which Local Network Access scenarios an engine runs.
+func PublicPageReachable(eng string, caps engine.Capabilities, sc scenarios.Scenario) error {
+	if caps.PublicPage {
+		return nil
+	}
+	for _, st := range sc.RequestSteps() {
+		if st.LocalNetwork.AddressSpace == scenarios.SpacePublic || st.LocalNetwork.Permission != "" {
+			why := caps.NoPublicPage
+			if why == "" {
+				why = eng + " cannot open the lab's public page"
+			}
+			return fmt.Errorf("the scenario needs a page in the public address space or a Local Network Access permission: %s: %w", why, engine.ErrUnsupported)
+		}
+	}
+	return nil
 }

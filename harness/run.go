@@ -46,6 +46,10 @@ func (s *Session) runScenario(ctx context.Context, sc scenarios.Scenario, slots 
 		res.Verdict, res.Error = Error, err.Error()
 		return res
 	}
+	if err := PublicPageReachable(s.eng.Name(), s.Browser.Capabilities(), sc); err != nil {
+		res.Verdict, res.Error = Error, err.Error()
+		return res
+	}
 	if touchesJar(sc) && s.Browser.Capabilities().Cookies {
 		if err := s.prepareCookies(ctx, sc, prefix); err != nil {
 			res.Verdict, res.Error = Error, err.Error()

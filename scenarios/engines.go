@@ -52,7 +52,9 @@ var engineSpecific = []string{"CorsError", "FailedParameter", "Console"}
 
 // For is the expectation on engine: the base, without Chromium's
 // engine-specific fields on another engine, with the fields engines:
-// sets for it in their place.
+// sets for it in their place. Where engines: says the engine sends no
+// preflight (preflight: false), the base's preflight_received goes too:
+// there is no preflight for bar to receive.
 func (e Expect) For(engine string) Expect {
 	out := e
 	out.Engines = nil
@@ -72,6 +74,9 @@ func (e Expect) For(engine string) Expect {
 		if f := ov.Field(i); !f.IsZero() && ov.Type().Field(i).Name != "Engines" {
 			rv.Field(i).Set(f)
 		}
+	}
+	if over.Preflight != nil && !*over.Preflight {
+		out.PreflightReceived = nil
 	}
 	return out
 }

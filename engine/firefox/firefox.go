@@ -288,7 +288,8 @@ func (b *Browser) Version() string { return b.version }
 // reports a CORS block as no failure of the request (the response
 // completed), so Failure.Reason stays empty: the reason is an issue.
 func (b *Browser) Capabilities() engine.Capabilities {
-	return engine.Capabilities{Network: true, Preflight: true, Console: true, Issues: true, Reason: true, Cookies: true, Concurrent: true}
+	return engine.Capabilities{Network: true, Preflight: true, Console: true, Issues: true, Reason: true, Cookies: true, Concurrent: true,
+		NoPublicPage: noPublicPage}
 }
 
 // ExecPath is the binary that was started.
@@ -308,8 +309,23 @@ func (b *Browser) PID() int {
 	return b.cmd.Process.Pid
 }
 
+// noPublicPage is why the lab cannot put a Firefox page in the public
+// address space. Firefox 153 ESR does gate Local Network Access
+// (network.lna.enabled and network.lna.blocking are true): measured, a page
+// made public with network.lna.address_space.public.override=127.0.0.1:PORT
+// waits on the permission prompt for its fetch to loopback bar (up to
+// network.lna.prompt.timeout, 5 minutes), passes with the loopback-network
+// permission allowed (Services.perms), and gets "NetworkError when
+// attempting to fetch resource." when it is denied. But it takes a page's
+// address space only from that pref, by IP and port, never from the
+// treat-as-public-address CSP the lab's public page is served with, and a
+// pref on foo's port would make every page of foo public. The driver sets
+// no Local Network Access permissions either (they are Services.perms
+// entries, set above from the privileged scope in a probe, not here).
+const noPublicPage = "Firefox 153 ESR ignores Content-Security-Policy: treat-as-public-address (it takes a page's address space only from the pref network.lna.address_space.public.override, by IP:port) and the driver sets no Local Network Access permissions, so the lab cannot open a public page on it"
+
 // SetPermission: Firefox 153's BiDi has permissions.setPermission, but not
-// for Local Network Access, which Firefox does not implement.
+// for Local Network Access (see noPublicPage).
 func (b *Browser) SetPermission(ctx context.Context, p engine.Permission) error {
 	return fmt.Errorf("permission %s for %s: %w", p.Name, p.Origin, engine.ErrUnsupported)
 }
