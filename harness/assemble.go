@@ -47,6 +47,14 @@ func assemble(o *Observation, r pageResult, v engine.View, caps engine.Capabilit
 	case a != nil:
 		o.CookiesSent = cookiesOf(a.Headers.Get("Cookie"))
 		o.by("cookies_sent", SideServer)
+	case !external:
+		// The lab's server received no actual request, so no cookie went
+		// with one. The browser's account is of a request it announced
+		// and never sent: Firefox reports the actual request, cookies and
+		// all, before its preflight, and drops it when the preflight fails.
+		announced := len(o.CookiesSent) > 0
+		o.CookiesSent = nil
+		o.bySeen("cookies_sent", false, look{SideServer, true, false}, look{SideBrowser, caps.Cookies && !announced, false})
 	case len(o.CookiesSent) > 0:
 		o.by("cookies_sent", SideBrowser)
 	default:

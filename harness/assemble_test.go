@@ -32,6 +32,14 @@ func blockedAfterPreflight() engine.View {
 	}
 }
 
+// announcedCookies is blockedAfterPreflight with the cookies the browser
+// says it attached to the DELETE it never sent.
+func announcedCookies() engine.View {
+	v := blockedAfterPreflight()
+	v.Requests[1].CookiesSent = []string{"session=abc123"}
+	return v
+}
+
 // Each fact says which side observed it; what the engine cannot see is not
 // shown as observed, and inferred values say so.
 func TestAssembleSaysWhoObservedWhat(t *testing.T) {
@@ -80,6 +88,26 @@ func TestAssembleSaysWhoObservedWhat(t *testing.T) {
 		{
 			name: "no preflight: every side that looked", view: engine.View{Requests: blockedAfterPreflight().Requests[1:]}, caps: allCaps,
 			want: map[string][]string{"preflight": {SideBrowser, SideServer}, "cookies_sent": {SideServer, SideBrowser}},
+		},
+		{
+			// Firefox announces the actual request with its cookies before
+			// the preflight, then drops it: bar's journal decides.
+			name: "cookies announced on a request never sent", view: announcedCookies(), caps: allCaps, journal: preflightOnly,
+			want: map[string][]string{"cookies_sent": {SideServer}},
+			check: func(t *testing.T, o *Observation) {
+				if len(o.CookiesSent) != 0 {
+					t.Errorf("cookies_sent %q, want none: bar got no actual request", o.CookiesSent)
+				}
+			},
+		},
+		{
+			name: "a server outside the lab trusts the browser's cookies", view: announcedCookies(), caps: allCaps, external: true,
+			want: map[string][]string{"cookies_sent": {SideBrowser}},
+			check: func(t *testing.T, o *Observation) {
+				if !slices.Equal(o.CookiesSent, []string{"session=abc123"}) {
+					t.Errorf("cookies_sent %q, want the browser's session=abc123", o.CookiesSent)
+				}
+			},
 		},
 		{
 			name: "a server outside the lab", view: blockedAfterPreflight(), caps: allCaps, external: true,
