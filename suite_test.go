@@ -161,13 +161,7 @@ func describeGroup(eng, g string, list []scenarios.Scenario) {
 					assertInDomainTerms(expect, st.Observed)
 					assertCanFail(expect, st.Observed)
 				}
-				if eng == scenarios.BaseEngine {
-					// On other engines the marks are checked against the
-					// recorded expectations (fetchspec TestCatalogEnginesAgreeWithTheStandard);
-					// the field-by-field diff of their observations with
-					// the model is not yet reviewed.
-					assertDivergenceMark(res)
-				}
+				assertDivergenceMark(res)
 			}, SpecTimeout(30*time.Second))
 		}
 	})

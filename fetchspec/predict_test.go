@@ -120,6 +120,7 @@ func TestDisagreementsCatchWrongExpectations(t *testing.T) {
 		{"credentials-omit-sends-no-cookie", func(e *scenarios.Expect) { e.CookiesSent = &cookies }, "cookies_sent: expected session=x, the standard sends no cookie"},
 		{"cache-max-age-reuse", func(e *scenarios.Expect) { e.PreflightCached = &f }, "step 2: preflight_cached: expected false, standard true"},
 		{"credentials-set-cookie-ignored-without-credentials", func(e *scenarios.Expect) { e.CookieSet = &tr }, "cookie_set: expected true, standard false"},
+		{"rejected-preflight-404", func(e *scenarios.Expect) { e.FailedCheck = ptrString("CORS check step 2") }, `failed_check: expected "CORS check step 2"`},
 	}
 	for _, tt := range tests {
 		sc := catalogScenario(t, tt.scenario)
@@ -134,6 +135,18 @@ func TestDisagreementsCatchWrongExpectations(t *testing.T) {
 		}
 	}
 }
+
+// An engine that names no step for a refusal (failed_check "") is no
+// disagreement: it says nothing of which check failed.
+func TestNoStepNamedIsNoDisagreement(t *testing.T) {
+	sc := catalogScenario(t, "rejected-preflight-404")
+	sc.Expect.FailedCheck = ptrString("")
+	if d := disagreements(sc); len(d) != 0 {
+		t.Errorf("failed_check \"\" gave disagreements %q", d)
+	}
+}
+
+func ptrString(s string) *string { return &s }
 
 // Fields the standard does not decide are not predicted, and say why.
 func TestNotPredicted(t *testing.T) {
