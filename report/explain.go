@@ -54,7 +54,7 @@ func writeStandard(b *strings.Builder, st StepStory, p palette) {
 		}
 	}
 	if st.Engine != "" {
-		fmt.Fprintf(b, "%s %s\n", p.bold(Browser+"'s reason:"), st.Engine)
+		fmt.Fprintf(b, "%s %s\n", p.bold(st.Browser+"'s reason:"), st.Engine)
 	}
 }
 
@@ -146,7 +146,7 @@ func Explain(w io.Writer, res harness.Result, opt ExplainOptions) error {
 		writeOutside(&b, opt.Outside, s, p)
 	}
 	if s.Divergence {
-		fmt.Fprintf(&b, "%s this scenario records where Chromium departs from the Fetch standard; the lesson explains both.\n", p.bold("Divergence:"))
+		fmt.Fprintf(&b, "%s this scenario records where %s departs from the Fetch standard; the lesson explains what each engine does.\n", p.bold("Divergence:"), s.Browser)
 	}
 	if s.Lesson != "" {
 		fmt.Fprintf(&b, "%s %s\n", p.bold("Lesson:"), s.Lesson)

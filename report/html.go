@@ -156,7 +156,7 @@ func writeCard(b *strings.Builder, res harness.Result, out *Outside) {
 		fmt.Fprintf(b, ` <span class="tag %s">%s</span>`, esc(outcome), esc(outcome))
 	}
 	if st.Divergence {
-		b.WriteString(` <span class="tag divergence" title="Chromium departs from the Fetch standard here">divergence</span>`)
+		fmt.Fprintf(b, ` <span class="tag divergence" title="%s departs from the Fetch standard here">divergence</span>`, esc(st.Browser))
 	}
 	b.WriteString("</h2>\n")
 	if st.Lesson != "" {
@@ -277,7 +277,7 @@ func writeStandardHTML(b *strings.Builder, ss StepStory) {
 		b.WriteString("</ul></div>\n")
 	}
 	if ss.Engine != "" {
-		fmt.Fprintf(b, "<p class=\"engine\"><b>%s's reason:</b> <code>%s</code></p>\n", esc(Browser), esc(ss.Engine))
+		fmt.Fprintf(b, "<p class=\"engine\"><b>%s's reason:</b> <code>%s</code></p>\n", esc(ss.Browser), esc(ss.Engine))
 	}
 }
 
@@ -357,7 +357,7 @@ func sequenceSVG(ss StepStory) string {
 			}
 		}
 	}
-	for _, lane := range []struct{ key, label string }{{"page", pageLabel}, {"chromium", "Chromium"}, {"bar", server}} {
+	for _, lane := range []struct{ key, label string }{{"page", pageLabel}, {"chromium", ss.Browser}, {"bar", server}} {
 		x := laneX[lane.key]
 		fmt.Fprintf(&b, `<rect x="%d" y="6" width="220" height="26" rx="5" class="lane"/><text x="%d" y="24" class="lane-label">%s</text>`, x-110, x, esc(lane.label))
 		fmt.Fprintf(&b, `<line x1="%d" y1="32" x2="%d" y2="%d" class="life"/>`, x, x, h-6)

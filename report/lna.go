@@ -84,7 +84,7 @@ var lnaErrors = map[string]bool{"LocalNetworkAccessPermissionDenied": true, "Ins
 // lnaBeat tells what happened on the wire when Local Network Access
 // blocked the request: a connection, and no request on it; ok is false for
 // any other error.
-func lnaBeat(o *harness.Observation, method string) (Beat, bool) {
+func lnaBeat(o *harness.Observation, method, browser string) (Beat, bool) {
 	if !lnaErrors[o.CorsError] {
 		return Beat{}, false
 	}
@@ -96,7 +96,7 @@ func lnaBeat(o *harness.Observation, method string) (Beat, bool) {
 	if o.LocalNetwork != nil && o.LocalNetwork.PageSpace != "" {
 		page = o.LocalNetwork.PageSpace
 	}
-	title := fmt.Sprintf("Chromium connects to bar, sees that bar is in the %s address space and the page in the %s one, and sends nothing: Local Network Access blocks the %s before its first byte", space, page, method)
+	title := fmt.Sprintf("%s connects to bar, sees that bar is in the %s address space and the page in the %s one, and sends nothing: Local Network Access blocks the %s before its first byte", browser, space, page, method)
 	if o.LocalNetwork != nil && o.ObservedBy["local_network.connections"] != nil {
 		title += fmt.Sprintf(" (bar's connection journal: %d connection(s), %d without any request)", o.LocalNetwork.Connections, o.LocalNetwork.ConnectionsEmpty)
 	}

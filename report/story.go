@@ -13,8 +13,21 @@ import (
 // DefaultSpec is the link shown when a scenario names no section.
 const DefaultSpec = "https://fetch.spec.whatwg.org/#http-cors-protocol"
 
-// Browser is the engine the story names for what was observed.
+// Browser is the engine a story names for what was observed when the
+// result names none (a run on the base engine, Chromium).
 const Browser = "Chromium"
+
+// BrowserName is the product a story names for what engine observed:
+// "Chromium", "Firefox", "WebKit"; Browser for none.
+func BrowserName(engine string) string {
+	switch engine {
+	case "", scenarios.BaseEngine:
+		return Browser
+	case "webkit":
+		return "WebKit"
+	}
+	return strings.ToUpper(engine[:1]) + engine[1:]
+}
 
 // Story is the explanation of one scenario's run: what the browser did,
 // from the observations (the wire messages it reported, the lab's journal,
@@ -27,6 +40,9 @@ type Story struct {
 	Lesson     string
 	Spec       string
 	Divergence bool
+	// Browser is the product that ran it, as the story names it
+	// (BrowserName): "Firefox".
+	Browser string
 	// Verdict is pass, fail or error; Mismatches and Error as in the Result.
 	Verdict    string
 	Mismatches []string
@@ -74,6 +90,8 @@ type StepStory struct {
 	// Mismatches and Error of this step.
 	Mismatches []string
 	Error      string
+	// Browser names the engine that observed it (BrowserName).
+	Browser string
 }
 
 // Beat is one numbered event of the exchange.
@@ -115,7 +133,7 @@ func NewStory(res harness.Result) Story {
 	sc := res.Scenario
 	s := Story{
 		Name: sc.Name, Group: sc.Group, Lesson: strings.Join(strings.Fields(sc.Lesson), " "), Spec: sc.Spec,
-		Divergence: res.Marked(), Verdict: res.Verdict, Mismatches: res.Mismatches, Error: res.Error,
+		Divergence: res.Marked(), Browser: BrowserName(res.Engine), Verdict: res.Verdict, Mismatches: res.Mismatches, Error: res.Error,
 	}
 	if s.Spec == "" {
 		s.Spec = DefaultSpec
@@ -126,7 +144,7 @@ func NewStory(res harness.Result) Story {
 		if i < len(steps) {
 			st = steps[i]
 		}
-		s.Steps = append(s.Steps, newStepStory(st, sr, res.Marked()))
+		s.Steps = append(s.Steps, newStepStory(st, sr, res.Marked(), s.Browser))
 	}
 	return s
 }
@@ -139,10 +157,12 @@ type stepBuilder struct {
 	method string
 	m      *modelView
 	in     WhyInput
+	// browser names the engine in the sentences (BrowserName).
+	browser string
 }
 
-func newStepStory(st scenarios.Step, sr harness.StepResult, marked bool) StepStory {
-	b := &stepBuilder{ss: StepStory{Expect: sr.Expect, Obs: sr.Observed, Model: sr.Model, Mismatches: sr.Mismatches, Error: sr.Error}}
+func newStepStory(st scenarios.Step, sr harness.StepResult, marked bool, browser string) StepStory {
+	b := &stepBuilder{ss: StepStory{Expect: sr.Expect, Obs: sr.Observed, Model: sr.Model, Mismatches: sr.Mismatches, Error: sr.Error, Browser: browser}, browser: browser}
 	b.ss.Passed = sr.Error == "" && len(sr.Mismatches) == 0
 	b.o, b.r = sr.Observed, st.Request
 	b.method = fetchspec.NormalizeMethod(b.r.WithDefaults().Method)
@@ -173,7 +193,7 @@ func newStepStory(st scenarios.Step, sr harness.StepResult, marked bool) StepSto
 	b.ss.Standard = standardSays(b.m)
 	if sr.Model != nil {
 		b.ss.Disagreements = sr.Model.Disagreements
-		b.ss.Differ = differ(b.m, sr.Model, b.o, Browser, marked)
+		b.ss.Differ = differ(b.m, sr.Model, b.o, b.browser, marked)
 	}
 	b.whyAndFix()
 	if sr.Error != "" {
@@ -192,7 +212,7 @@ func (b *stepBuilder) whyInput() WhyInput {
 	in := WhyInput{
 		CorsError: o.CorsError, FailedParameter: o.FailedParameter, PageOrigin: o.Page, Page: o.Page, Method: b.method,
 		PageHeaders: headerNames(r.Headers), PageValues: map[string]string{}, Credentials: r.Credentials == "include",
-		Mode: r.Mode, Redirect: r.Redirect, URL: o.URL, TargetSpace: targetSpace(o),
+		Mode: r.Mode, Redirect: r.Redirect, URL: o.URL, TargetSpace: targetSpace(o), Browser: b.browser,
 	}
 	in.Failure, in.InPreflight = b.m.failure()
 	for _, h := range r.Headers {
@@ -212,15 +232,15 @@ func (b *stepBuilder) preflightBeats(pre []leg) {
 		title := "No preflight goes out"
 		if b.o.PreflightCached {
 			label = "preflight from the cache"
-			title += ": " + Browser + " takes the answer from its CORS-preflight cache, filled by an earlier preflight (inferred: the request needs one, reached bar, and none was sent)"
+			title += ": " + b.browser + " takes the answer from its CORS-preflight cache, filled by an earlier preflight (inferred: the request needs one, reached bar, and none was sent)"
 		}
 		b.ss.Beats = append(b.ss.Beats, Beat{From: "chromium", Title: title + ".", Label: label})
 		return
 	}
 	for i, l := range pre {
-		title := Browser + " sends a preflight, asking whether " + describeAsk(l.req)
+		title := b.browser + " sends a preflight, asking whether " + describeAsk(l.req)
 		if i > 0 {
-			title = Browser + " sends another preflight"
+			title = b.browser + " sends another preflight"
 		}
 		seg := b.m.preflight(i)
 		beat := Beat{From: "chromium", To: "bar", Title: title, Label: "OPTIONS (preflight)", Message: l.req}
@@ -272,9 +292,9 @@ func (b *stepBuilder) actualBeats(act []leg) int {
 			continue
 		}
 		sent++
-		title := Browser + " sends the actual request"
+		title := b.browser + " sends the actual request"
 		if i > 0 {
-			title = Browser + " follows the redirect"
+			title = b.browser + " follows the redirect"
 		}
 		label, _, _ := strings.Cut(l.req.Line, " ")
 		server := serverName(l.req)
@@ -319,7 +339,7 @@ func (b *stepBuilder) actualBeats(act []leg) int {
 func (b *stepBuilder) notSentBeats(preflights int) {
 	o := b.o
 	nb := Beat{From: "chromium", Failed: true, Title: fmt.Sprintf("The actual %s is never sent: bar's journal has no %s for this path.", b.method, b.method)}
-	lna, isLNA := lnaBeat(o, b.method)
+	lna, isLNA := lnaBeat(o, b.method, b.browser)
 	switch {
 	case isLNA:
 		nb = lna
@@ -327,7 +347,7 @@ func (b *stepBuilder) notSentBeats(preflights int) {
 		// A check failed on an answer bar never gave for this request: the
 		// browser took it from its HTTP cache.
 		nb = Beat{From: "chromium", Failed: true, Label: "answer from the HTTP cache",
-			Title: fmt.Sprintf("Nothing reaches bar (its journal has no %s for this path), yet %s checked an answer: one stored in its HTTP cache by an earlier request", b.method, Browser)}
+			Title: fmt.Sprintf("Nothing reaches bar (its journal has no %s for this path), yet %s checked an answer: one stored in its HTTP cache by an earlier request", b.method, b.browser)}
 	case preflights == 0 && len(o.Requests) == 0:
 		nb.Title = "Nothing reaches bar: the browser refused the request before sending it."
 	}
@@ -368,7 +388,7 @@ func (b *stepBuilder) whyAndFix() {
 		wf = Why(in)
 		b.ss.Why, b.ss.Fix = wf.Why, wf.Fix
 	case o.Outcome == scenarios.OutcomeBlocked:
-		b.ss.Why = blockedWithoutCorsError(o, b.r)
+		b.ss.Why = blockedWithoutCorsError(o, b.r, b.browser)
 	default:
 		b.ss.Why = allowedWhy(o, in, crossOrigin, b.r)
 		b.ss.Fix = exposeFix(o, in)
@@ -413,7 +433,7 @@ func verdictText(ss StepStory, wf WhyFix) string {
 			b.WriteString(" (" + o.NetError + ")")
 		}
 		if o.Console != "" {
-			b.WriteString(" — " + Browser + " says: \"" + o.Console + "\"")
+			b.WriteString(" — " + ss.Browser + " says: \"" + o.Console + "\"")
 		}
 	} else {
 		fmt.Fprintf(&b, ": the page read status %d", o.Status)
@@ -444,7 +464,7 @@ func values(h [][2]string, name string) []string {
 	return out
 }
 
-func blockedWithoutCorsError(o *harness.Observation, r scenarios.Request) string {
+func blockedWithoutCorsError(o *harness.Observation, r scenarios.Request, browser string) string {
 	var last *harness.Message
 	for i := range o.Exchange {
 		if strings.HasSuffix(o.Exchange[i].Kind, "response") && !strings.HasPrefix(o.Exchange[i].Kind, "preflight") {
@@ -456,7 +476,7 @@ func blockedWithoutCorsError(o *harness.Observation, r scenarios.Request) string
 		if r.Redirect == "error" {
 			return fmt.Sprintf("The page asked for redirect: 'error', and the answer was a %d redirect to %s, so fetch() fails with a network error (%s); this is the page's choice, not a CORS check.", last.Status, loc, o.NetError)
 		}
-		return fmt.Sprintf("The answer was a %d redirect to %s, and Chromium refused to follow it (%s); this is not a CORS check but a rule about where a redirect may lead.", last.Status, loc, o.NetError)
+		return fmt.Sprintf("The answer was a %d redirect to %s, and %s refused to follow it (%s); this is not a CORS check but a rule about where a redirect may lead.", last.Status, loc, browser, o.NetError)
 	}
 	switch {
 	case len(o.Exchange) == 0 && len(o.Requests) == 0:
@@ -464,9 +484,9 @@ func blockedWithoutCorsError(o *harness.Observation, r scenarios.Request) string
 		if o.JSError != "" {
 			s += " (" + o.JSError + ")"
 		}
-		return s + ": nothing reached bar, and Chromium reported no CORS error."
+		return s + ": nothing reached bar, and " + browser + " reported no CORS error."
 	case o.NetError != "":
-		return fmt.Sprintf("Chromium failed the request with %s and reported no CORS error.", o.NetError)
+		return fmt.Sprintf("%s failed the request with %s and reported no CORS error.", browser, o.NetError)
 	}
 	return "The request failed without a CORS error: " + o.JSError
 }

@@ -46,6 +46,9 @@ var CorsErrors = []string{
 // the step of the Fetch standard that fails it (the model's), the messages
 // that were on the wire, and the browser's own reason, shown beside.
 type WhyInput struct {
+	// Browser names the engine whose reason CorsError is (BrowserName);
+	// empty for Chromium.
+	Browser string
 	// Failure is the step of the Fetch standard that fails the request
 	// (the prediction's FailedAt); InPreflight says it judged the
 	// preflight's answer. It picks the explanation.
@@ -390,7 +393,7 @@ func why(in WhyInput, k failure, pre bool, p string) WhyFix {
 		return wf
 	}
 	return WhyFix{
-		Why:   fmt.Sprintf("Chromium refused the response with the CORS error %s%s.", in.CorsError, paramNote(p)),
+		Why:   fmt.Sprintf("%s refused the response with the CORS error %s%s.", BrowserName(strings.ToLower(in.Browser)), in.CorsError, paramNote(p)),
 		Fix:   []string{"Look up " + in.CorsError + " in the Fetch standard's CORS check: https://fetch.spec.whatwg.org/#cors-check"},
 		Check: "origin", Short: in.CorsError,
 	}
