@@ -269,3 +269,34 @@ func TestTextMarksDisagreements(t *testing.T) {
 		})
 	}
 }
+
+// On Firefox the explanation says what Firefox said, in its own words and
+// under its own name, and never names Chromium; the HTML report too.
+func TestExplainNamesTheEngine(t *testing.T) {
+	res := blockedPost()
+	res.Engine, res.Browser = "firefox", "Firefox 153.8.0"
+	o := res.Steps[0].Observed
+	o.CorsError, o.NetError, o.JSError = "CORSMissingAllowOrigin2", "", "TypeError: NetworkError when attempting to fetch resource."
+	o.Console = "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at " + testURL + ". (Reason: CORS header ‘Access-Control-Allow-Origin’ missing). Status code: 200."
+	res.Scenario.Divergence = scenarios.Divergence{"firefox"}
+	var b bytes.Buffer
+	if err := Explain(&b, res, ExplainOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"Firefox's reason: CORSMissingAllowOrigin2", "— Firefox says: \"Cross-Origin Request Blocked", "where Firefox departs from the Fetch standard"} {
+		if !strings.Contains(b.String(), w) {
+			t.Errorf("lacks %q:\n%s", w, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "Chromium") {
+		t.Errorf("names Chromium on Firefox:\n%s", b.String())
+	}
+	var h bytes.Buffer
+	if err := HTML(&h, Run{Browser: res.Browser, Results: []harness.Result{res}}, HTMLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(h.String(), "Chromium") {
+		i := strings.Index(h.String(), "Chromium")
+		t.Errorf("the HTML report names Chromium on Firefox: …%s…", h.String()[max(0, i-120):i+40])
+	}
+}
