@@ -300,3 +300,28 @@ func TestExplainNamesTheEngine(t *testing.T) {
 		t.Errorf("the HTML report names Chromium on Firefox: …%s…", h.String()[max(0, i-120):i+40])
 	}
 }
+
+// A preflight refused on Firefox, whose reason (CORSMethodNotFound) does
+// not say "preflight", is told as a request never sent, not as an answer
+// from the HTTP cache: failed_check names the preflight's step.
+func TestExplainFirefoxPreflightRefusalIsNotACacheHit(t *testing.T) {
+	o := &harness.Observation{
+		Page: testFoo, URL: testURL, Outcome: scenarios.OutcomeBlocked, Preflight: true,
+		CorsError: "CORSMethodNotFound", FailedCheck: "CORS-preflight fetch step 7.5",
+		Exchange: []harness.Message{
+			{Kind: "preflight request", Line: "OPTIONS /r/x-1/transfer HTTP/1.1", URL: testURL},
+			{Kind: "preflight response", Line: "HTTP/1.1 204 No Content", Status: 204},
+			{Kind: "request", Line: "DELETE /r/x-1/transfer HTTP/1.1", URL: testURL},
+		},
+		Requests: []servers.Entry{{Origin: "bar", Method: "OPTIONS", Path: "/r/x-1/transfer", Preflight: true, Status: 204}},
+	}
+	sc := scenarios.Scenario{Name: "x", Request: scenarios.Request{Method: "DELETE", Path: "/transfer"}, Expect: scenarios.Expect{Outcome: scenarios.OutcomeBlocked}}
+	res := harness.Result{Scenario: sc, Engine: "firefox", Verdict: harness.Pass, Steps: []harness.StepResult{{Expect: sc.Expect, Observed: o}}}
+	var b bytes.Buffer
+	if err := Explain(&b, res, ExplainOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "HTTP cache") || !strings.Contains(b.String(), "The actual DELETE is never sent") {
+		t.Errorf("tells a cache hit, or not the request never sent:\n%s", b.String())
+	}
+}

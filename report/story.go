@@ -343,7 +343,10 @@ func (b *stepBuilder) notSentBeats(preflights int) {
 	switch {
 	case isLNA:
 		nb = lna
-	case o.CorsError != "" && !IsPreflightError(o.CorsError) && len(o.Exchange) > 0:
+	case o.CorsError != "" && !IsPreflightError(o.CorsError) && !strings.HasPrefix(o.FailedCheck, "CORS-preflight fetch") && len(o.Exchange) > 0:
+		// (The engine-neutral failed_check names a preflight step where
+		// the engine's own reason, e.g. Firefox's CORSMethodNotFound, does
+		// not say "preflight".)
 		// A check failed on an answer bar never gave for this request: the
 		// browser took it from its HTTP cache.
 		nb = Beat{From: "chromium", Failed: true, Label: "answer from the HTTP cache",
