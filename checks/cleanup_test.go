@@ -30,19 +30,20 @@ const wrongExpectation = `scenarios:
       outcome: blocked
 `
 
-// browserPIDs are the live (not zombie) browser processes whose profile is
-// under dir.
+// browserPIDs are the live (not zombie) browser processes of a run whose
+// TMPDIR is dir: Chromium's, whose profile (--user-data-dir) is under dir,
+// and Firefox's, whose --profile is under dir or whose environment points
+// TMPDIR there (its content processes name no profile on their command
+// line, and inherit the driver's TMPDIR, a directory under the run's).
 func browserPIDs(dir string) []int {
-	want := []byte("--user-data-dir=" + dir + "/")
-	entries, _ := os.ReadDir("/proc")
 	var pids []int
+	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
+		if err != nil || pid == os.Getpid() {
 			continue
 		}
-		cmd, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err != nil || !bytes.Contains(cmd, want) {
+		if !isBrowserOf(pid, dir) {
 			continue
 		}
 		stat, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
@@ -54,11 +55,29 @@ func browserPIDs(dir string) []int {
 	return pids
 }
 
-// mainBrowserPID is the browser process itself (not one of its children).
+// isBrowserOf says whether process pid is a Chromium or Firefox process
+// whose files are under dir.
+func isBrowserOf(pid int, dir string) bool {
+	cmd, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	if err != nil {
+		return false
+	}
+	if bytes.Contains(cmd, []byte("--user-data-dir="+dir+"/")) || bytes.Contains(cmd, []byte("--profile\x00"+dir+"/")) {
+		return true
+	}
+	if !bytes.Contains(cmd, []byte("firefox")) {
+		return false
+	}
+	env, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	return bytes.Contains(env, []byte("\x00TMPDIR="+dir+"/")) || bytes.HasPrefix(env, []byte("TMPDIR="+dir+"/"))
+}
+
+// mainBrowserPID is the browser process itself (not one of its children:
+// Chromium's --type=renderer…, Firefox's -contentproc).
 func mainBrowserPID(dir string) int {
 	for _, pid := range browserPIDs(dir) {
 		cmd, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-		if !bytes.Contains(cmd, []byte("--type=")) {
+		if !bytes.Contains(cmd, []byte("--type=")) && !bytes.Contains(cmd, []byte("-contentproc")) && !bytes.Contains(cmd, []byte("crashhelper")) {
 			return pid
 		}
 	}
@@ -115,12 +134,28 @@ func (r *cleanupRun) wait(t *testing.T) int {
 }
 
 // However `corslab run` ends, it leaves no file in its TMPDIR and no
-// browser process (issue 11): a normal end, a failing scenario, SIGINT,
-// SIGTERM, a browser killed mid-run. After SIGKILL of corslab the browser
-// dies with it, and the next run removes what was left.
+// browser process (issues 11 and 12), on Chromium and on Firefox: a normal
+// end, a failing scenario, SIGINT, SIGTERM, a browser killed mid-run.
+// After SIGKILL of corslab the browser dies with it, and the next run
+// removes what was left.
 func TestCLILeavesNothingBehind(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs corslab with Chromium")
+		t.Skip("runs corslab with Chromium and Firefox")
+	}
+	for _, eng := range []string{"chromium", "firefox"} {
+		t.Run(eng, func(t *testing.T) { leavesNothingBehind(t, eng) })
+	}
+}
+
+// leavesNothingBehind runs TestCLILeavesNothingBehind's cases on one
+// engine; it skips when the engine is not installed (exit 3 at once).
+func leavesNothingBehind(t *testing.T, eng string) {
+	if eng != "chromium" {
+		if _, err := exec.LookPath("firefox-esr"); err != nil {
+			if _, err := exec.LookPath("firefox"); err != nil {
+				t.Skip("no Firefox installed")
+			}
+		}
 	}
 	failing := writeFile(t, "wrong.yaml", wrongExpectation)
 	tests := []struct {
@@ -140,7 +175,7 @@ func TestCLILeavesNothingBehind(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tmp := enginetest.TempDir(t)
-			r := startRun(t, tmp, tt.args...)
+			r := startRun(t, tmp, append([]string{"--engine", eng}, tt.args...)...)
 			if tt.during != nil {
 				if !waitFor(time.Minute, func() bool { return mainBrowserPID(tmp) != 0 }) {
 					t.Fatalf("no browser started; stderr:\n%s", r.stderr.String())
@@ -161,7 +196,7 @@ func TestCLILeavesNothingBehind(t *testing.T) {
 	}
 	t.Run("SIGKILL, then the next run", func(t *testing.T) {
 		tmp := enginetest.TempDir(t)
-		r := startRun(t, tmp)
+		r := startRun(t, tmp, "--engine", eng)
 		if !waitFor(time.Minute, func() bool { return mainBrowserPID(tmp) != 0 }) {
 			t.Fatalf("no browser started; stderr:\n%s", r.stderr.String())
 		}
@@ -174,7 +209,7 @@ func TestCLILeavesNothingBehind(t *testing.T) {
 		if len(left) != 1 || !strings.HasPrefix(left[0], "corslab-run-") {
 			t.Fatalf("after SIGKILL the run directory should stay until the next run, found %v", left)
 		}
-		next := startRun(t, tmp, "simple-get-exact-origin")
+		next := startRun(t, tmp, "--engine", eng, "simple-get-exact-origin")
 		if code := next.wait(t); code != 0 {
 			t.Fatalf("the next run: exit %d; stderr:\n%s", code, next.stderr.String())
 		}
