@@ -108,7 +108,7 @@ type evIssueAdded struct {
 	Issue struct {
 		Code    string `json:"code"`
 		Details struct {
-			Cors *corsIssueDetails `json:"corsIssueDetails"`
+			Cors        *corsIssueDetails `json:"corsIssueDetails"`
 			Deprecation *struct {
 				Type string `json:"type"`
 			} `json:"deprecationIssueDetails"`
