@@ -24,6 +24,13 @@ func lnaScenario(name, permission, outcome string) scenarios.Scenario {
 }
 
 var _ = Describe("Local Network Access in the harness", Label("meta", "local-network"), func() {
+	// The meta specs run on the first engine's session: one that cannot
+	// open the lab's public page (Firefox) skips them with its reason.
+	BeforeEach(func() {
+		if err := harness.PublicPageReachable(session.Browser.Version(), session.Browser.Capabilities(), lnaScenario("meta-lna", scenarios.PermissionGranted, scenarios.OutcomeAllowed)); err != nil {
+			Skip(err.Error())
+		}
+	})
 	// The permission is set afresh for every scenario: a grant does not
 	// outlive its scenario, and headless Chromium's stored denial (its
 	// answer to a prompt) does not block the next grant.
