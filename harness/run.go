@@ -109,7 +109,9 @@ func (s *Session) step(ctx context.Context, prefix string, sc scenarios.Scenario
 	case err != nil:
 		sr.Error = err.Error()
 	case obs != nil:
-		sr.Mismatches = Compare(s.ExpandExpect(sr.Expect), obs)
+		// What the engine cannot observe is said, not compared.
+		e, notCompared := comparable(s.ExpandExpect(sr.Expect), obs)
+		sr.Mismatches, sr.NotCompared = Compare(e, obs), notCompared
 	}
 	return sr
 }

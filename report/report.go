@@ -88,9 +88,9 @@ func Did(o *harness.Observation) string {
 		parts = append(parts, r)
 	case o.Outcome == scenarios.OutcomeAllowed:
 		parts = append(parts, fmt.Sprintf("%d %s", o.Status, o.ResponseType))
-	case o.ObservedBy != nil && o.ObservedBy["cors_error"] == nil:
+	case o.NotObservable.Has("cors_error"):
 		// The engine cannot report a reason (WebKit): say so, not a blank.
-		parts = append(parts, "reason: not observable in this browser; the page saw "+quoteOrNothing(o.JSError))
+		parts = append(parts, "reason: not observable in "+o.NotObservable.Engine+"; the page saw "+quoteOrNothing(o.JSError))
 	case o.JSError != "":
 		parts = append(parts, o.JSError)
 	}
