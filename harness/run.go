@@ -42,7 +42,7 @@ func (s *Session) runScenario(ctx context.Context, sc scenarios.Scenario, slots 
 	// includes credentials has the jar emptied before and after it too, so
 	// it neither sends another's cookies nor leaves its answers' behind.
 	cookies := usesCookies(sc) && s.Browser.Capabilities().Cookies
-	if err := s.jarReachable(sc); err != nil {
+	if err := s.Unsupported(sc); err != nil {
 		res.Verdict, res.Error = Error, err.Error()
 		return res
 	}
