@@ -94,3 +94,36 @@ func otherEngines(sc scenarios.Scenario) []string {
 	slices.Sort(out)
 	return out
 }
+
+// TestCatalogWebKitMarksCanFail: the per-engine check covers WebKit and
+// could fail there. Each scenario that marks webkit disagrees with the
+// standard on WebKit's recorded expectation (so dropping the mark would be
+// caught), each that records webkit values without the mark agrees (so a
+// wrong mark would be caught), and WebKit's three observed departures are
+// among the marked.
+func TestCatalogWebKitMarksCanFail(t *testing.T) {
+	all, err := scenarios.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var marked []string
+	for _, sc := range all {
+		if !slices.Contains(otherEngines(sc), "webkit") {
+			continue
+		}
+		d := disagreementsOn(sc, "webkit")
+		if sc.Divergence.Has("webkit") {
+			marked = append(marked, sc.Name)
+			if len(d) == 0 {
+				t.Errorf("%s: marked for webkit, but unmarking it would go unnoticed", sc.Name)
+			}
+		} else if len(d) > 0 {
+			t.Errorf("%s: unmarked for webkit, yet the standard disagrees", sc.Name)
+		}
+	}
+	for _, want := range []string{"redirects-after-preflight-cross-origin", "redirects-303-put-becomes-get", "wildcard-allow-headers-authorization"} {
+		if !slices.Contains(marked, want) {
+			t.Errorf("%s is not marked as a WebKit divergence (marked: %v)", want, marked)
+		}
+	}
+}
