@@ -2,7 +2,6 @@ package harness
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/corslab/corslab/engine"
 	"github.com/corslab/corslab/scenarios"
@@ -22,10 +21,8 @@ func (s *Session) Unsupported(sc scenarios.Scenario) error {
 	if s.Browser.Capabilities().PageOrigins {
 		return nil
 	}
-	for _, st := range sc.RequestSteps() {
-		if strings.Contains(st.Page, "://") {
-			return fmt.Errorf("its page is on %s, and %s can open pages on *.localhost only (no host mapping): %w", st.Page, s.eng.Name(), engine.ErrUnsupported)
-		}
+	if page := sc.FullOriginPage(); page != "" {
+		return fmt.Errorf("its page is on %s, and %s can open pages on *.localhost only (no host mapping): %w", page, s.eng.Name(), engine.ErrUnsupported)
 	}
 	return nil
 }
