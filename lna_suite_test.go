@@ -27,7 +27,7 @@ var _ = Describe("Local Network Access in the harness", Label("meta", "local-net
 	// The meta specs run on the first engine's session: one that cannot
 	// open the lab's public page (Firefox) skips them with its reason.
 	BeforeEach(func() {
-		if err := harness.PublicPageReachable(session.Browser.Version(), session.Browser.Capabilities(), lnaScenario("meta-lna", scenarios.PermissionGranted, scenarios.OutcomeAllowed)); err != nil {
+		if err := session.Unsupported(lnaScenario("meta-lna", scenarios.PermissionGranted, scenarios.OutcomeAllowed)); err != nil {
 			Skip(err.Error())
 		}
 	})

@@ -152,11 +152,14 @@ type Capabilities struct {
 	Permissions bool
 	// Concurrent: several Calls may be in flight in one page at once.
 	Concurrent bool
-	// PublicPage: a page served with Content-Security-Policy:
-	// treat-as-public-address counts as public for Local Network Access,
-	// and SetPermission sets its permissions; the lab's public pages need
-	// both. NoPublicPage, when PublicPage is false, says why in the
-	// engine's terms.
-	PublicPage   bool
+	// PageOrigins: a page can sit on any origin (LaunchOptions.HostMap and
+	// the lab's TLS certificate are honoured), not only on *.localhost.
+	PageOrigins bool
+	// NoPublicPage, when not empty, says why the lab cannot put a page of
+	// this engine in the public address space for Local Network Access
+	// although the engine gates it (it ignores the treat-as-public-address
+	// page, or its permissions cannot be set); those scenarios do not run
+	// there. Empty: the lab's public page works (Chromium), or the engine
+	// has no Local Network Access to set up.
 	NoPublicPage string
 }

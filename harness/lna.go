@@ -334,22 +334,20 @@ func (s *Session) afterLNA(ctx context.Context, l lnaSetup, o *Observation, star
 }
 
 // PublicPageReachable fails for a scenario with a step on a public page or
-// with a Local Network Access permission when the engine cannot open the
-// lab's public page or set the permission (Capabilities.PublicPage false):
-// its page would stay on loopback and every verdict would be about another
-// exchange. Loopback and local pages run on every engine. It is the one
-// place that decides which Local Network Access scenarios an engine runs.
+// with a Local Network Access permission when the engine gates Local
+// Network Access but the lab cannot open its public page or set the
+// permission there (Capabilities.NoPublicPage says why): its page would
+// stay on loopback and every verdict would be about another exchange.
+// Loopback and local pages run on every engine. Session.Unsupported asks
+// it; it is the one place that decides which Local Network Access
+// scenarios an engine runs.
 func PublicPageReachable(eng string, caps engine.Capabilities, sc scenarios.Scenario) error {
-	if caps.PublicPage {
+	if caps.NoPublicPage == "" {
 		return nil
 	}
 	for _, st := range sc.RequestSteps() {
 		if st.LocalNetwork.AddressSpace == scenarios.SpacePublic || st.LocalNetwork.Permission != "" {
-			why := caps.NoPublicPage
-			if why == "" {
-				why = eng + " cannot open the lab's public page"
-			}
-			return fmt.Errorf("the scenario needs a page in the public address space or a Local Network Access permission: %s: %w", why, engine.ErrUnsupported)
+			return fmt.Errorf("the scenario needs a page in the public address space or a Local Network Access permission: %s: %w", caps.NoPublicPage, engine.ErrUnsupported)
 		}
 	}
 	return nil
