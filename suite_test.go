@@ -206,14 +206,7 @@ func describeGroup(eng, g string, list []scenarios.Scenario) {
 					assertCanFail(expect, st.Observed)
 					assertNotObservableSaid(st.Observed)
 				}
-				if eng != "webkit" {
-					// Chromium's and Firefox's observations are reviewed
-					// against the model; WebKit's marks are held to its
-					// recorded expectations (fetchspec
-					// TestCatalogEnginesAgreeWithTheStandard) until its
-					// diffs are reviewed too.
-					assertDivergenceMark(res)
-				}
+				assertDivergenceMark(res)
 			}, SpecTimeout(30*time.Second))
 		}
 	})
