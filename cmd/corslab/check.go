@@ -159,10 +159,6 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	prog := newCheckProgress(stderr, len(probes))
 	results := policy.RunJobs(ctx, s, origin, path, probes, f.jobs, prog.show)
 	prog.done()
-	if len(results) < len(probes) { // the deadline passed: RunJobs leaves the tail out
-		why := "the run's deadline passed (" + context.Cause(ctx).Error() + ")"
-		results = append(results, notProbed(rep, probes[len(results):], why).Results...)
-	}
 	interrupted := parent.Err() != nil
 	full := report.NewPolicyCheck(pol.File, tgt, rep.Browser, started, results, policy.Findings(pol, results))
 	full.Width = rep.Width
