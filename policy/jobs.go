@@ -96,6 +96,10 @@ func runProbe(ctx context.Context, d Doer, p Probe, target, path string) (Result
 	}
 	r := Judge(p, obs, err)
 	r.Why = localNetworkWhy(p, r)
+	if r.State == StateFail {
+		r.Standard = standardOf(p, obs, target, path)
+		r.Why += standardWhy(r.Standard)
+	}
 	r.Duration = time.Since(start)
 	return r, true
 }

@@ -35,6 +35,10 @@ type Result struct {
 	Why string `json:"why"`
 	// Error is a harness error (the probe could not run), "" otherwise.
 	Error string `json:"error,omitempty"`
+	// Standard is what the Fetch standard says about the request, given
+	// the server's answers (inferred, asked of fetchspec): set for a probe
+	// that does not match the policy.
+	Standard *Standard `json:"standard,omitempty"`
 	// Observation is the full record, for reports.
 	Observation *harness.Observation `json:"observation,omitempty"`
 	Duration    time.Duration        `json:"-"`
