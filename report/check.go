@@ -32,6 +32,10 @@ type PolicyCheck struct {
 	Error string `json:"error,omitempty"`
 	// Width is the text report's width in columns (0: 120).
 	Width int `json:"-"`
+	// Explain makes the text report list, for each probe that does not
+	// match, every step the Fetch standard takes (the JSON and HTML
+	// reports always have them).
+	Explain bool `json:"-"`
 }
 
 // NewPolicyCheck counts the results by state.
@@ -161,10 +165,28 @@ func CheckText(w io.Writer, rep PolicyCheck) error {
 	for _, r := range rep.Results {
 		if r.State == policy.StateFail || r.State == policy.StateError {
 			fmt.Fprintf(w, "\n%s %s\n  policy: %s\n  expected: %s\n  observed: %s\n  why: %s\n", mark(r), r.Probe.Name, r.Probe.Because, r.Expected, r.Observed, r.Why)
+			writeProbeStandard(w, r.Standard, rep.Explain)
 		}
 	}
 	_, err := fmt.Fprintln(w)
 	return err
+}
+
+// writeProbeStandard writes the Fetch standard's view of a probe: the step that
+// decided, with its link; with all, every step it took.
+func writeProbeStandard(w io.Writer, s *policy.Standard, all bool) {
+	k := s.Key()
+	if k == nil {
+		return
+	}
+	fmt.Fprintf(w, "  the Fetch standard (%s, inferred from the server's answers): %s\n    %s\n", s.Outcome, k, k.URL)
+	if !all {
+		return
+	}
+	fmt.Fprintf(w, "  its steps:\n")
+	for _, st := range s.Trace {
+		fmt.Fprintf(w, "    %s\n      %s\n", st, st.URL)
+	}
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

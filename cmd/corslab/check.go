@@ -74,6 +74,7 @@ type checkFlags struct {
 	engine                               string
 	timeout, deadline                    time.Duration
 	jobs                                 int
+	explain                              bool
 }
 
 func parseCheckFlags(args []string, stderr io.Writer) (checkFlags, error) {
@@ -87,6 +88,7 @@ func parseCheckFlags(args []string, stderr io.Writer) (checkFlags, error) {
 	fs.StringVar(&f.browser, "browser", "", "the engine's browser binary (default: $CORSLAB_BROWSER for chromium, $CORSLAB_FIREFOX for firefox, then the usual places)")
 	fs.StringVar(&f.engine, "engine", "", "chromium or firefox; default $CORSLAB_ENGINE, else chromium (one engine per check)")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Second, "time limit for each probe's request")
+	fs.BoolVar(&f.explain, "explain", false, "text report: list every step the Fetch standard takes for each probe that does not match (JSON and HTML always have them)")
 	fs.IntVar(&f.jobs, "jobs", 1, fmt.Sprintf("probes in flight per page at once, 1 to %d", harness.MaxJobs))
 	fs.DurationVar(&f.deadline, "deadline", defaultDeadline, "time limit for the whole check, browser start and close included (default 3m, multiplied by the load per CPU up to 6×)")
 	pos, err := parseInterleaved(fs, args)
@@ -183,7 +185,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	prog.done()
 	interrupted := parent.Err() != nil
 	full := report.NewPolicyCheck(pol.File, tgt, rep.Browser, started, results, policy.Findings(pol, results))
-	full.Width = rep.Width
+	full.Width, full.Explain = rep.Width, f.explain
 	if ctx.Err() != nil {
 		full.Error = fmt.Sprintf("stopped after %d of %d probes: %v", len(results)-full.Errors, len(probes), context.Cause(ctx))
 	}
