@@ -98,7 +98,7 @@ func runProbe(ctx context.Context, d Doer, p Probe, target, path string) (Result
 	r.Why = localNetworkWhy(p, r)
 	if r.State == StateFail {
 		r.Standard = standardOf(p, obs, target, path)
-		r.Why += standardWhy(r.Standard)
+		r.Why += r.Standard.Why()
 	}
 	r.Duration = time.Since(start)
 	return r, true

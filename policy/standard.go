@@ -121,9 +121,9 @@ func (o probeOrigins) Origin(label string) string {
 	return ""
 }
 
-// standardWhy is what a probe's why adds from the standard's trace: the
-// step that decided, with its link; "" when the model could not say.
-func standardWhy(s *Standard) string {
+// Why is what a probe's why adds from the standard's trace: the step that
+// decided, with its link; "" when the model could not say (or s is nil).
+func (s *Standard) Why() string {
 	k := s.Key()
 	if k == nil {
 		return ""

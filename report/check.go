@@ -165,25 +165,22 @@ func CheckText(w io.Writer, rep PolicyCheck) error {
 	for _, r := range rep.Results {
 		if r.State == policy.StateFail || r.State == policy.StateError {
 			fmt.Fprintf(w, "\n%s %s\n  policy: %s\n  expected: %s\n  observed: %s\n  why: %s\n", mark(r), r.Probe.Name, r.Probe.Because, r.Expected, r.Observed, r.Why)
-			writeProbeStandard(w, r.Standard, rep.Explain)
+			if rep.Explain {
+				writeProbeStandard(w, r.Standard)
+			}
 		}
 	}
 	_, err := fmt.Fprintln(w)
 	return err
 }
 
-// writeProbeStandard writes the Fetch standard's view of a probe: the step that
-// decided, with its link; with all, every step it took.
-func writeProbeStandard(w io.Writer, s *policy.Standard, all bool) {
-	k := s.Key()
-	if k == nil {
+// writeProbeStandard writes every step the Fetch standard takes for a
+// probe (the why already names the one that decided, with its link).
+func writeProbeStandard(w io.Writer, s *policy.Standard) {
+	if s == nil || len(s.Trace) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "  the Fetch standard (%s, inferred from the server's answers): %s\n    %s\n", s.Outcome, k, k.URL)
-	if !all {
-		return
-	}
-	fmt.Fprintf(w, "  its steps:\n")
+	fmt.Fprintf(w, "  the Fetch standard's steps (%s; inferred from the server's answers):\n", s.Outcome)
 	for _, st := range s.Trace {
 		fmt.Fprintf(w, "    %s\n      %s\n", st, st.URL)
 	}

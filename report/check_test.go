@@ -150,6 +150,7 @@ func standardSample() PolicyCheck {
 		{Algorithm: "CORS check", Number: "2", URL: "https://fetch.spec.whatwg.org/#concept-cors-check", Says: "the response must carry Access-Control-Allow-Origin", Saw: "no Access-Control-Allow-Origin header", Outcome: fetchspec.Failed},
 	}
 	rep.Results[1].Standard = &policy.Standard{Outcome: "blocked", FailedAt: &steps[2], Trace: steps}
+	rep.Results[1].Why += rep.Results[1].Standard.Why()
 	return rep
 }
 
@@ -165,9 +166,9 @@ func TestCheckReportsShowTheStandard(t *testing.T) {
 		want, never []string
 	}{
 		{"text", func(b *bytes.Buffer, r PolicyCheck) error { return CheckText(b, r) },
-			[]string{"the Fetch standard (blocked, inferred from the server's answers): " + failing, "https://fetch.spec.whatwg.org/#concept-cors-check"}, []string{other}},
+			[]string{"why: <script>alert(1)</script> reflected; the Fetch standard fails it at CORS check step 2 (https://fetch.spec.whatwg.org/#concept-cors-check)"}, []string{other, "steps"}},
 		{"text --explain", func(b *bytes.Buffer, r PolicyCheck) error { r.Explain = true; return CheckText(b, r) },
-			[]string{failing, "its steps:", "· " + other, "https://fetch.spec.whatwg.org/#append-a-request-origin-header"}, nil},
+			[]string{failing, "the Fetch standard's steps (blocked; inferred from the server's answers):", "· " + other, "https://fetch.spec.whatwg.org/#append-a-request-origin-header"}, nil},
 		{"json", func(b *bytes.Buffer, r PolicyCheck) error { return CheckJSON(b, r) },
 			[]string{`"standard": {`, `"failed_at": {`, `"algorithm": "CORS check"`, `"step": "2"`, `"url": "https://fetch.spec.whatwg.org/#concept-cors-check"`, `"trace": [`, `"algorithm": "` + "append a request Origin header" + `"`}, nil},
 		{"html", func(b *bytes.Buffer, r PolicyCheck) error { return CheckHTML(b, r) },
