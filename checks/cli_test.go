@@ -294,29 +294,37 @@ func TestCheckSlowTarget(t *testing.T) {
 	}))
 	defer srv.Close()
 	pol := writeFile(t, "policy.yaml", "origins: [https://app.example.com]\nmethods: [GET]\n")
-	code, out, errOut := runCheck(t, "--policy", pol, "--target", srv.URL+"/api/items", "--timeout", "2s", "--jobs", "1", "--format", "json")
-	if code != 4 {
-		t.Fatalf("exit %d, want 4 (the harness could not observe)\n%s\n%s", code, out, errOut)
-	}
-	var rep struct {
-		Errors  int
-		Results []struct{ State, Error string }
-	}
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatalf("json: %v\n%s", err, out)
-	}
-	notRun := 0
-	for _, r := range rep.Results {
-		if strings.HasPrefix(r.Error, "not run: ") {
-			notRun++
-		}
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	// A probe the browser refuses at once (no cookies allowed) passes and
-	// starts the count again, so a few more may run; never all of them.
-	if notRun == 0 || got >= len(rep.Results) {
-		t.Errorf("%d requests reached the target, %d of %d probes not run:\n%s", got, notRun, len(rep.Results), out)
+	for _, jobs := range []string{"1", "4"} { // the same rule with any --jobs
+		t.Run("jobs="+jobs, func(t *testing.T) {
+			mu.Lock()
+			got = 0
+			mu.Unlock()
+			code, out, errOut := runCheck(t, "--policy", pol, "--target", srv.URL+"/api/items", "--timeout", "2s", "--jobs", jobs, "--format", "json")
+			if code != 4 {
+				t.Fatalf("exit %d, want 4 (the harness could not observe)\n%s\n%s", code, out, errOut)
+			}
+			var rep struct {
+				Errors  int
+				Results []struct{ State, Error string }
+			}
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatalf("json: %v\n%s", err, out)
+			}
+			notRun := 0
+			for _, r := range rep.Results {
+				if strings.HasPrefix(r.Error, "not run: ") {
+					notRun++
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			// A probe the browser refuses at once (no cookies allowed)
+			// passes and starts the count again, so a few more may run
+			// (with --jobs 4, those in flight too); never all of them.
+			if notRun == 0 || got >= len(rep.Results) {
+				t.Errorf("%d requests reached the target, %d of %d probes not run:\n%s", got, notRun, len(rep.Results), out)
+			}
+		})
 	}
 }
 

@@ -69,7 +69,13 @@ func standardOf(p Probe, obs *harness.Observation, target, path string) *Standar
 	if !seen {
 		srv.Response = scenarios.Response{Status: 200} // never sent: the preflight decided
 	}
-	origin, _, err := Target(target)
+	// The origin the request went to: the observation's URL (a lab label
+	// such as bar has no origin of its own here), else the target.
+	u := obs.URL
+	if u == "" {
+		u = target
+	}
+	origin, _, err := Target(u)
 	if err != nil {
 		return nil
 	}

@@ -103,6 +103,17 @@ func TestStandardOfProbes(t *testing.T) {
 	}
 }
 
+// TestStandardOfALabTarget: with a lab label as the target (the Go API's
+// "bar"), the origin comes from the URL the request went to.
+func TestStandardOfALabTarget(t *testing.T) {
+	p, _ := Parse("p.yaml", []byte(good))
+	pr := Probes(p)[0]
+	obs := &harness.Observation{URL: "http://127.0.0.1:40123/r/do-1/api/items", Exchange: []harness.Message{msg("response", 200)}}
+	if d := checkStandard(standardOf(pr, obs, "bar", "/api/items"), standardWant{"blocked", "CORS check step 2", "concept-cors-check", true}); d != "" {
+		t.Error(d)
+	}
+}
+
 // TestRunShowsTheStandard: a probe that does not match the policy carries
 // the model's trace and its why names the deciding step with its link;
 // one that matches carries none.
