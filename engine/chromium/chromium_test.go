@@ -161,12 +161,9 @@ func TestViewOfAllowedAndBlockedRequests(t *testing.T) {
 		t.Fatalf("console %+v", v.Console)
 	}
 
-	// A second watch on the same marker sees only what came after it (one
-	// or both of Chromium's two console lines, never the first watch's).
-	// Known race, left for the driver to fix: a console line of the first
-	// call that arrives after its watch settled is counted by a new watch
-	// on the same marker; give it time to arrive first.
-	time.Sleep(300 * time.Millisecond)
+	// A second watch on the same marker, started at once, sees only what
+	// came after it (one or both of Chromium's two console lines, never a
+	// late line of the first call's request).
 	_, v2 := call(t, p, o, "GET", "/r/block-1/x")
 	if len(v2.Requests) != 1 || len(v2.Console) == 0 || len(v2.Console) > 2 {
 		t.Fatalf("second watch: %d requests, %d console lines (first: %d)", len(v2.Requests), len(v2.Console), len(v.Console))

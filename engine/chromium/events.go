@@ -108,21 +108,24 @@ type evIssueAdded struct {
 	Issue struct {
 		Code    string `json:"code"`
 		Details struct {
-			Cors *struct {
-				CorsErrorStatus        corsErrorStatus      `json:"corsErrorStatus"`
-				IsWarning              bool                 `json:"isWarning"`
-				ClientSecurityState    *clientSecurityState `json:"clientSecurityState"`
-				ResourceIPAddressSpace string               `json:"resourceIPAddressSpace"`
-				Request                struct {
-					RequestID string `json:"requestId"`
-					URL       string `json:"url"`
-				} `json:"request"`
-			} `json:"corsIssueDetails"`
+			Cors        *corsIssueDetails `json:"corsIssueDetails"`
 			Deprecation *struct {
 				Type string `json:"type"`
 			} `json:"deprecationIssueDetails"`
 		} `json:"details"`
 	} `json:"issue"`
+}
+
+// corsIssueDetails is an Audits CorsIssue's details.
+type corsIssueDetails struct {
+	CorsErrorStatus        corsErrorStatus      `json:"corsErrorStatus"`
+	IsWarning              bool                 `json:"isWarning"`
+	ClientSecurityState    *clientSecurityState `json:"clientSecurityState"`
+	ResourceIPAddressSpace string               `json:"resourceIPAddressSpace"`
+	Request                struct {
+		RequestID string `json:"requestId"`
+		URL       string `json:"url"`
+	} `json:"request"`
 }
 
 // netRequest is everything the browser said about one request id. A

@@ -59,16 +59,7 @@ func TestLNAIssueDue(t *testing.T) {
 	lnaIssue := func(id, reason string) issue {
 		var is issue
 		is.Issue.Code = "CorsIssue"
-		is.Issue.Details.Cors = &struct {
-			CorsErrorStatus        corsErrorStatus      `json:"corsErrorStatus"`
-			IsWarning              bool                 `json:"isWarning"`
-			ClientSecurityState    *clientSecurityState `json:"clientSecurityState"`
-			ResourceIPAddressSpace string               `json:"resourceIPAddressSpace"`
-			Request                struct {
-				RequestID string `json:"requestId"`
-				URL       string `json:"url"`
-			} `json:"request"`
-		}{CorsErrorStatus: corsErrorStatus{CorsError: reason}}
+		is.Issue.Details.Cors = &corsIssueDetails{CorsErrorStatus: corsErrorStatus{CorsError: reason}}
 		is.Issue.Details.Cors.Request.RequestID = id
 		return is
 	}

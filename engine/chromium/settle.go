@@ -57,13 +57,16 @@ func (w *watch) fresh(sn snapshot) snapshot {
 			out.requests = append(out.requests, n)
 		}
 	}
+	// A console line or issue of an earlier call's request may arrive after
+	// this watch began (Chromium logs after the network events): its
+	// request id says whose it is.
 	for _, c := range sn.console {
-		if c.Seq > w.since {
+		if c.Seq > w.since && !w.seen[c.RequestID] {
 			out.console = append(out.console, c)
 		}
 	}
 	for _, is := range sn.issues {
-		if is.Seq > w.since {
+		if d := is.Issue.Details.Cors; is.Seq > w.since && (d == nil || !w.seen[d.Request.RequestID]) {
 			out.issues = append(out.issues, is)
 		}
 	}
@@ -203,15 +206,23 @@ func wireAnswers(reqs []*netRequest) int {
 
 // netFailure says whether a request failed, before the browser took in a
 // response, on a network error other than the one every CORS failure
-// gives (net::ERR_FAILED).
+// gives (net::ERR_FAILED): a malformed answer, which may have no wire
+// answer at all. The redirect errors come after a whole answer was read
+// (a preflight answered 302 fails with net::ERR_INVALID_REDIRECT and its
+// responseReceivedExtraInfo may come after loadingFailed), so they are not
+// among them.
 func netFailure(reqs []*netRequest) bool {
 	for _, n := range reqs {
-		if n.Failed != nil && n.Failed.ErrorText != "net::ERR_FAILED" && n.Final == nil {
+		if n.Failed != nil && n.Failed.ErrorText != "net::ERR_FAILED" && !afterAnswer[n.Failed.ErrorText] && n.Final == nil {
 			return true
 		}
 	}
 	return false
 }
+
+// afterAnswer are the network errors Chromium raises on an answer it has
+// read whole.
+var afterAnswer = map[string]bool{"net::ERR_INVALID_REDIRECT": true, "net::ERR_UNSAFE_REDIRECT": true, "net::ERR_TOO_MANY_REDIRECTS": true}
 
 func anyErrorStatus(reqs []*netRequest) bool {
 	for _, n := range reqs {

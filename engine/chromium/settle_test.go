@@ -25,6 +25,8 @@ func TestSettled(t *testing.T) {
 	abortedOpaque := &netRequest{ID: "A", WireReq: []evRequestExtra{{}}, Final: &wireResponse{Status: 200}, Failed: &evLoadingFailed{ErrorText: "net::ERR_ABORTED"}}
 	badAnswer := &netRequest{ID: "A", WireReq: []evRequestExtra{{}}, Failed: &evLoadingFailed{ErrorText: "net::ERR_INVALID_HTTP_RESPONSE"}}
 	lnaBlocked := &netRequest{ID: "A", Failed: &evLoadingFailed{ErrorText: "net::ERR_FAILED", CorsErrorStatus: &corsErrorStatus{CorsError: "LocalNetworkAccessPermissionDenied"}}}
+	redirectedPreflight := &netRequest{ID: "P", Initiator: initiator{Type: "preflight"}, WireReq: []evRequestExtra{{}}, Failed: &evLoadingFailed{ErrorText: "net::ERR_INVALID_REDIRECT"}}
+	preflightBlocked := &netRequest{ID: "A", Failed: &evLoadingFailed{ErrorText: "net::ERR_FAILED", CorsErrorStatus: &corsErrorStatus{CorsError: "PreflightDisallowedRedirect"}}}
 	corsLine := consoleEntry{Source: "javascript", Level: "error", Text: "Access to fetch ... blocked by CORS policy"}
 	failedFetch := engine.PageOutcome{Error: "TypeError: Failed to fetch", ErrorName: "TypeError"}
 	ok := engine.PageOutcome{OK: true, Type: "cors"}
@@ -58,6 +60,7 @@ func TestSettled(t *testing.T) {
 		{"aborted after its response, its wire answer still to come", snapshot{requests: []*netRequest{abortedOpaque}}, engine.PageOutcome{OK: true, Type: "opaque"}, engine.Arrivals{Requests: 1, Answered: 1}, time.Second, false},
 		{"aborted after its response, with its wire answer", snapshot{requests: []*netRequest{withAnswer(abortedOpaque)}}, engine.PageOutcome{OK: true, Type: "opaque"}, engine.Arrivals{Requests: 1, Answered: 1}, time.Second, true},
 		{"blocked by Local Network Access, its Audits issue to come", snapshot{requests: []*netRequest{lnaBlocked}, console: []consoleEntry{corsLine}}, failedFetch, engine.Arrivals{}, time.Second, false},
+		{"a preflight answered 302, its wire answer still to come", snapshot{requests: []*netRequest{redirectedPreflight, preflightBlocked}, console: []consoleEntry{corsLine}}, failedFetch, engine.Arrivals{Preflights: 1, Answered: 1}, 50 * time.Millisecond, false},
 		{"an error status waits for its console line", snapshot{requests: []*netRequest{notFound}}, ok, engine.Arrivals{Requests: 1}, 0, false},
 	}
 	for _, tt := range tests {
