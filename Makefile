@@ -1,7 +1,8 @@
 # corslab: `make run` runs the built-in catalog in headless Chromium,
 # `make test` runs the unit tests and the Ginkgo suite (on every installed
 # engine). Both install Chromium from Debian's packages when it is missing;
-# `make setup ENGINES=all` (or ENGINES=firefox) installs firefox-esr too.
+# `make setup ENGINES=all` (or ENGINES=firefox, ENGINES=webkit) installs
+# firefox-esr, and WebKit's webkit2gtk-driver with xvfb, too.
 GO ?= go
 ENGINES ?= chromium
 export PATH := $(PATH):/usr/local/go/bin
@@ -13,6 +14,7 @@ all: build
 setup:
 	@./scripts/ensure-chromium.sh
 	@case ",$(ENGINES)," in *,all,*|*,firefox,*) ./scripts/ensure-firefox.sh ;; esac
+	@case ",$(ENGINES)," in *,all,*|*,webkit,*) ./scripts/ensure-webkit.sh ;; esac
 
 build:
 	$(GO) build -o bin/corslab ./cmd/corslab

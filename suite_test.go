@@ -15,6 +15,7 @@ import (
 	"github.com/corslab/corslab/engine"
 	"github.com/corslab/corslab/engine/engines"
 	"github.com/corslab/corslab/harness"
+	"github.com/corslab/corslab/report"
 	"github.com/corslab/corslab/scenarios"
 )
 
@@ -111,6 +112,7 @@ var _ = Describe("the built-in catalog", func() {
 		name := eng.Name()
 		Describe(name, Label(name), func() {
 			describeSeed(name, all)
+			describeWrongExpectations(name, all)
 			for _, g := range groups {
 				describeGroup(name, g, byGroup[g])
 			}
@@ -119,9 +121,10 @@ var _ = Describe("the built-in catalog", func() {
 })
 
 // describeSeed checks the seed's exchange on one engine: DELETE /resource
-// with Api-Key, the preflight answered 204, seen by the browser and by bar.
+// with Api-Key, the preflight answered 204, seen by bar, and by the browser
+// where it reports preflights (not WebKit: there it is said not observable).
 func describeSeed(eng string, all []scenarios.Scenario) {
-	It("sees the seed's preflight from the browser and from bar", Label("seed", eng), func(ctx SpecContext) {
+	It("sees the seed's preflight from bar, and from the browser where it can", Label("seed", eng), func(ctx SpecContext) {
 		var seed scenarios.Scenario
 		for _, sc := range all {
 			if sc.Name == "preflight-delete-api-key" {
@@ -132,14 +135,52 @@ func describeSeed(eng string, all []scenarios.Scenario) {
 		res := sessions[eng].Run(ctx, seed)
 		Expect(res.Verdict).To(Equal(harness.Pass), "%v %s", res.Mismatches, res.Error)
 		o := res.Last()
-		Expect(o.ObservedBy["preflight"]).To(ContainElements(harness.SideBrowser, harness.SideServer))
 		pre := o.PreflightEntry()
 		Expect(pre).NotTo(BeNil(), "bar's journal has the preflight")
 		Expect(pre.Status).To(Equal(204))
 		Expect(pre.Headers.Get("Access-Control-Request-Method")).To(Equal("DELETE"))
-		Expect(o.Exchange).To(ContainElement(HaveField("Kind", "preflight request")), "the browser reported the preflight")
 		Expect(o.ActualEntry().Method).To(Equal("DELETE"))
+		if !sessions[eng].Browser.Capabilities().Preflight {
+			Expect(o.ObservedBy["preflight"]).To(Equal([]string{harness.SideServer}))
+			Expect(o.NotObservable.Has("exchange")).To(BeTrue(), "the exchange is said not observable on %s", eng)
+			return
+		}
+		Expect(o.ObservedBy["preflight"]).To(ContainElements(harness.SideBrowser, harness.SideServer))
+		Expect(o.Exchange).To(ContainElement(HaveField("Kind", "preflight request")), "the browser reported the preflight")
 	}, SpecTimeout(30*time.Second))
+}
+
+// describeWrongExpectations shows, on one engine, that a wrong expectation
+// of a core scenario fails there, with the wrong field named: the page's
+// outcome and status, and the preflight and arrival from bar's journal
+// (all an engine like WebKit observes).
+func describeWrongExpectations(eng string, all []scenarios.Scenario) {
+	It("fails a wrong expectation of a core scenario, naming the field", Label("meta", eng), func(ctx SpecContext) {
+		byName := map[string]scenarios.Scenario{}
+		for _, sc := range all {
+			byName[sc.Name] = sc
+		}
+		flips := []struct {
+			scenario, field string
+			flip            func(e *scenarios.Expect)
+		}{
+			{"simple-get-exact-origin", "outcome", func(e *scenarios.Expect) { e.Outcome = scenarios.OutcomeBlocked }},
+			{"simple-get-exact-origin", "preflight", func(e *scenarios.Expect) { e.Preflight = ptr(true) }},
+			{"simple-get-exact-origin", "status", func(e *scenarios.Expect) { e.Status = ptr(500) }},
+			{"preflight-delete-api-key", "preflight", func(e *scenarios.Expect) { e.Preflight = ptr(false) }},
+			{"rejected-no-allow-origin", "outcome", func(e *scenarios.Expect) { e.Outcome = scenarios.OutcomeAllowed }},
+			{"rejected-no-allow-origin", "reached_server", func(e *scenarios.Expect) { e.ReachedServer = ptr(false) }},
+		}
+		for _, f := range flips {
+			sc, ok := byName[f.scenario]
+			Expect(ok).To(BeTrue(), "the catalog has %s", f.scenario)
+			f.flip(&sc.Expect)
+			res := sessions[eng].Run(ctx, sc)
+			Expect(res.Error).To(BeEmpty())
+			Expect(res.Verdict).To(Equal(harness.Fail), "%s with a wrong %s", f.scenario, f.field)
+			Expect(strings.Join(res.Mismatches, "\n")).To(ContainSubstring(f.field+": expected"), "%s with a wrong %s", f.scenario, f.field)
+		}
+	}, SpecTimeout(60*time.Second))
 }
 
 // describeGroup makes one spec per scenario of a group on one engine.
@@ -152,6 +193,9 @@ func describeGroup(eng, g string, list []scenarios.Scenario) {
 				}
 				session := sessions[eng]
 				Expect(session).NotTo(BeNil(), "no session on %s", eng)
+				if err := session.Unsupported(sc); err != nil {
+					Skip("not run on " + eng + ": " + err.Error())
+				}
 				res := session.Run(ctx, sc)
 				Expect(res.Error).To(BeEmpty(), "the harness could not observe %s (%s)", sc.Name, sc.Source)
 				for i, st := range res.Steps {
@@ -160,6 +204,7 @@ func describeGroup(eng, g string, list []scenarios.Scenario) {
 					Expect(st.Observed).To(MatchExpectation(expect), "scenario %s (%s)", sc.Name, sc.Source)
 					assertInDomainTerms(expect, st.Observed)
 					assertCanFail(expect, st.Observed)
+					assertNotObservableSaid(st.Observed)
 				}
 				if eng == scenarios.BaseEngine {
 					// On other engines the marks are checked against the
@@ -181,6 +226,11 @@ func notYetObservedOn(eng string, sc scenarios.Scenario) string {
 	if eng == scenarios.BaseEngine {
 		return ""
 	}
+	if eng == "webkit" && sc.Group != "local-network" {
+		// Recorded in the catalog (engines: webkit:). Local Network
+		// Access on WebKit is still held in engine/webkit's own test.
+		return ""
+	}
 	switch {
 	case sc.Group == "elements", sc.Group == "local-network", sc.Name == "cache-kept-after-failed-cors-check":
 		return sc.Name + ": not yet observed and recorded on " + eng
@@ -193,6 +243,28 @@ func stepName(i, n int) string {
 		return "the request"
 	}
 	return "step " + string(rune('1'+i))
+}
+
+// assertNotObservableSaid: on an engine that cannot observe some fields
+// (WebKit), none of them is marked observed, no field is claimed by a
+// browser without network events, and a block says its reason is not
+// observable instead of leaving it blank.
+func assertNotObservableSaid(o *harness.Observation) {
+	n := o.NotObservable
+	if n == nil {
+		return
+	}
+	for _, f := range n.Fields {
+		Expect(o.ObservedBy).NotTo(HaveKey(f), "%s cannot be observed in %s", f, n.Engine)
+	}
+	if n.Has("exchange") {
+		for f, sides := range o.ObservedBy {
+			Expect(sides).NotTo(ContainElement(harness.SideBrowser), "%s claimed as seen by %s, which reports nothing", f, n.Engine)
+		}
+	}
+	if o.Outcome == scenarios.OutcomeBlocked && n.Has("cors_error") {
+		Expect(report.Did(o)).To(ContainSubstring("reason: not observable in "+n.Engine), "the reason is said not observable")
+	}
 }
 
 // assertInDomainTerms restates the expectation with the public matchers, so
@@ -250,9 +322,10 @@ func assertCanFail(e scenarios.Expect, o *harness.Observation) {
 		flipped.ServerConnected = ptr(!*e.ServerConnected)
 		Expect(harness.Compare(flipped, o)).To(ContainElement(HavePrefix("server_connected:")), "a flipped server_connected must be caught")
 	}
-	if e.FailedCheck != nil {
+	if e.FailedCheck != nil && !o.NotObservable.Has("failed_check") {
 		// The engine-neutral reason: another step of the model must be
-		// caught on every engine.
+		// caught on every engine that observes a reason (not WebKit, where
+		// it is said not observable).
 		flipped = e
 		flipped.FailedCheck = ptr(*e.FailedCheck + ".9")
 		Expect(harness.Compare(flipped, o)).To(ContainElement(HavePrefix("failed_check:")), "a wrong failed_check must be caught")

@@ -152,4 +152,7 @@ type Capabilities struct {
 	Permissions bool
 	// Concurrent: several Calls may be in flight in one page at once.
 	Concurrent bool
+	// PageOrigins: a page can sit on any origin (LaunchOptions.HostMap and
+	// the lab's TLS certificate are honoured), not only on *.localhost.
+	PageOrigins bool
 }

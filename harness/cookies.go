@@ -58,11 +58,7 @@ func (s *Session) jarReachable(sc scenarios.Scenario) error {
 	if s.Browser.Capabilities().Cookies {
 		return nil
 	}
-	needs := len(sc.Cookies) > 0 || sc.ThirdPartyCookies != ""
-	for _, st := range sc.RequestSteps() {
-		needs = needs || st.Expect.CookieSet != nil
-	}
-	if needs {
+	if sc.NeedsJar() {
 		return fmt.Errorf("the scenario needs the browser's cookie jar, which %s cannot reach: %w", s.eng.Name(), engine.ErrUnsupported)
 	}
 	return nil

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/corslab/corslab/engine"
@@ -39,6 +40,36 @@ func TestJarReachable(t *testing.T) {
 		err := s.jarReachable(tt.sc)
 		if (err != nil) != tt.refused || err != nil && !errors.Is(err, engine.ErrUnsupported) {
 			t.Errorf("case %d (jar %v): %v, want refused %v", i, tt.cookies, err, tt.refused)
+		}
+	}
+}
+
+// Unsupported refuses, on an engine without PageOrigins, a scenario whose
+// page is on a full origin, and the jar's scenarios on one without a jar;
+// it refuses nothing on an engine with both.
+func TestUnsupported(t *testing.T) {
+	full := scenarios.Scenario{Page: "https://app.example.com"}
+	withCookie := scenarios.Scenario{Cookies: []scenarios.Cookie{{SetCookie: "a=1"}}}
+	plain := scenarios.Scenario{}
+	tests := []struct {
+		sc   scenarios.Scenario
+		caps engine.Capabilities
+		want string
+	}{
+		{full, engine.Capabilities{Cookies: true}, "its page is on https://app.example.com"},
+		{withCookie, engine.Capabilities{PageOrigins: true}, "cookie jar"},
+		{plain, engine.Capabilities{}, ""},
+		{full, engine.Capabilities{Cookies: true, PageOrigins: true}, ""},
+		{withCookie, engine.Capabilities{Cookies: true, PageOrigins: true}, ""},
+	}
+	for i, tt := range tests {
+		s := &Session{Browser: capsOnly{caps: tt.caps}, eng: chromium.Engine{}}
+		err := s.Unsupported(tt.sc)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("case %d: refused: %v", i, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want) || !errors.Is(err, engine.ErrUnsupported)):
+			t.Errorf("case %d: %v, want an unsupported error containing %q", i, err, tt.want)
 		}
 	}
 }

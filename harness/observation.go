@@ -101,6 +101,10 @@ type Observation struct {
 	// A field missing here could not be observed in this run (the engine
 	// cannot see it, or there is no journal): its value is only a zero.
 	ObservedBy map[string][]string `json:"observed_by,omitempty"`
+	// NotObservable names the fields this engine cannot observe at all
+	// (WebKit: the reason, the console, the browser's exchange); nil when
+	// it observes them all.
+	NotObservable *NotObservable `json:"not_observable,omitempty"`
 
 	// Duration is the time from the request to the settled observation.
 	Duration time.Duration `json:"-"`
@@ -146,6 +150,10 @@ type StepResult struct {
 	Observed   *Observation     `json:"observed"`
 	Mismatches []string         `json:"mismatches"`
 	Error      string           `json:"error,omitempty"`
+	// NotCompared are the expectations of fields the engine cannot
+	// observe, not compared: "failed_check: expected "CORS check step 2",
+	// not observable in WebKit".
+	NotCompared []string `json:"not_compared,omitempty"`
 	// Model is the differential verdict: what the Fetch standard predicts
 	// for this request and whether the observation agrees; nil when the
 	// request was not observed to its end.

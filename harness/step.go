@@ -63,6 +63,7 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 		return obs, err
 	}
 	assemble(obs, res, view, t.caps, external)
+	obs.NotObservable = notObservable(s.eng.Name(), t.caps)
 	s.afterLNA(ctx, lna, obs, start)
 	if cookies {
 		if err := fillJar(ctx, obs, t.page, preq.URL, jarBefore); err != nil {

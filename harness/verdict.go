@@ -12,8 +12,12 @@ import (
 
 // Compare checks an observation against an expectation, field by field, and
 // returns one line per mismatch ("preflight: expected true, observed false").
-// An empty result means the observation matches.
+// An empty result means the observation matches. Fields the observation
+// says its engine cannot observe (NotObservable) are not compared.
 func Compare(e scenarios.Expect, o *Observation) []string {
+	// A field the engine cannot observe at all is said, not compared
+	// (StepResult.NotCompared).
+	e, _ = comparable(e, o)
 	var m []string
 	add := func(field string, want, got any) {
 		m = append(m, fmt.Sprintf("%s: expected %v, observed %v", field, show(want), show(got)))

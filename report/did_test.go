@@ -16,10 +16,13 @@ func TestDidSaysWhatWasNotObservable(t *testing.T) {
 		want string
 	}{
 		{"no reason observable", harness.Observation{Outcome: "blocked", JSError: "TypeError: Load failed",
-			ObservedBy: map[string][]string{"outcome": {"page"}}},
-			`reason: not observable in this browser; the page saw "TypeError: Load failed"`},
+			ObservedBy:    map[string][]string{"outcome": {"page"}},
+			NotObservable: &harness.NotObservable{Engine: "WebKit", Fields: []string{"cors_error", "failed_check"}}},
+			`reason: not observable in WebKit; the page saw "TypeError: Load failed"`},
 		{"reason observed", harness.Observation{Outcome: "blocked", CorsError: "MissingAllowOriginHeader", JSError: "TypeError: Failed to fetch",
 			ObservedBy: map[string][]string{"cors_error": {"browser"}}}, "MissingAllowOriginHeader"},
+		{"no reason recorded, none said unobservable", harness.Observation{Outcome: "blocked", JSError: "TypeError: Failed to fetch",
+			ObservedBy: map[string][]string{"outcome": {"page"}}}, "TypeError: Failed to fetch"},
 		{"looked, found none", harness.Observation{Outcome: "blocked", JSError: "TypeError: Failed to fetch",
 			ObservedBy: map[string][]string{"cors_error": {"browser"}}}, "TypeError: Failed to fetch"},
 	}

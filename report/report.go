@@ -88,9 +88,9 @@ func Did(o *harness.Observation) string {
 		parts = append(parts, r)
 	case o.Outcome == scenarios.OutcomeAllowed:
 		parts = append(parts, fmt.Sprintf("%d %s", o.Status, o.ResponseType))
-	case o.ObservedBy != nil && o.ObservedBy["cors_error"] == nil:
+	case o.NotObservable.Has("cors_error"):
 		// The engine cannot report a reason (WebKit): say so, not a blank.
-		parts = append(parts, "reason: not observable in this browser; the page saw "+quoteOrNothing(o.JSError))
+		parts = append(parts, "reason: not observable in "+o.NotObservable.Engine+"; the page saw "+quoteOrNothing(o.JSError))
 	case o.JSError != "":
 		parts = append(parts, o.JSError)
 	}
@@ -180,15 +180,19 @@ type ScenarioResult struct {
 	Group string `json:"group"`
 	// Engine and Browser say which engine and browser ran it: a run on
 	// several engines has one result per scenario and engine.
-	Engine     string               `json:"engine,omitempty"`
-	Browser    string               `json:"browser,omitempty"`
-	Source     string               `json:"source,omitempty"`
-	Divergence bool                 `json:"divergence,omitempty"`
-	Verdict    string               `json:"verdict"`
-	Mismatches []string             `json:"mismatches"`
-	Error      string               `json:"error"`
-	Expected   scenarios.Expect     `json:"expected"`
-	Observed   *harness.Observation `json:"observed"`
+	Engine     string   `json:"engine,omitempty"`
+	Browser    string   `json:"browser,omitempty"`
+	Source     string   `json:"source,omitempty"`
+	Divergence bool     `json:"divergence,omitempty"`
+	Verdict    string   `json:"verdict"`
+	Mismatches []string `json:"mismatches"`
+	// NotCompared are the expectations of fields the engine cannot
+	// observe (WebKit's reason), said rather than compared; multi-step
+	// scenarios have them per step.
+	NotCompared []string             `json:"not_compared,omitempty"`
+	Error       string               `json:"error"`
+	Expected    scenarios.Expect     `json:"expected"`
+	Observed    *harness.Observation `json:"observed"`
 	// Model is the last step's differential verdict against the Fetch
 	// standard; each of Steps has its own.
 	Model  *harness.ModelVerdict `json:"model,omitempty"`
@@ -211,6 +215,7 @@ func NewDocument(r Run) Document {
 		if len(res.Steps) > 0 {
 			sr.Expected = res.Steps[len(res.Steps)-1].Expect
 			sr.Model = res.Steps[len(res.Steps)-1].Model
+			sr.NotCompared = res.Steps[len(res.Steps)-1].NotCompared
 		}
 		if len(res.Scenario.Steps) > 0 {
 			sr.Steps = res.Steps

@@ -326,6 +326,28 @@ func (s Scenario) StepServer(st Step) Server {
 	return s.Server
 }
 
+// NeedsJar says whether a run of the scenario must put cookies in the
+// browser's jar or read it: cookies to set, the browser's third-party
+// setting, or a step that expects a cookie set.
+func (s Scenario) NeedsJar() bool {
+	needs := len(s.Cookies) > 0 || s.ThirdPartyCookies != ""
+	for _, st := range s.RequestSteps() {
+		needs = needs || st.Expect.CookieSet != nil
+	}
+	return needs
+}
+
+// FullOriginPage is the first page of the scenario given as a full origin
+// (https://app.example.com) rather than a lab label, or "".
+func (s Scenario) FullOriginPage() string {
+	for _, st := range s.RequestSteps() {
+		if strings.Contains(st.Page, "://") {
+			return st.Page
+		}
+	}
+	return ""
+}
+
 // RequestSteps returns the scenario's steps: Steps when given, or one step
 // made of Page, Request and Expect.
 func (s Scenario) RequestSteps() []Step {

@@ -203,7 +203,7 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	o.sel.register(fs)
 	fs.StringVar(&o.out, "out", "", "write the report to this file instead of stdout")
 	fs.StringVar(&o.browserPath, "browser", "", "the engine's browser binary (default for chromium: $CORSLAB_BROWSER, /usr/lib/chromium/chromium, chromium on PATH; for firefox: $CORSLAB_FIREFOX, firefox-esr)")
-	fs.StringVar(&o.engine, "engine", "", "chromium, firefox, a comma-separated list, or all (every installed engine); default $CORSLAB_ENGINE, else chromium")
+	fs.StringVar(&o.engine, "engine", "", "chromium, firefox, webkit, a comma-separated list, or all (every installed engine); default $CORSLAB_ENGINE, else chromium")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "per-request timeout (more than 0)")
 	fs.DurationVar(&o.deadline, "deadline", 0, "bound the whole run, browser start included (0: no bound)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")

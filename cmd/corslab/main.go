@@ -2,7 +2,7 @@
 // reports what the browser did.
 //
 //	corslab list [--group G] [--file F.yaml ...] [--format text|json]
-//	corslab run [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json|junit|html] [--out FILE] [--engine chromium|firefox|all] [--browser PATH] [--explain]
+//	corslab run [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json|junit|html] [--out FILE] [--engine chromium|firefox|webkit|all] [--browser PATH] [--explain]
 //	corslab explain NAME|GLOB ... [--all-headers] [--file F.yaml ...]
 //	corslab check --policy FILE [--target URL] [--format text|json|junit|html] [--out FILE]
 //	corslab predict [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json]
@@ -53,7 +53,7 @@ const usage = `corslab shows what a real browser does with CORS.
 Usage:
   corslab list [--group G] [--file F.yaml ...] [--format text|json]
   corslab run [NAME|GLOB ...] [--group G] [--file F.yaml ...] [--format text|json|junit|html]
-              [--out FILE] [--engine chromium|firefox|all] [--browser PATH] [--timeout 5s] [--deadline D]
+              [--out FILE] [--engine chromium|firefox|webkit|all] [--browser PATH] [--timeout 5s] [--deadline D]
               [--quiet] [--explain [--all-headers]] [--jobs N] [--shard K/N]
   corslab explain NAME|GLOB ... [--all-headers] [--group G] [--file F.yaml ...] [--engine E]
   corslab check --policy FILE [--target URL] [--format text|json|junit|html] [--out FILE] [--engine E]
@@ -67,7 +67,7 @@ Usage:
 
 Commands:
   list    list the scenarios (the built-in catalog, or the --file ones)
-  run     run scenarios in headless Chromium (--engine firefox, all: Firefox too,
+  run     run scenarios in headless Chromium (--engine firefox, webkit, all: the others too,
           a scenario × engine matrix) and compare with their expectations
   explain run scenarios and tell the whole exchange: the messages on the wire,
           the Fetch standard's steps beside each answer, where Chromium

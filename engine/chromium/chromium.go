@@ -281,7 +281,7 @@ func (b *Browser) Version() string { return b.version }
 // Capabilities: Chromium's DevTools protocol shows every side of a request.
 func (b *Browser) Capabilities() engine.Capabilities {
 	return engine.Capabilities{Network: true, Preflight: true, RawHeaders: true, Reason: true, Console: true,
-		Issues: true, Cookies: true, BlockedCookies: true, Permissions: true, Concurrent: true}
+		Issues: true, Cookies: true, BlockedCookies: true, Permissions: true, Concurrent: true, PageOrigins: true}
 }
 
 // ExecPath is the binary that was started.

@@ -11,6 +11,7 @@ import (
 	"github.com/corslab/corslab/engine"
 	"github.com/corslab/corslab/engine/chromium"
 	"github.com/corslab/corslab/engine/firefox"
+	"github.com/corslab/corslab/engine/webkit"
 )
 
 // EnvVar names the environment variable that chooses engines when no
@@ -30,6 +31,7 @@ func list() []Entry {
 	return []Entry{
 		{chromium.Engine{}, chromium.FindBrowser},
 		{firefox.Engine{}, firefox.FindBrowser},
+		{webkit.Engine{}, webkit.FindBrowser},
 	}
 }
 

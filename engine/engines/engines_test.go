@@ -14,7 +14,9 @@ func TestParse(t *testing.T) {
 		{"chromium", "chromium", ""},
 		{"Firefox", "firefox", ""},
 		{"chromium, firefox,chromium", "chromium,firefox", ""},
-		{"netscape", "", `unknown engine "netscape" (known: chromium, firefox, all)`},
+		{"WebKit", "webkit", ""},
+		{"webkit,chromium", "webkit,chromium", ""},
+		{"netscape", "", `unknown engine "netscape" (known: chromium, firefox, webkit, all)`},
 	} {
 		got, err := Parse(tt.spec)
 		if tt.err != "" {
@@ -56,5 +58,21 @@ func TestLookup(t *testing.T) {
 	}
 	if _, err := Lookup("all"); err == nil {
 		t.Error(`Lookup("all") must fail: it is no one engine`)
+	}
+}
+
+// TestAllHasWebKit: "all" takes WebKit when its driver and Xvfb are
+// installed, and leaves it out, without an error, when not.
+func TestAllHasWebKit(t *testing.T) {
+	got, err := Parse("all")
+	if err != nil {
+		t.Skipf("no engine installed: %v", err)
+	}
+	has := false
+	for _, e := range got {
+		has = has || e.Name() == "webkit"
+	}
+	if has != Installed("webkit") {
+		t.Errorf(`"all" has webkit: %v; webkit installed: %v`, has, Installed("webkit"))
 	}
 }

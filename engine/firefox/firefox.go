@@ -288,7 +288,7 @@ func (b *Browser) Version() string { return b.version }
 // reports a CORS block as no failure of the request (the response
 // completed), so Failure.Reason stays empty: the reason is an issue.
 func (b *Browser) Capabilities() engine.Capabilities {
-	return engine.Capabilities{Network: true, Preflight: true, Console: true, Issues: true, Reason: true, Cookies: true, Concurrent: true}
+	return engine.Capabilities{Network: true, Preflight: true, Console: true, Issues: true, Reason: true, Cookies: true, Concurrent: true, PageOrigins: true}
 }
 
 // ExecPath is the binary that was started.

@@ -68,6 +68,25 @@ func FindTools() (Tools, error) {
 	return t, nil
 }
 
+// FindBrowser is the registry's lookup (engine/engines): the binary the
+// driver starts, explicit when given (the MiniBrowser to start), else
+// WebKitWebDriver; the error wraps engine.ErrNoBrowser and says what is
+// missing (the driver or Xvfb) and how to install it.
+func FindBrowser(explicit string) (string, error) {
+	t, err := FindTools()
+	if err != nil {
+		return "", err
+	}
+	if explicit != "" {
+		p, err := exec.LookPath(explicit)
+		if err != nil {
+			return "", fmt.Errorf("%w: %v; %s", engine.ErrNoBrowser, err, InstallHint)
+		}
+		return p, nil
+	}
+	return t.Driver, nil
+}
+
 // Browser is one MiniBrowser under WebKitWebDriver, on a virtual display
 // of its own. Its windows are the pages; one WebDriver command runs at a
 // time.
