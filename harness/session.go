@@ -146,11 +146,18 @@ func (s *Session) openFoo(ctx context.Context) error {
 
 // Close closes the pages, stops the browser(s) (and every process they
 // started) and the servers.
+//
+// The pages close all at once: each may take a driver's whole bound (for
+// Chromium, chromedp waits up to 5 s to detach, 5 s to close and 0.5 s for
+// a tab whose request never ends to go), so one after another a run with
+// 16 pages on a loaded machine could close for minutes after its deadline.
 func (s *Session) Close() error {
 	s.mu.Lock()
+	var wg sync.WaitGroup
 	for _, t := range s.tabs {
-		t.page.Close()
+		wg.Go(func() { t.page.Close() })
 	}
+	wg.Wait()
 	s.tabs = nil
 	blocking := s.blocking
 	s.mu.Unlock()

@@ -2,8 +2,11 @@ package policy
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/corslab/corslab/fetchspec"
@@ -272,19 +275,58 @@ func TestInconclusiveIsNotAMismatch(t *testing.T) {
 }
 
 // TestRunStopsAfterProbesThatCannotRun: a target too slow for every probe
-// costs StopAfterErrors probes, and the rest say why they were not run.
+// costs StopAfterErrors probes (plus those already in flight), and the rest
+// say why they were not run, whatever the number of jobs.
 func TestRunStopsAfterProbesThatCannotRun(t *testing.T) {
 	p, _ := Parse("p.yaml", []byte(good))
 	probes := Probes(p)
-	calls := 0
-	d := doerFunc(func() (*harness.Observation, error) { calls++; return nil, context.DeadlineExceeded })
-	results := Run(context.Background(), d, "http://127.0.0.1:8080", "/", probes, nil)
-	if calls != StopAfterErrors || len(results) != len(probes) {
-		t.Fatalf("%d calls, %d results for %d probes", calls, len(results), len(probes))
+	for _, jobs := range []int{1, 2, 4} {
+		t.Run(fmt.Sprintf("jobs=%d", jobs), func(t *testing.T) {
+			var calls atomic.Int32
+			d := doerFunc(func() (*harness.Observation, error) { calls.Add(1); return nil, context.DeadlineExceeded })
+			results := RunJobs(context.Background(), d, "http://127.0.0.1:8080", "/", probes, jobs, nil)
+			// With jobs in flight, up to jobs-1 more may have started
+			// before the third error ended.
+			if n := int(calls.Load()); n < StopAfterErrors || n > StopAfterErrors+jobs-1 || len(results) != len(probes) {
+				t.Fatalf("%d calls, %d results for %d probes", n, len(results), len(probes))
+			}
+			last := results[len(results)-1]
+			if last.State != StateError || !strings.Contains(last.Error, "probes could not run") || !strings.HasPrefix(last.Error, "not run: the last ") {
+				t.Fatalf("last result %+v", last)
+			}
+		})
 	}
-	last := results[len(results)-1]
-	if last.State != StateError || !strings.Contains(last.Error, "not run") {
-		t.Fatalf("last result %+v", last)
+}
+
+// TestRunAfterTheDeadline: probes not started before ctx ended are reported
+// as not run, with the cause, in probe order, whatever the number of jobs.
+func TestRunAfterTheDeadline(t *testing.T) {
+	p, _ := Parse("p.yaml", []byte(good))
+	probes := Probes(p)
+	for _, jobs := range []int{1, 4} {
+		t.Run(fmt.Sprintf("jobs=%d", jobs), func(t *testing.T) {
+			ctx, cancel := context.WithCancelCause(context.Background())
+			var calls atomic.Int32
+			d := doerFunc(func() (*harness.Observation, error) {
+				if calls.Add(1) == 2 {
+					cancel(errors.New("--deadline 1s ran out"))
+				}
+				return &harness.Observation{Outcome: scenarios.OutcomeAllowed, Status: 200}, nil
+			})
+			results := RunJobs(ctx, d, "http://127.0.0.1:8080", "/", probes, jobs, nil)
+			if len(results) != len(probes) {
+				t.Fatalf("%d results for %d probes", len(results), len(probes))
+			}
+			for i, r := range results {
+				if r.Probe.Name != probes[i].Name {
+					t.Fatalf("result %d is %q, want %q (probe order)", i, r.Probe.Name, probes[i].Name)
+				}
+			}
+			last := results[len(results)-1]
+			if !strings.Contains(last.Error, "not run: the run's deadline passed (--deadline 1s ran out)") {
+				t.Fatalf("last result %+v", last)
+			}
+		})
 	}
 }
 

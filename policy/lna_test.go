@@ -83,14 +83,16 @@ func TestRunLocalNetworkProbes(t *testing.T) {
 			probes = append(probes, pr)
 		}
 	}
-	if got := Run(context.Background(), plainDoer{}, "bar", "/", probes, nil); len(got) != 0 {
-		t.Errorf("a plain Doer ran %d Local Network Access probes", len(got))
-	}
-	got := Run(context.Background(), localDoer{}, "bar", "/", probes, nil)
-	if len(got) != 3 || !got[0].Pass || got[1].Pass || !got[2].Pass {
-		t.Fatalf("results %+v", got)
-	}
-	if !strings.Contains(got[0].Why, "must allow it to reach this machine") {
-		t.Errorf("why %q", got[0].Why)
+	for _, jobs := range []int{1, 3} { // both paths run them alike
+		if got := RunJobs(context.Background(), plainDoer{}, "bar", "/", probes, jobs, nil); len(got) != 0 {
+			t.Errorf("jobs %d: a plain Doer ran %d Local Network Access probes", jobs, len(got))
+		}
+		got := RunJobs(context.Background(), localDoer{}, "bar", "/", probes, jobs, nil)
+		if len(got) != 3 || !got[0].Pass || got[1].Pass || !got[2].Pass {
+			t.Fatalf("jobs %d: results %+v", jobs, got)
+		}
+		if !strings.Contains(got[0].Why, "must allow it to reach this machine") {
+			t.Errorf("jobs %d: why %q", jobs, got[0].Why)
+		}
 	}
 }

@@ -35,6 +35,10 @@ type Result struct {
 	Why string `json:"why"`
 	// Error is a harness error (the probe could not run), "" otherwise.
 	Error string `json:"error,omitempty"`
+	// Standard is what the Fetch standard says about the request, given
+	// the server's answers (inferred, asked of fetchspec): set for a probe
+	// that does not match the policy.
+	Standard *Standard `json:"standard,omitempty"`
 	// Observation is the full record, for reports.
 	Observation *harness.Observation `json:"observation,omitempty"`
 	Duration    time.Duration        `json:"-"`
@@ -63,56 +67,6 @@ func Target(raw string) (origin, path string, err error) {
 		path += "?" + u.RawQuery
 	}
 	return u.Scheme + "://" + u.Host, path, nil
-}
-
-// StopAfterErrors is how many probes in a row may fail to run (a target
-// that answers too slowly, a browser that went away) before Run gives up on
-// the rest: a target that sends one byte a second then costs seconds, not
-// minutes.
-const StopAfterErrors = 3
-
-// Run runs every probe against target (an origin outside the lab such as
-// http://127.0.0.1:8080, or a lab label such as "bar") and path, one at a
-// time, calling progress (if not nil) after each. When ctx ends (a
-// deadline) or StopAfterErrors probes in a row could not run, every probe
-// left gets an error result saying why it was not run.
-func Run(ctx context.Context, d Doer, target, path string, probes []Probe, progress func(Result)) []Result {
-	out := make([]Result, 0, len(probes))
-	errorsInARow := 0
-	for i, p := range probes {
-		if ctx.Err() != nil || errorsInARow >= StopAfterErrors {
-			why := fmt.Sprintf("not run: the last %d probes could not run (%s)", errorsInARow, out[len(out)-1].Error)
-			if ctx.Err() != nil {
-				why = "not run: the run's deadline passed (" + context.Cause(ctx).Error() + ")"
-			}
-			for _, rest := range probes[i:] {
-				out = append(out, Result{Probe: rest, Expected: rest.Expect.String(), Observed: "error", State: StateError, Error: why, Why: why})
-			}
-			break
-		}
-		page := p.Page
-		if page == "null" {
-			page = "sandboxed"
-		}
-		start := time.Now()
-		obs, ok, err := doProbe(ctx, d, page, p, target, path)
-		if !ok {
-			continue
-		}
-		r := Judge(p, obs, err)
-		r.Why = localNetworkWhy(p, r)
-		r.Duration = time.Since(start)
-		if r.State == StateError {
-			errorsInARow++
-		} else {
-			errorsInARow = 0
-		}
-		if progress != nil {
-			progress(r)
-		}
-		out = append(out, r)
-	}
-	return out
 }
 
 // Judge compares what the browser did with what the policy implies.

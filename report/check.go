@@ -32,6 +32,10 @@ type PolicyCheck struct {
 	Error string `json:"error,omitempty"`
 	// Width is the text report's width in columns (0: 120).
 	Width int `json:"-"`
+	// Explain makes the text report list, for each probe that does not
+	// match, every step the Fetch standard takes (the JSON and HTML
+	// reports always have them).
+	Explain bool `json:"-"`
 }
 
 // NewPolicyCheck counts the results by state.
@@ -161,10 +165,25 @@ func CheckText(w io.Writer, rep PolicyCheck) error {
 	for _, r := range rep.Results {
 		if r.State == policy.StateFail || r.State == policy.StateError {
 			fmt.Fprintf(w, "\n%s %s\n  policy: %s\n  expected: %s\n  observed: %s\n  why: %s\n", mark(r), r.Probe.Name, r.Probe.Because, r.Expected, r.Observed, r.Why)
+			if rep.Explain {
+				writeProbeStandard(w, r.Standard)
+			}
 		}
 	}
 	_, err := fmt.Fprintln(w)
 	return err
+}
+
+// writeProbeStandard writes every step the Fetch standard takes for a
+// probe (the why already names the one that decided, with its link).
+func writeProbeStandard(w io.Writer, s *policy.Standard) {
+	if s == nil || len(s.Trace) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "  the Fetch standard's steps (%s; inferred from the server's answers):\n", s.Outcome)
+	for _, st := range s.Trace {
+		fmt.Fprintf(w, "    %s\n      %s\n", st, st.URL)
+	}
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

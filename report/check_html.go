@@ -54,6 +54,7 @@ th{background:#f4f6fa;font-weight:600}tr.fail td{background:#fdeceb}tr.inconclus
 td.mark{font-weight:700}tr.pass td.mark{color:#1f7a3a}tr.fail td.mark{color:#b3261e}
 code{font:12px ui-monospace,monospace}details{margin-top:4px}pre{background:#f4f6fa;padding:6px;overflow:auto;font-size:12px}
 label{margin-right:12px}.err{color:#b3261e;font-weight:600}
+.standard li.failed{color:#b3261e;font-weight:600}
 </style></head><body>
 <h1>corslab check</h1>
 <div class="meta">policy <code>{{.Policy}}</code> against <code>{{.Target}}</code> in {{.Browser}}{{if not .Started.IsZero}}, {{.Started.UTC.Format "2006-01-02 15:04:05 UTC"}}{{end}}</div>
@@ -72,7 +73,8 @@ label{margin-right:12px}.err{color:#b3261e;font-weight:600}
 {{.Name}}: {{range .Values}}{{.}}{{end}}{{end}}{{if .Probe.Credentials}}
 credentials: {{.Probe.Credentials}}{{end}}</pre><div>policy: {{.Probe.Because}}</div></details></td>
 <td>{{.Expected}}</td><td>{{.Observed}}{{if .Error}}<br><b>error:</b> {{.Error}}{{end}}</td>
-<td>{{if and .Finding (not .Pass)}}<a href="#finding-{{.FindingIndex}}">see the finding above</a>{{else}}{{.Why}}{{end}}</td></tr>
+<td>{{if and .Finding (not .Pass)}}<a href="#finding-{{.FindingIndex}}">see the finding above</a>{{else}}{{.Why}}{{end}}{{with .Standard}}
+<details class="standard"><summary>the Fetch standard ({{.Outcome}}){{with .Key}}: {{.Algorithm}} step {{.Number}}{{end}}</summary><ol>{{range .Trace}}<li class="{{.Outcome}}">{{.String}} <a href="{{.URL}}">{{.URL}}</a></li>{{end}}</ol></details>{{end}}</td></tr>
 {{end}}</tbody></table>
 <script>
 document.getElementById('onlyfail').addEventListener('change', function (e) {

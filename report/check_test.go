@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/corslab/corslab/fetchspec"
 	"github.com/corslab/corslab/policy"
 )
 
@@ -136,5 +137,66 @@ func TestJUnitSharedStructure(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), `<error message="opening the pages: no answer"`) {
 		t.Errorf("a check that could not run in full has no <error>:\n%s", b.String())
+	}
+}
+
+// standardSample is sampleCheck whose failing probe carries the Fetch
+// standard's view: three steps, the last one failing.
+func standardSample() PolicyCheck {
+	rep := sampleCheck()
+	steps := []fetchspec.Step{
+		{Algorithm: "main fetch", Number: "12", URL: "https://fetch.spec.whatwg.org/#concept-main-fetch", Says: "a CORS request with a safelisted method and headers: no preflight", Outcome: fetchspec.Done},
+		{Algorithm: "append a request Origin header", Number: "3", URL: "https://fetch.spec.whatwg.org/#append-a-request-origin-header", Says: "Origin goes with the request", Outcome: fetchspec.Done},
+		{Algorithm: "CORS check", Number: "2", URL: "https://fetch.spec.whatwg.org/#concept-cors-check", Says: "the response must carry Access-Control-Allow-Origin", Saw: "no Access-Control-Allow-Origin header", Outcome: fetchspec.Failed},
+	}
+	rep.Results[1].Standard = &policy.Standard{Outcome: "blocked", FailedAt: &steps[2], Trace: steps}
+	rep.Results[1].Why += rep.Results[1].Standard.Why()
+	return rep
+}
+
+// TestCheckReportsShowTheStandard: the text report names the failing step
+// with its link (the whole trace only with Explain); JSON and HTML have
+// the whole trace. The same expectations fail on a report without it.
+func TestCheckReportsShowTheStandard(t *testing.T) {
+	failing := "✗ CORS check step 2: the response must carry Access-Control-Allow-Origin [no Access-Control-Allow-Origin header]"
+	other := "append a request Origin header step 3"
+	tests := []struct {
+		name        string
+		write       func(*bytes.Buffer, PolicyCheck) error
+		want, never []string
+	}{
+		{"text", func(b *bytes.Buffer, r PolicyCheck) error { return CheckText(b, r) },
+			[]string{"why: <script>alert(1)</script> reflected; the Fetch standard fails it at CORS check step 2 (https://fetch.spec.whatwg.org/#concept-cors-check)"}, []string{other, "steps"}},
+		{"text --explain", func(b *bytes.Buffer, r PolicyCheck) error { r.Explain = true; return CheckText(b, r) },
+			[]string{failing, "the Fetch standard's steps (blocked; inferred from the server's answers):", "· " + other, "https://fetch.spec.whatwg.org/#append-a-request-origin-header"}, nil},
+		{"json", func(b *bytes.Buffer, r PolicyCheck) error { return CheckJSON(b, r) },
+			[]string{`"standard": {`, `"failed_at": {`, `"algorithm": "CORS check"`, `"step": "2"`, `"url": "https://fetch.spec.whatwg.org/#concept-cors-check"`, `"trace": [`, `"algorithm": "` + "append a request Origin header" + `"`}, nil},
+		{"html", func(b *bytes.Buffer, r PolicyCheck) error { return CheckHTML(b, r) },
+			[]string{`<details class="standard"><summary>the Fetch standard (blocked): CORS check step 2</summary>`, `<li class="failed">`, `<a href="https://fetch.spec.whatwg.org/#append-a-request-origin-header">`}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var with, without bytes.Buffer
+			if err := tt.write(&with, standardSample()); err != nil {
+				t.Fatal(err)
+			}
+			if err := tt.write(&without, sampleCheck()); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(with.String(), w) {
+					t.Errorf("lacks %q:\n%s", w, with.String())
+				}
+				// The flip: without the standard's view, the expectation fails.
+				if strings.Contains(without.String(), w) {
+					t.Errorf("%q is there without the standard's view: the check cannot fail", w)
+				}
+			}
+			for _, n := range tt.never {
+				if strings.Contains(with.String(), n) {
+					t.Errorf("the short report shows %q:\n%s", n, with.String())
+				}
+			}
+		})
 	}
 }

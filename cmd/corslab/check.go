@@ -31,23 +31,41 @@ const exitUnreachable = 3
 const defaultDeadline = 3 * time.Minute
 
 // scaledDeadline is the default deadline on this machine: like the
-// harness's own budgets, multiplied by the load average per CPU (read from
-// /proc/loadavg; 1× when it cannot be read), at most 6×.
+// harness's own budgets, multiplied by the load per CPU.
 func scaledDeadline(base time.Duration) time.Duration {
+	return time.Duration(float64(base) * loadScale()).Round(time.Second)
+}
+
+// loadScale is the load average per CPU (read from /proc/loadavg; 1 when
+// it cannot be read), at least 1, at most 6.
+func loadScale() float64 {
 	b, err := os.ReadFile("/proc/loadavg")
 	if err != nil {
-		return base
+		return 1
 	}
 	f := strings.Fields(string(b))
 	if len(f) == 0 {
-		return base
+		return 1
 	}
 	load, err := strconv.ParseFloat(f[0], 64)
 	if err != nil {
-		return base
+		return 1
 	}
-	scale := min(max(load/float64(runtime.NumCPU()), 1), 6)
-	return time.Duration(float64(base) * scale).Round(time.Second)
+	return min(max(load/float64(runtime.NumCPU()), 1), 6)
+}
+
+// closeBase is what closing the browser takes on an idle machine, with
+// room to spare: Chromium closes its pages and itself, then corslab kills
+// what is left and removes its files.
+const closeBase = 2 * time.Second
+
+// closeReserve is the share of a --deadline d kept for the end of the run
+// (closing the browser, writing the report): closeBase scaled by the load
+// (measured: 2–8 s at load 6–17 on 2 CPUs), at most half of d. Probing
+// stops when the rest of d has passed, so the whole run, shutdown
+// included, ends within d.
+func closeReserve(d time.Duration, scale float64) time.Duration {
+	return min(time.Duration(float64(closeBase)*scale), d/2)
 }
 
 // checkFlags are check's options.
@@ -56,6 +74,7 @@ type checkFlags struct {
 	engine                               string
 	timeout, deadline                    time.Duration
 	jobs                                 int
+	explain                              bool
 }
 
 func parseCheckFlags(args []string, stderr io.Writer) (checkFlags, error) {
@@ -69,8 +88,9 @@ func parseCheckFlags(args []string, stderr io.Writer) (checkFlags, error) {
 	fs.StringVar(&f.browser, "browser", "", "the engine's browser binary (default: $CORSLAB_BROWSER for chromium, $CORSLAB_FIREFOX for firefox, then the usual places)")
 	fs.StringVar(&f.engine, "engine", "", "chromium or firefox; default $CORSLAB_ENGINE, else chromium (one engine per check)")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Second, "time limit for each probe's request")
-	fs.IntVar(&f.jobs, "jobs", 1, fmt.Sprintf("probes in flight per page at once, 1 to %d (default 1: with more, a target that never answers was seen to outlive --deadline)", harness.MaxJobs))
-	fs.DurationVar(&f.deadline, "deadline", defaultDeadline, "time limit for the whole check, browser start included (default 3m, multiplied by the load per CPU up to 6×)")
+	fs.BoolVar(&f.explain, "explain", false, "text report: list every step the Fetch standard takes for each probe that does not match (JSON and HTML always have them)")
+	fs.IntVar(&f.jobs, "jobs", 1, fmt.Sprintf("probes in flight per page at once, 1 to %d", harness.MaxJobs))
+	fs.DurationVar(&f.deadline, "deadline", defaultDeadline, "time limit for the whole check, browser start and close included (default 3m, multiplied by the load per CPU up to 6×)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return f, err
@@ -120,7 +140,11 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	rep := report.NewPolicyCheck(pol.File, tgt, "", started, nil, nil)
 	rep.Width = textWidth(stdout)
 	parent := ctx
-	ctx, cancel := context.WithTimeoutCause(ctx, f.deadline, fmt.Errorf("--deadline %s ran out", f.deadline))
+	// The deadline bounds the whole run: the work stops early enough to
+	// leave closeReserve for closing the browser after it.
+	reserve := closeReserve(f.deadline, loadScale())
+	ctx, cancel := context.WithTimeoutCause(ctx, f.deadline-reserve,
+		fmt.Errorf("--deadline %s ran out (%s of it kept for closing the browser)", f.deadline, reserve.Round(100*time.Millisecond)))
 	defer cancel()
 	if err := reachable(ctx, tgt); err != nil {
 		rep.Error = fmt.Sprintf("cannot reach the target %s: %v", tgt, err)
@@ -159,13 +183,9 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	prog := newCheckProgress(stderr, len(probes))
 	results := policy.RunJobs(ctx, s, origin, path, probes, f.jobs, prog.show)
 	prog.done()
-	if len(results) < len(probes) { // the deadline passed: RunJobs leaves the tail out
-		why := "the run's deadline passed (" + context.Cause(ctx).Error() + ")"
-		results = append(results, notProbed(rep, probes[len(results):], why).Results...)
-	}
 	interrupted := parent.Err() != nil
 	full := report.NewPolicyCheck(pol.File, tgt, rep.Browser, started, results, policy.Findings(pol, results))
-	full.Width = rep.Width
+	full.Width, full.Explain = rep.Width, f.explain
 	if ctx.Err() != nil {
 		full.Error = fmt.Sprintf("stopped after %d of %d probes: %v", len(results)-full.Errors, len(probes), context.Cause(ctx))
 	}

@@ -77,3 +77,22 @@ func TestCheckFlags(t *testing.T) {
 		t.Errorf("defaults %+v, %v", f, err)
 	}
 }
+
+// TestCloseReserve: the share of --deadline kept for closing the browser
+// grows with the load and never takes more than half of the deadline.
+func TestCloseReserve(t *testing.T) {
+	for _, c := range []struct {
+		d     time.Duration
+		scale float64
+		want  time.Duration
+	}{
+		{3 * time.Minute, 1, 2 * time.Second},
+		{3 * time.Minute, 6, 12 * time.Second},
+		{20 * time.Second, 6, 10 * time.Second},
+		{2 * time.Second, 1, time.Second},
+	} {
+		if got := closeReserve(c.d, c.scale); got != c.want {
+			t.Errorf("closeReserve(%s, %.0f) = %s, want %s", c.d, c.scale, got, c.want)
+		}
+	}
+}
