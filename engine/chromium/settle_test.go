@@ -61,6 +61,8 @@ func TestSettled(t *testing.T) {
 		{"aborted after its response, with its wire answer", snapshot{requests: []*netRequest{withAnswer(abortedOpaque)}}, engine.PageOutcome{OK: true, Type: "opaque"}, engine.Arrivals{Requests: 1, Answered: 1}, time.Second, true},
 		{"blocked by Local Network Access, its Audits issue to come", snapshot{requests: []*netRequest{lnaBlocked}, console: []consoleEntry{corsLine}}, failedFetch, engine.Arrivals{}, time.Second, false},
 		{"a preflight answered 302, its wire answer still to come", snapshot{requests: []*netRequest{redirectedPreflight, preflightBlocked}, console: []consoleEntry{corsLine}}, failedFetch, engine.Arrivals{Preflights: 1, Answered: 1}, 50 * time.Millisecond, false},
+		{"an opaque redirect, its next hop not announced yet", snapshot{requests: []*netRequest{opaque}}, engine.PageOutcome{OK: true, Type: "opaqueredirect"}, engine.Arrivals{Requests: 1}, time.Second, false},
+		{"an opaque redirect with its next hop announced", snapshot{requests: []*netRequest{{ID: "A", WireReq: []evRequestExtra{{}}, Final: &wireResponse{Status: 302}, Redirects: []*wireResponse{{Status: 302}}, Finished: true}}}, engine.PageOutcome{OK: true, Type: "opaqueredirect"}, engine.Arrivals{Requests: 1}, time.Second, true},
 		{"an error status waits for its console line", snapshot{requests: []*netRequest{notFound}}, ok, engine.Arrivals{Requests: 1}, 0, false},
 	}
 	for _, tt := range tests {
