@@ -152,7 +152,7 @@ func waitsFirst(list []scenarios.Scenario) []int {
 
 // sharedState names the state of the session a scenario uses that other
 // scenarios may use too; scenarios that name the same state never overlap
-// (stateLocks). Two things qualify:
+// (stateLocks). Three things qualify:
 //
 //   - The cookie jar of the browser the scenario's pages live in (the main
 //     one, or the one that keeps third-party cookie blocking). A scenario
@@ -167,6 +167,9 @@ func waitsFirst(list []scenarios.Scenario) []int {
 //   - The error events of a page's window, which a script element's load
 //     collects (page.go's elementFunc): a muted error has no filename to
 //     tell whose script raised it, so two scripts on one page take turns.
+//   - The resource timing buffer of a page, which a step that reads its
+//     request's PerformanceResourceTiming entry empties first (page.go's
+//     pageFunc): it would wipe another such step's entry in flight.
 func (s *Session) sharedState(sc scenarios.Scenario) []string {
 	var names []string
 	for _, st := range sc.RequestSteps() {
@@ -180,6 +183,11 @@ func (s *Session) sharedState(sc scenarios.Scenario) []string {
 		}
 		if api := st.Request.WithDefaults().API; api == scenarios.APIScript || api == scenarios.APIModule {
 			if n := "error events of " + pageKey(sc, st); !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+		if st.Expect.TimingAllowed != nil {
+			if n := "resource timing buffer of " + pageKey(sc, st); !slices.Contains(names, n) {
 				names = append(names, n)
 			}
 		}

@@ -275,6 +275,7 @@ func TestSharedState(t *testing.T) {
 	img := scenarios.Scenario{Request: scenarios.Request{API: scenarios.APIImg, Path: "/logo.png"}}
 	imgAnon := scenarios.Scenario{Request: scenarios.Request{API: scenarios.APIImg, Path: "/logo.png", CrossOrigin: "anonymous"}}
 	script := scenarios.Scenario{Request: scenarios.Request{API: scenarios.APIScript, Path: "/lib.js", CrossOrigin: "anonymous"}}
+	timing := scenarios.Scenario{Expect: scenarios.Expect{TimingAllowed: new(bool)}}
 	blocked := scenarios.Scenario{ThirdPartyCookies: "block", Request: scenarios.Request{Credentials: "include"}}
 	tests := []struct {
 		name string
@@ -288,6 +289,7 @@ func TestSharedState(t *testing.T) {
 		{"<img> without crossorigin: no-cors, credentials include", img, []string{"jar"}},
 		{"<img crossorigin=anonymous> cross-origin: credentials same-origin", imgAnon, nil},
 		{"<script crossorigin=anonymous>: the page's error events", script, []string{"error events of foo|block=false"}},
+		{"a step that reads its timing entry: the page's timing buffer", timing, []string{"resource timing buffer of foo|block=false"}},
 		{"the blocking browser's jar", blocked, []string{"jar of the browser that blocks third-party cookies"}},
 		{"Local Network Access", scenarios.Scenario{Steps: []scenarios.Step{{}, {LocalNetwork: scenarios.LocalNetwork{AddressSpace: "public"}}}}, []string{Alone}},
 	}
