@@ -46,6 +46,7 @@ func (b *Browser) close() error {
 		case <-b.exited:
 		case <-time.After(closeWithin):
 		}
+		groupGone(pid)
 	}
 	if b.proxy != nil {
 		b.proxy.close()
@@ -55,6 +56,20 @@ func (b *Browser) close() error {
 		err = errors.Join(err, b.files.run.Remove())
 	}
 	return err
+}
+
+// groupGone waits, bounded, until no process of the browser's group is
+// left: a killed content process lingers for a moment while the kernel
+// tears it down, and the run must not end before it is gone (seen once:
+// a content process alive after corslab ended, its main process killed).
+func groupGone(pgid int) {
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); {
+		if err := syscall.Kill(-pgid, 0); errors.Is(err, syscall.ESRCH) {
+			return
+		}
+		syscall.Kill(-pgid, syscall.SIGKILL)
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // removeFiles kills any process still using the profile and removes the
