@@ -13,11 +13,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/corslab/corslab/harness"
 )
 
 var (
@@ -488,7 +489,7 @@ func TestCheckDeadline(t *testing.T) {
 	} {
 		t.Run("jobs="+c.jobs+",timeout="+c.timeout, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "check.json")
-			scale := loadScale()
+			scale := harness.LoadScale()
 			start := time.Now()
 			code, _, errOut := runCheck(t, "--policy", pol, "--target", srv.URL+"/api/items", "--jobs", c.jobs,
 				"--timeout", c.timeout, "--deadline", deadline.String(), "--format", "json", "--out", out)
@@ -504,7 +505,7 @@ func TestCheckDeadline(t *testing.T) {
 			// for minutes at any load, and at load ~13 (allowance 2 s then)
 			// caught the 4-8 s overshoot of a work budget that used the
 			// whole deadline.
-			if allow := time.Duration(2 * float64(time.Second) * max(scale, loadScale())); took > deadline+allow {
+			if allow := time.Duration(2 * float64(time.Second) * max(scale, harness.LoadScale())); took > deadline+allow {
 				t.Errorf("check took %s, beyond --deadline %s + %s\n%s", took.Round(100*time.Millisecond), deadline, allow, errOut)
 			}
 			if code != 4 {
@@ -513,23 +514,6 @@ func TestCheckDeadline(t *testing.T) {
 			checkAllErrors(t, out, c.errs)
 		})
 	}
-}
-
-// loadScale is the load average per CPU (1 to 6, 1 when unknown), as check and the harness scale their budgets.
-func loadScale() float64 {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return 1
-	}
-	f := strings.Fields(string(b))
-	if len(f) == 0 {
-		return 1
-	}
-	load, err := strconv.ParseFloat(f[0], 64)
-	if err != nil {
-		return 1
-	}
-	return min(max(load/float64(runtime.NumCPU()), 1), 6)
 }
 
 // checkAllErrors reads a check's JSON report and requires at least 30

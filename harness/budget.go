@@ -55,6 +55,11 @@ func scaleFor(load float64, cpus int) float64 {
 	return min(max(load/float64(cpus), 1), maxScale)
 }
 
+// LoadScale is the factor the harness scales its budgets by now: the
+// 1-minute load average per CPU, at least 1, at most 6 (1 when the load
+// cannot be read). check's deadline and its tests scale the same way.
+func LoadScale() float64 { return scaleFor(loadAverage(), runtime.NumCPU()) }
+
 // D is the budget's length.
 func (b budget) D() time.Duration {
 	d := time.Duration(float64(b.base) * b.scale)

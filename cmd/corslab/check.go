@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -33,25 +32,7 @@ const defaultDeadline = 3 * time.Minute
 // scaledDeadline is the default deadline on this machine: like the
 // harness's own budgets, multiplied by the load per CPU.
 func scaledDeadline(base time.Duration) time.Duration {
-	return time.Duration(float64(base) * loadScale()).Round(time.Second)
-}
-
-// loadScale is the load average per CPU (read from /proc/loadavg; 1 when
-// it cannot be read), at least 1, at most 6.
-func loadScale() float64 {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return 1
-	}
-	f := strings.Fields(string(b))
-	if len(f) == 0 {
-		return 1
-	}
-	load, err := strconv.ParseFloat(f[0], 64)
-	if err != nil {
-		return 1
-	}
-	return min(max(load/float64(runtime.NumCPU()), 1), 6)
+	return time.Duration(float64(base) * harness.LoadScale()).Round(time.Second)
 }
 
 // closeBase is what closing the browser takes on an idle machine, with
@@ -142,7 +123,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	parent := ctx
 	// The deadline bounds the whole run: the work stops early enough to
 	// leave closeReserve for closing the browser after it.
-	reserve := closeReserve(f.deadline, loadScale())
+	reserve := closeReserve(f.deadline, harness.LoadScale())
 	ctx, cancel := context.WithTimeoutCause(ctx, f.deadline-reserve,
 		fmt.Errorf("--deadline %s ran out (%s of it kept for closing the browser)", f.deadline, reserve.Round(100*time.Millisecond)))
 	defer cancel()
