@@ -182,6 +182,13 @@ type Hint struct {
 	// request the server received must also be in the browser's report,
 	// so the driver can wait for it.
 	Journal func() Arrivals
+	// Preflight says the Fetch standard's model has the request need a
+	// CORS-preflight (fetchspec.StepNeedsCORSPreflight). With no journal
+	// to say whether one went out, a driver whose preflight events may
+	// come after the request's own waits for them a while (bounded)
+	// before taking the preflight as served from the cache: it waits
+	// longer, it never makes up a preflight.
+	Preflight bool
 }
 
 // PageOutcome is what the page's JavaScript saw of its request.

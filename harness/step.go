@@ -55,6 +55,8 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 	hint := engine.Hint{Result: res.outcome()}
 	if !external {
 		hint.Journal = func() engine.Arrivals { return arrivals(arrived()) }
+	} else {
+		hint.Preflight = fetchspec.StepNeedsCORSPreflight(st.Request, t.origin, preq.URL)
 	}
 	view := w.Settle(ctx, hint)
 	obs.Requests = arrived()
