@@ -26,8 +26,16 @@ const (
 	BarLocal = "bar-local"
 )
 
-// ServeLocal starts the local twins of foo and bar, once; later calls do
-// nothing.
+// LoopbackTwin names the listener on loopback, on a port of its own, that
+// answers every label as the lab does: a Local Network Access step sends
+// its request there rather than to bar's own port, so the connections it
+// counts (and the idle ones it closes first) are its own, whatever other
+// scenarios send to bar meanwhile. The browser counts it as loopback, as
+// it does bar.
+const LoopbackTwin = "loopback-twin"
+
+// ServeLocal starts the local twins of foo and bar, and the loopback
+// twin, once; later calls do nothing.
 func (l *Lab) ServeLocal(ctx context.Context) error {
 	l.mu.Lock()
 	_, done := l.ports[FooLocal]
@@ -36,7 +44,7 @@ func (l *Lab) ServeLocal(ctx context.Context) error {
 		return nil
 	}
 	lc := net.ListenConfig{}
-	for _, name := range []string{FooLocal, BarLocal} {
+	for _, name := range []string{FooLocal, BarLocal, LoopbackTwin} {
 		ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 		if err != nil {
 			return fmt.Errorf("%s: cannot listen on 127.0.0.1: %w", name, err)
@@ -72,6 +80,18 @@ func (l *Lab) LocalOrigin(label string) string {
 	}
 	l.mu.Lock()
 	p, ok := l.ports[name]
+	l.mu.Unlock()
+	if !ok {
+		return ""
+	}
+	return "http://" + label + ".localhost:" + strconv.Itoa(p)
+}
+
+// LoopbackTwinOrigin is the origin of a label on the loopback twin; ""
+// before ServeLocal.
+func (l *Lab) LoopbackTwinOrigin(label string) string {
+	l.mu.Lock()
+	p, ok := l.ports[LoopbackTwin]
 	l.mu.Unlock()
 	if !ok {
 		return ""

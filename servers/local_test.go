@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +49,27 @@ func TestLocalTwinsAndPublicPage(t *testing.T) {
 		t.Errorf("bar-local connections %+v", cs)
 	}
 	if cs := l.Connections("bar", t0, time.Time{}); len(cs) != 0 {
+		t.Errorf("bar's own listener has %+v", cs)
+	}
+	// The loopback twin answers bar's paths as bar, and is not counted as
+	// local.
+	if o := l.LoopbackTwinOrigin("bar"); !strings.HasPrefix(o, "http://bar.localhost:") || o == l.Origin("bar") || o == bar {
+		t.Errorf("loopback twin origin %s", o)
+	}
+	if slices.Contains(l.LocalAddresses(), "127.0.0.1:"+strconv.Itoa(l.Port(LoopbackTwin))) {
+		t.Errorf("the loopback twin is among the local addresses %q", l.LocalAddresses())
+	}
+	t1 := time.Now()
+	if out := exchangeRaw(t, l, LoopbackTwin, "GET "+prefix+"/ HTTP/1.1\r\nHost: bar.localhost\r\nConnection: close\r\n\r\n"); !strings.HasSuffix(out, "\r\n\r\nok") {
+		t.Errorf("loopback twin's answer %q", out)
+	}
+	if j := l.Journal(prefix); len(j) != 2 || j[1].Origin != "bar" {
+		t.Errorf("journal after the loopback twin %+v", j)
+	}
+	if cs := l.Connections(LoopbackTwin, t1, time.Time{}); len(cs) != 1 || cs[0].Requests != 1 {
+		t.Errorf("loopback twin connections %+v", cs)
+	}
+	if cs := l.Connections("bar", t1, time.Time{}); len(cs) != 0 {
 		t.Errorf("bar's own listener has %+v", cs)
 	}
 	page := exchangeRaw(t, l, "foo", "GET "+PublicPagePath+" HTTP/1.1\r\nHost: foo.localhost\r\nConnection: close\r\n\r\n")
