@@ -49,6 +49,14 @@ func lnaStep(st scenarios.Step) bool {
 	return !st.LocalNetwork.IsZero() || st.Expect.ServerConnected != nil
 }
 
+// pageLabel is the label of a step's page.
+func pageLabel(st scenarios.Step) string {
+	if st.Page == "" {
+		return "foo"
+	}
+	return st.Page
+}
+
 // lnaTab returns the tab of a step whose page is not on loopback: a public
 // page is the lab's page served with treat-as-public-address, a local one
 // the page on foo's local twin.
@@ -58,17 +66,14 @@ func (s *Session) lnaTab(ctx context.Context, st scenarios.Step) (*tab, error) {
 		label = "foo"
 	}
 	space := st.LocalNetwork.WithDefaults().AddressSpace
-	key := space + "|" + label
-	s.mu.Lock()
-	t, ok := s.tabs[key]
-	closed := s.tabs == nil
-	s.mu.Unlock()
-	if closed {
-		return nil, fmt.Errorf("session is closed")
-	}
-	if ok {
-		return t, nil
-	}
+	return s.tabOnce(ctx, space+"|"+label, func(ctx context.Context) (*tab, error) {
+		return s.openLNATab(ctx, label, space)
+	})
+}
+
+// openLNATab opens the page of a label in an address space other than
+// loopback.
+func (s *Session) openLNATab(ctx context.Context, label, space string) (*tab, error) {
 	origin := s.Lab.Origin(label)
 	spec := engine.PageSpec{URL: origin + servers.PublicPagePath, Function: pageFunc}
 	if strings.Contains(label, "://") {
@@ -83,13 +88,20 @@ func (s *Session) lnaTab(ctx context.Context, st scenarios.Step) (*tab, error) {
 		return nil, fmt.Errorf("opening the %s page: %w", space, err)
 	}
 	t.origin = origin
-	return s.keep(key, t)
+	return t, nil
 }
 
-// lnaTarget moves a step's request to bar's local twin when the step puts
-// the target in the local address space.
-func (s *Session) lnaTarget(st scenarios.Step, u string) string {
-	if st.LocalNetwork.TargetSpace != scenarios.SpaceLocal {
+// lnaScenario says whether a scenario has a Local Network Access step.
+func lnaScenario(sc scenarios.Scenario) bool {
+	return slices.ContainsFunc(sc.RequestSteps(), lnaStep)
+}
+
+// lnaTarget moves the requests of a Local Network Access scenario off the
+// lab listener they name: to the label's local twin when the step puts the
+// target in the local address space, else to the loopback twin, so that
+// the connections a step counts are its own (servers.LoopbackTwin).
+func (s *Session) lnaTarget(sc scenarios.Scenario, st scenarios.Step, u string) string {
+	if !lnaScenario(sc) {
 		return u
 	}
 	p, err := url.Parse(u)
@@ -97,10 +109,19 @@ func (s *Session) lnaTarget(st scenarios.Step, u string) string {
 		return u
 	}
 	label := s.Lab.Label(p.Host)
-	if label == "" {
+	if label == "" || label == pageLabel(st) {
+		// Not the lab's, or the page's own origin: moved, it would be
+		// another origin.
 		return u
 	}
-	return s.Lab.LocalOrigin(label) + p.RequestURI()
+	origin := s.Lab.LoopbackTwinOrigin(label)
+	if st.LocalNetwork.TargetSpace == scenarios.SpaceLocal {
+		origin = s.Lab.LocalOrigin(label)
+	}
+	if origin == "" {
+		return u
+	}
+	return origin + p.RequestURI()
 }
 
 // setPermissions sets both Local Network Access permissions for the page's
@@ -278,8 +299,9 @@ func (s *Session) DoLocal(ctx context.Context, page string, req scenarios.Reques
 	if err := PublicPageReachable(s.eng.Name(), s.Browser.Capabilities(), sc); err != nil {
 		return nil, err
 	}
-	// It changes the browser's permissions: alone (schedule.go).
-	unlock, err := s.state.lock(ctx, []string{Alone})
+	// It sets the browser's permissions and counts connections: it takes
+	// turns with the other Local Network Access steps (schedule.go).
+	unlock, err := s.state.lock(ctx, []string{localNetworkAccess})
 	if err != nil {
 		return nil, fmt.Errorf("interrupted: %w", err)
 	}

@@ -158,7 +158,8 @@ func (s *Session) ModelEnv(sc scenarios.Scenario, prefix string) fetchspec.Env {
 
 // modelOrigins are the lab's origins as the scenario meets them: a page or
 // bar in the local address space is on its label's local twin
-// (Lab.LocalOrigin), as lnaTab and lnaTarget place them. Spaces are read
+// (Lab.LocalOrigin), the target of another Local Network Access scenario
+// on the loopback twin, as lnaTab and lnaTarget place them. Spaces are read
 // from the first step (the catalog's Local Network Access scenarios keep
 // one per scenario).
 func (s *Session) modelOrigins(sc scenarios.Scenario) scenarios.Origins {
@@ -175,28 +176,40 @@ func (s *Session) modelOrigins(sc scenarios.Scenario) scenarios.Origins {
 		}
 		local[page] = true
 	}
-	if n.TargetSpace == scenarios.SpaceLocal {
-		local[steps[0].Request.WithDefaults().Target] = true
+	target := steps[0].Request.WithDefaults().Target
+	loopback := ""
+	switch {
+	case n.TargetSpace == scenarios.SpaceLocal:
+		local[target] = true
+	case lnaScenario(sc) && target != pageLabel(steps[0]):
+		loopback = target
 	}
-	if len(local) == 0 {
+	if len(local) == 0 && loopback == "" {
 		return s.Lab
 	}
-	return localOrigins{lab: s.Lab, local: local}
+	return twinOrigins{lab: s.Lab, local: local, loopback: loopback}
 }
 
-// localOrigins moves some labels to their local twins.
-type localOrigins struct {
-	lab   *servers.Lab
-	local map[string]bool
+// twinOrigins moves some labels to their local twins, and one to the
+// loopback twin.
+type twinOrigins struct {
+	lab      *servers.Lab
+	local    map[string]bool
+	loopback string
 }
 
-func (o localOrigins) Origin(label string) string {
-	if o.local[label] {
-		if u := o.lab.LocalOrigin(label); u != "" {
-			return u
-		}
+func (o twinOrigins) Origin(label string) string {
+	u := ""
+	switch {
+	case o.local[label]:
+		u = o.lab.LocalOrigin(label)
+	case label == o.loopback:
+		u = o.lab.LoopbackTwinOrigin(label)
 	}
-	return o.lab.Origin(label)
+	if u == "" {
+		return o.lab.Origin(label)
+	}
+	return u
 }
 
 // MaxAgeCap is the cap an engine puts on Access-Control-Max-Age, in

@@ -37,32 +37,87 @@ func (s *Session) tabIn(ctx context.Context, label string, block bool) (*tab, er
 		if block != s.opt.BlockThirdPartyCookies {
 			return nil, fmt.Errorf("page %s: third_party_cookies can only be changed for label pages", label)
 		}
-		if err := s.originTab(ctx, label); err != nil {
+		return s.tabOnce(ctx, label, func(ctx context.Context) (*tab, error) { return s.openOriginTab(ctx, label) })
+	}
+	key := label
+	if block != s.opt.BlockThirdPartyCookies {
+		key = "3pc-block|" + label
+	}
+	return s.tabOnce(ctx, key, func(ctx context.Context) (*tab, error) {
+		b, err := s.browserFor(ctx, block)
+		if err != nil {
 			return nil, err
 		}
+		return s.openTab(ctx, b, label, s.labelPage(label))
+	})
+}
+
+// openAtOnce is how many pages open at a time: each new site starts a
+// renderer process, CPU work that more at once on 2 cores only slows.
+const openAtOnce = 3
+
+// opening is a page being opened under a key; done is closed when t or
+// err is set.
+type opening struct {
+	done chan struct{}
+	t    *tab
+	err  error
+}
+
+// tabOnce returns the tab kept under key, opening it with open if there is
+// none: a caller that asks for a key being opened waits for that opening
+// instead of opening another page, and at most openAtOnce pages open at a
+// time. A failed opening is kept by nobody: the next caller tries again
+// (once more here, if the failure came from the opener's context ending).
+func (s *Session) tabOnce(ctx context.Context, key string, open func(context.Context) (*tab, error)) (*tab, error) {
+	for try := 0; ; try++ {
 		s.mu.Lock()
-		defer s.mu.Unlock()
-		if t, ok := s.tabs[label]; ok {
+		if s.tabs == nil {
+			s.mu.Unlock()
+			return nil, errors.New("session is closed")
+		}
+		if t, ok := s.tabs[key]; ok {
+			s.mu.Unlock()
 			return t, nil
 		}
-		return nil, errors.New("session is closed")
+		if s.opening == nil {
+			s.opening = map[string]*opening{}
+			s.openSlots = make(chan struct{}, openAtOnce)
+		}
+		o, waiting := s.opening[key]
+		if !waiting {
+			o = &opening{done: make(chan struct{})}
+			s.opening[key] = o
+		}
+		slots := s.openSlots
+		s.mu.Unlock()
+		if waiting {
+			select {
+			case <-o.done:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			if o.err != nil && try == 0 && ctx.Err() == nil && errors.Is(o.err, context.Canceled) {
+				continue
+			}
+			return o.t, o.err
+		}
+		select {
+		case slots <- struct{}{}:
+			o.t, o.err = open(ctx)
+			<-slots
+		case <-ctx.Done():
+			o.err = ctx.Err()
+		}
+		if o.err == nil {
+			o.t, o.err = s.keep(key, o.t)
+		}
+		s.mu.Lock()
+		delete(s.opening, key)
+		s.mu.Unlock()
+		close(o.done)
+		return o.t, o.err
 	}
-	key, b, err := s.browserFor(ctx, label, block)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	t, ok := s.tabs[key]
-	s.mu.Unlock()
-	if ok {
-		return t, nil
-	}
-	// Open without the lock, so tabs can open side by side (Prepare).
-	t, err = s.openTab(ctx, b, label, s.labelPage(label))
-	if err != nil {
-		return nil, err
-	}
-	return s.keep(key, t)
 }
 
 // keep records a freshly opened tab under key, unless one is there already
@@ -91,28 +146,38 @@ func (s *Session) labelPage(label string) engine.PageSpec {
 	return engine.PageSpec{URL: s.Lab.Origin(label) + "/", Function: pageFunc}
 }
 
-// browserFor returns the key of a label's tab and the browser it lives in,
-// starting the browser that blocks third-party cookies the first time one
-// is asked for.
-func (s *Session) browserFor(ctx context.Context, label string, block bool) (string, engine.Browser, error) {
+// browserFor returns the browser a label's tab lives in: the main one, or
+// the one that blocks third-party cookies, started the first time one is
+// asked for (without holding s.mu, so other pages meanwhile go on).
+func (s *Session) browserFor(ctx context.Context, block bool) (engine.Browser, error) {
+	if block == s.opt.BlockThirdPartyCookies {
+		return s.Browser, nil
+	}
+	s.launchMu.Lock()
+	defer s.launchMu.Unlock()
+	s.mu.Lock()
+	nb, closed := s.blocking, s.tabs == nil
+	s.mu.Unlock()
+	switch {
+	case closed:
+		return nil, errors.New("session is closed")
+	case nb != nil:
+		return nb, nil
+	}
+	o := s.opt
+	o.BlockThirdPartyCookies = block
+	nb, err := s.launch(ctx, o)
+	if err != nil {
+		return nil, fmt.Errorf("starting a browser with third-party cookies %s: %w", map[bool]string{true: "blocked", false: "allowed"}[block], err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.tabs == nil {
-		return "", nil, errors.New("session is closed")
+		nb.Close()
+		return nil, errors.New("session is closed")
 	}
-	if block == s.opt.BlockThirdPartyCookies {
-		return label, s.Browser, nil
-	}
-	if s.blocking == nil {
-		o := s.opt
-		o.BlockThirdPartyCookies = block
-		nb, err := s.launch(ctx, o)
-		if err != nil {
-			return "", nil, fmt.Errorf("starting a browser with third-party cookies %s: %w", map[bool]string{true: "blocked", false: "allowed"}[block], err)
-		}
-		s.blocking = nb
-	}
-	return "3pc-block|" + label, s.blocking, nil
+	s.blocking = nb
+	return nb, nil
 }
 
 // openTab opens a page in browser b within the page-opening budget, and
@@ -141,41 +206,24 @@ func (s *Session) openTab(ctx context.Context, b engine.Browser, label string, s
 	return nil, fmt.Errorf("opening the page %s, twice: %w", spec.URL, errors.Join(errs...))
 }
 
-// Prepare opens, side by side, the tabs the scenarios will need, so that
-// the scenarios do not each pay for a page load. It is an optimisation
-// only: a tab that fails to open here is opened (and its error reported)
-// when its scenario runs.
+// Prepare opens, side by side (openAtOnce at a time), the tabs the
+// scenarios will need, so that the scenarios do not each pay for a page
+// load. It is an optimisation only: a tab that fails to open here is opened
+// (and its error reported) when its scenario runs.
 func (s *Session) Prepare(ctx context.Context, list []scenarios.Scenario) {
-	type need struct {
-		label string
-		block bool
-	}
-	seen := map[need]bool{}
-	var needs []need
-	for _, sc := range list {
-		for _, st := range sc.RequestSteps() {
-			n := need{st.Page, sc.ThirdPartyCookies == "block"}
-			if n.label == "" {
-				n.label = "foo"
-			}
-			if !seen[n] {
-				seen[n] = true
-				needs = append(needs, n)
-			}
-		}
-	}
-	sem := make(chan struct{}, 3)
 	var wg sync.WaitGroup
-	for _, n := range needs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			s.tabIn(ctx, n.label, n.block)
-		}()
+	for _, sc := range list {
+		wg.Go(func() { s.openTabs(ctx, sc) })
 	}
 	wg.Wait()
+}
+
+// openTabs opens the tabs of a scenario's steps that are not open yet;
+// errors are left to the steps, which ask again.
+func (s *Session) openTabs(ctx context.Context, sc scenarios.Scenario) {
+	for _, st := range sc.RequestSteps() {
+		s.stepTab(ctx, sc, st)
+	}
 }
 
 // forgetEvents drops what the tabs recorded about a finished scenario, so
@@ -194,38 +242,20 @@ func (s *Session) forgetEvents(marker string) {
 // Labels are left out.
 func (s *Session) OpenPages(ctx context.Context, origins []string) error {
 	var todo []string
-	sandboxed := false
-	s.mu.Lock()
 	for _, o := range origins {
-		if o == "null" {
-			_, open := s.tabs["sandboxed"]
-			sandboxed = !open
-		}
-		if _, ok := s.tabs[o]; !ok && strings.Contains(o, "://") && !slices.Contains(todo, o) {
+		switch {
+		case o == "null":
+			todo = append(todo, "sandboxed")
+		case strings.Contains(o, "://"):
 			todo = append(todo, o)
 		}
 	}
-	s.mu.Unlock()
-	errs := make([]error, len(todo)+1)
+	slices.Sort(todo)
+	todo = slices.Compact(todo)
+	errs := make([]error, len(todo))
 	var wg sync.WaitGroup
-	if sandboxed {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[len(todo)] = s.tab(ctx, "sandboxed")
-		}()
-	}
 	for i, o := range todo {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t, err := s.openOriginTab(ctx, o)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			_, errs[i] = s.keep(o, t)
-		}()
+		wg.Go(func() { _, errs[i] = s.tab(ctx, o) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)
@@ -233,20 +263,8 @@ func (s *Session) OpenPages(ctx context.Context, origins []string) error {
 
 // originTab opens, once, a tab whose page is on a full origin.
 func (s *Session) originTab(ctx context.Context, origin string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.tabs == nil {
-		return errors.New("session is closed")
-	}
-	if _, ok := s.tabs[origin]; ok {
-		return nil
-	}
-	t, err := s.openOriginTab(ctx, origin)
-	if err != nil {
-		return err
-	}
-	s.tabs[origin] = t
-	return nil
+	_, err := s.tab(ctx, origin)
+	return err
 }
 
 // openOriginTab opens a tab on a full origin; the driver checks the page

@@ -179,12 +179,17 @@ func (s *Session) DoAt(ctx context.Context, prefix, page string, req scenarios.R
 	st := scenarios.Step{Page: page, Request: req}
 	// Like a scenario: a request that may carry cookies has the jar to
 	// itself, and it takes one of the page's places (schedule.go).
-	unlock, err := s.state.lock(ctx, s.sharedState(sc))
+	shared := s.sharedState(sc)
+	unlock, err := s.state.lock(ctx, shared)
 	if err != nil {
 		return nil, fmt.Errorf("interrupted: %w", err)
 	}
 	defer unlock()
-	release, err := s.slots.acquire(ctx, pageKey(sc, st), false)
+	rank := FirstStep
+	if len(shared) > 0 {
+		rank = TurnHeld
+	}
+	release, err := s.slots.acquire(ctx, pageKey(sc, st), rank)
 	if err != nil {
 		return nil, fmt.Errorf("interrupted: %w", err)
 	}

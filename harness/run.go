@@ -20,16 +20,24 @@ func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
 }
 
 // runScenario is Run with the page slots of a run; started (if not nil) is
-// called once the scenario holds what it shares and its first step has a
-// place on its page. A scenario that could not start before ctx ended is
+// called once the scenario's pages are open, it holds what it shares and
+// its first step has a place on its page. A scenario that could not start before ctx ended is
 // NotRun. Its Duration runs from then: the wait for a place is not the
 // scenario's.
 func (s *Session) runScenario(ctx context.Context, sc scenarios.Scenario, slots *pageSlots, started func(scenarios.Scenario)) Result {
-	unlock, err := s.state.lock(ctx, s.sharedState(sc))
+	// Its pages first, holding nothing: a page being opened is no
+	// scenario's time, and no other scenario's turn.
+	s.openTabs(ctx, sc)
+	shared := s.sharedState(sc)
+	unlock, err := s.state.lock(ctx, shared)
 	if err != nil {
 		return s.notRun(sc, notRunReason(ctx))
 	}
 	defer unlock()
+	first := FirstStep
+	if len(shared) > 0 {
+		first = TurnHeld
+	}
 	if ctx.Err() != nil {
 		return s.notRun(sc, notRunReason(ctx))
 	}
@@ -64,7 +72,11 @@ func (s *Session) runScenario(ctx context.Context, sc scenarios.Scenario, slots 
 			}
 		}
 		var sr StepResult
-		release, err := slots.acquire(ctx, pageKey(sc, st), i > 0)
+		rank := first
+		if i > 0 {
+			rank = LaterStep
+		}
+		release, err := slots.acquire(ctx, pageKey(sc, st), rank)
 		switch {
 		case err != nil && i == 0:
 			return s.notRun(sc, notRunReason(ctx))

@@ -70,14 +70,16 @@ type RunOptions struct {
 // a result for every scenario in list order: those not run because ctx
 // ended get the verdict error with the reason (NotRun). Scenarios with the
 // longest deliberate waits (after:) start first, and a scenario waiting
-// holds no place, so the waits overlap with everything else.
+// holds no place, so the waits overlap with everything else, the opening
+// of the other pages included: each scenario starts once its own pages
+// are open.
 func (s *Session) RunAll(ctx context.Context, list []scenarios.Scenario, opt RunOptions) []Result {
-	s.Prepare(ctx, list)
 	jobs := opt.Jobs
 	if jobs == 0 {
 		jobs = s.jobs
 	}
 	if jobs <= 1 {
+		s.Prepare(ctx, list)
 		return s.runInOrder(ctx, list, opt)
 	}
 	slots := newPageSlots(min(jobs, MaxJobs))
@@ -152,7 +154,7 @@ func waitsFirst(list []scenarios.Scenario) []int {
 
 // sharedState names the state of the session a scenario uses that other
 // scenarios may use too; scenarios that name the same state never overlap
-// (stateLocks). Three things qualify:
+// (stateLocks). Four things qualify:
 //
 //   - The cookie jar of the browser the scenario's pages live in (the main
 //     one, or the one that keeps third-party cookie blocking). A scenario
@@ -170,16 +172,12 @@ func waitsFirst(list []scenarios.Scenario) []int {
 //   - The resource timing buffer of a page, which a step that reads its
 //     request's PerformanceResourceTiming entry empties first (page.go's
 //     pageFunc): it would wipe another such step's entry in flight.
+//   - What a Local Network Access step sets and reads (localNetworkAccess).
 func (s *Session) sharedState(sc scenarios.Scenario) []string {
 	var names []string
 	for _, st := range sc.RequestSteps() {
-		if lnaStep(st) {
-			// Local Network Access (lna.go) sets the page origin's
-			// permission for the whole browser, closes the target
-			// listener's idle connections and counts the connections
-			// opened there since the step began: another scenario's
-			// requests would change what it observes.
-			return []string{Alone}
+		if lnaStep(st) && !slices.Contains(names, localNetworkAccess) {
+			names = append(names, localNetworkAccess)
 		}
 		if api := st.Request.WithDefaults().API; api == scenarios.APIScript || api == scenarios.APIModule {
 			if n := "error events of " + pageKey(sc, st); !slices.Contains(names, n) {
@@ -201,50 +199,34 @@ func (s *Session) sharedState(sc scenarios.Scenario) []string {
 	return append(names, "jar")
 }
 
-// Alone is the shared state that is all of it: a scenario that names it
-// runs with nothing else in flight in the session (and no other scenario
-// starts meanwhile): one that changes what the whole browser or a whole
-// listener does for everyone (a permission for an origin, closing a
-// server's idle connections, counting a listener's connections), as the
-// Local Network Access steps do.
-const Alone = "everything"
+// localNetworkAccess is what Local Network Access steps share (lna.go):
+// the permissions of the page's origin, set for the whole browser before
+// each step and reset after the scenario, and the loopback and local
+// twins' listeners, whose idle connections a step closes and whose new
+// connections it counts. Only these steps set those permissions (a page
+// on loopback is never gated, whatever its origin's permission) or send
+// to those listeners (lnaTarget), so they take turns with each other
+// alone and overlap with everything else.
+const localNetworkAccess = "Local Network Access permissions and twin listeners"
 
 // stateLocks are the session's locks on shared state, by name.
 type stateLocks struct {
-	// all is held shared by every scenario and alone by one that names
-	// Alone.
-	all   sync.RWMutex
 	mu    sync.Mutex
 	locks map[string]chan struct{}
 }
 
 // lock takes the named locks (in name order, so two callers never wait on
 // each other) and returns the function that releases them; it fails only
-// when ctx ends first. Waiting for a scenario that runs Alone is not
-// interrupted by ctx: it ends within its own bounds.
+// when ctx ends first.
 func (l *stateLocks) lock(ctx context.Context, names []string) (func(), error) {
 	names = slices.Sorted(slices.Values(names))
 	var held []chan struct{}
-	alone := slices.Contains(names, Alone)
-	if alone {
-		l.all.Lock()
-	} else {
-		l.all.RLock()
-	}
 	unlock := func() {
 		for _, ch := range held {
 			<-ch
 		}
-		if alone {
-			l.all.Unlock()
-		} else {
-			l.all.RUnlock()
-		}
 	}
 	for _, n := range names {
-		if n == Alone {
-			continue
-		}
 		l.mu.Lock()
 		if l.locks == nil {
 			l.locks = map[string]chan struct{}{}
@@ -266,10 +248,8 @@ func (l *stateLocks) lock(ctx context.Context, names []string) (func(), error) {
 	return unlock, nil
 }
 
-// pageSlots bounds the requests in flight per page. A scenario's later
-// steps go before first steps: a step due after a wait, or right after the
-// step before (a preflight still in the cache), must not queue behind
-// scenarios that have not started.
+// pageSlots bounds the requests in flight per page. A freed place goes to
+// the waiter of the highest rank, in order of arrival within a rank.
 type pageSlots struct {
 	n int
 	// load reads the machine's load average; cpus is its CPU count.
@@ -313,11 +293,42 @@ func (p *pageSlots) places() int {
 	return p.limit
 }
 
-// pageQueue is one page's places: how many are taken, and who waits, the
-// later steps first.
+// Rank orders the waiters for a page's place.
+type Rank int
+
+const (
+	// FirstStep is the first step of a scenario that holds nothing
+	// another scenario waits for.
+	FirstStep Rank = iota
+	// TurnHeld is the first step of a scenario that holds shared state
+	// (sharedState): the scenarios that take turns with it wait for it to
+	// end, so it must not queue behind those that wait for nothing (in a
+	// catalog run, the jar's fifty turns would otherwise each wait behind
+	// a page's whole queue).
+	TurnHeld
+	// LaterStep is a step after the first: due after a wait, or right
+	// after the step before (a preflight still in the cache), it must not
+	// queue behind scenarios that have not started.
+	LaterStep
+	ranks
+)
+
+// pageQueue is one page's places: how many are taken, and who waits, by
+// rank.
 type pageQueue struct {
-	used         int
-	later, first []chan struct{}
+	used    int
+	waiting [ranks][]chan struct{}
+}
+
+// top is the list of the highest-ranked waiters, nil if none wait; called
+// with p.mu held.
+func (q *pageQueue) top() *[]chan struct{} {
+	for r := ranks - 1; r >= 0; r-- {
+		if len(q.waiting[r]) > 0 {
+			return &q.waiting[r]
+		}
+	}
+	return nil
 }
 
 func newPageSlots(n int) *pageSlots {
@@ -325,9 +336,8 @@ func newPageSlots(n int) *pageSlots {
 }
 
 // acquire waits for a place on the page key and returns its release; it
-// fails only when ctx ends first. later says the step is not its
-// scenario's first.
-func (p *pageSlots) acquire(ctx context.Context, key string, later bool) (func(), error) {
+// fails only when ctx ends first.
+func (p *pageSlots) acquire(ctx context.Context, key string, rank Rank) (func(), error) {
 	p.mu.Lock()
 	q, ok := p.pages[key]
 	if !ok {
@@ -335,24 +345,20 @@ func (p *pageSlots) acquire(ctx context.Context, key string, later bool) (func()
 		p.pages[key] = q
 	}
 	release := func() { p.release(q) }
-	if q.used < p.places() && len(q.later) == 0 && (later || len(q.first) == 0) {
+	if q.used < p.places() && !slices.ContainsFunc(q.waiting[rank:], func(l []chan struct{}) bool { return len(l) > 0 }) {
 		q.used++
 		p.mu.Unlock()
 		return release, nil
 	}
 	ch := make(chan struct{})
-	if later {
-		q.later = append(q.later, ch)
-	} else {
-		q.first = append(q.first, ch)
-	}
+	q.waiting[rank] = append(q.waiting[rank], ch)
 	p.mu.Unlock()
 	select {
 	case <-ch:
 		return release, nil
 	case <-ctx.Done():
 		p.mu.Lock()
-		removed := remove(&q.later, ch) || remove(&q.first, ch)
+		removed := remove(&q.waiting[rank], ch)
 		p.mu.Unlock()
 		if !removed {
 			// Handed a place just as ctx ended: give it on.
@@ -362,18 +368,15 @@ func (p *pageSlots) acquire(ctx context.Context, key string, later bool) (func()
 	}
 }
 
-// release frees a place and gives the free places to the waiters, later
-// steps first.
+// release frees a place and gives the free places to the waiters, the
+// highest rank first.
 func (p *pageSlots) release(q *pageQueue) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	q.used--
 	for q.used < p.places() {
-		list := &q.first
-		if len(q.later) > 0 {
-			list = &q.later
-		}
-		if len(*list) == 0 {
+		list := q.top()
+		if list == nil {
 			return
 		}
 		close((*list)[0])

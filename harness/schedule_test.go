@@ -235,35 +235,28 @@ func TestStateLocks(t *testing.T) {
 	wg.Wait()
 }
 
-func TestAlone(t *testing.T) {
+// Local Network Access steps take turns with each other, and only with
+// each other: a scenario that shares nothing starts beside one.
+func TestLocalNetworkAccessTakesTurns(t *testing.T) {
 	var l stateLocks
-	other, _ := l.lock(context.Background(), nil)
+	first, _ := l.lock(context.Background(), []string{localNetworkAccess})
+	other, err := l.lock(context.Background(), nil)
+	if err != nil {
+		t.Fatalf("a scenario that shares nothing waited: %v", err)
+	}
+	other()
 	got := make(chan func())
 	go func() {
-		u, _ := l.lock(context.Background(), []string{Alone})
+		u, _ := l.lock(context.Background(), []string{"jar", localNetworkAccess})
 		got <- u
 	}()
 	select {
 	case <-got:
-		t.Fatal("alone while another scenario was in flight")
+		t.Fatal("two Local Network Access steps at once")
 	case <-time.After(20 * time.Millisecond):
 	}
-	other()
-	alone := <-got
-	// Nothing starts while one runs alone.
-	started := make(chan struct{})
-	go func() {
-		u, _ := l.lock(context.Background(), []string{"jar"})
-		close(started)
-		u()
-	}()
-	select {
-	case <-started:
-		t.Fatal("a scenario started beside one running alone")
-	case <-time.After(20 * time.Millisecond):
-	}
-	alone()
-	<-started
+	first()
+	(<-got)()
 }
 
 func TestSharedState(t *testing.T) {
@@ -291,7 +284,7 @@ func TestSharedState(t *testing.T) {
 		{"<script crossorigin=anonymous>: the page's error events", script, []string{"error events of foo|block=false"}},
 		{"a step that reads its timing entry: the page's timing buffer", timing, []string{"resource timing buffer of foo|block=false"}},
 		{"the blocking browser's jar", blocked, []string{"jar of the browser that blocks third-party cookies"}},
-		{"Local Network Access", scenarios.Scenario{Steps: []scenarios.Step{{}, {LocalNetwork: scenarios.LocalNetwork{AddressSpace: "public"}}}}, []string{Alone}},
+		{"Local Network Access", scenarios.Scenario{Steps: []scenarios.Step{{}, {LocalNetwork: scenarios.LocalNetwork{AddressSpace: "public"}}}}, []string{localNetworkAccess}},
 	}
 	for _, tc := range tests {
 		if got := s.sharedState(tc.sc); !slices.Equal(got, tc.want) {
@@ -304,10 +297,10 @@ func TestPageSlots(t *testing.T) {
 	ctx := context.Background()
 	p := newPageSlots(2)
 	p.load = func() float64 { return 0 }
-	r1, _ := p.acquire(ctx, "foo", false)
-	r2, _ := p.acquire(ctx, "foo", false)
+	r1, _ := p.acquire(ctx, "foo", FirstStep)
+	r2, _ := p.acquire(ctx, "foo", FirstStep)
 	// Another page has places of its own.
-	if r, err := p.acquire(ctx, "baz", false); err != nil {
+	if r, err := p.acquire(ctx, "baz", FirstStep); err != nil {
 		t.Fatal(err)
 	} else {
 		r()
@@ -315,35 +308,49 @@ func TestPageSlots(t *testing.T) {
 	// The page is full: a third waits, until ctx ends.
 	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
-	if _, err := p.acquire(short, "foo", false); err == nil {
+	if _, err := p.acquire(short, "foo", FirstStep); err == nil {
 		t.Fatal("a third place on a page of 2")
 	}
-	// A first step queued before a later step gets its place after it.
-	order := make(chan string, 2)
+	// Waiters queued lowest rank first get their places highest rank
+	// first: a later step, then a scenario holding a turn others wait for,
+	// then a first step.
+	r3, _ := p.acquire(ctx, "baz", FirstStep)
+	r4, _ := p.acquire(ctx, "baz", FirstStep)
+	order := make(chan string, 3)
+	letGo := make(chan struct{})
 	var wg sync.WaitGroup
 	for _, w := range []struct {
-		name  string
-		later bool
-	}{{"first step", false}, {"later step", true}} {
+		name string
+		rank Rank
+	}{{"first step", FirstStep}, {"turn held", TurnHeld}, {"later step", LaterStep}} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, err := p.acquire(ctx, "foo", w.later)
+			r, err := p.acquire(ctx, "baz", w.rank)
 			if err != nil {
 				t.Error(err)
 				return
 			}
 			order <- w.name
+			<-letGo
 			r()
 		}()
 		time.Sleep(10 * time.Millisecond) // queued in this order
 	}
-	r1()
-	got := <-order
-	r2()
+	var got []string
+	r3()
+	got = append(got, <-order)
+	r4()
+	got = append(got, <-order)
+	letGo <- struct{}{} // one holder lets go: the last waiter's turn
+	got = append(got, <-order)
+	letGo <- struct{}{}
+	letGo <- struct{}{}
 	wg.Wait()
-	if got != "later step" {
-		t.Fatalf("%s got the freed place first, want the later step", got)
+	r1()
+	r2()
+	if want := []string{"later step", "turn held", "first step"}; !slices.Equal(got, want) {
+		t.Fatalf("places went to %q, want %q", got, want)
 	}
 }
 
@@ -375,13 +382,13 @@ func TestPageSlotsUnderLoad(t *testing.T) {
 	p := newPageSlots(4)
 	p.cpus = 2
 	p.load = func() float64 { return 16 }
-	r1, err := p.acquire(ctx, "foo", false)
+	r1, err := p.acquire(ctx, "foo", FirstStep)
 	if err != nil {
 		t.Fatal(err)
 	}
 	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
-	if _, err := p.acquire(short, "foo", false); err == nil {
+	if _, err := p.acquire(short, "foo", FirstStep); err == nil {
 		t.Fatal("a second place at load 16 on 2 CPUs")
 	}
 	r1()

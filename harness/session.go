@@ -55,8 +55,16 @@ type Session struct {
 	slots *pageSlots
 	state stateLocks
 
+	// launchMu is held while the browser that blocks third-party
+	// cookies starts.
+	launchMu sync.Mutex
+
 	mu   sync.Mutex
 	tabs map[string]*tab // nil once closed
+	// opening are the tabs being opened, by key; openSlots bounds how
+	// many open at once (tabOnce).
+	opening   map[string]*opening
+	openSlots chan struct{}
 }
 
 // Start starts the origins and the browser. Close the session when done.
@@ -144,26 +152,33 @@ func (s *Session) openFoo(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the pages, stops the browser(s) (and every process they
-// started) and the servers.
+// Close stops the browser(s) (and every process they started), lets go
+// of their pages, and stops the servers.
 //
-// The pages close all at once: each may take a driver's whole bound (for
-// Chromium, chromedp waits up to 5 s to detach, 5 s to close and 0.5 s for
-// a tab whose request never ends to go), so one after another a run with
-// 16 pages on a loaded machine could close for minutes after its deadline.
+// The browsers go first, side by side, and their pages with them: closed
+// one by one beforehand, each page may take a driver's whole bound (for
+// Chromium, chromedp waits up to 5 s to detach, 5 s to close and 0.5 s
+// for a tab whose request never ends to go), and even all at once their
+// renderers' shutdowns compete for the CPU. A page closed after its
+// browser is only let go (engine.Page.Close).
 func (s *Session) Close() error {
 	s.mu.Lock()
-	var wg sync.WaitGroup
-	for _, t := range s.tabs {
-		wg.Go(func() { t.page.Close() })
-	}
-	wg.Wait()
+	tabs := s.tabs
 	s.tabs = nil
 	blocking := s.blocking
 	s.mu.Unlock()
-	err := s.Browser.Close()
+	browsers := []engine.Browser{s.Browser}
 	if blocking != nil {
-		err = errors.Join(err, blocking.Close())
+		browsers = append(browsers, blocking)
 	}
-	return errors.Join(err, s.run.Remove(), s.Lab.Close())
+	errs := make([]error, len(browsers))
+	var wg sync.WaitGroup
+	for i, b := range browsers {
+		wg.Go(func() { errs[i] = b.Close() })
+	}
+	wg.Wait()
+	for _, t := range tabs {
+		t.page.Close()
+	}
+	return errors.Join(append(errs, s.run.Remove(), s.Lab.Close())...)
 }

@@ -24,7 +24,7 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 	}
 	preq := s.pageRequest(prefix, st.Request)
 	preq.Timing = st.Expect.TimingAllowed != nil
-	preq.URL = s.lnaTarget(st, preq.URL)
+	preq.URL = s.lnaTarget(sc, st, preq.URL)
 	arg, err := json.Marshal(preq)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the page request: %w", err)
