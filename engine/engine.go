@@ -95,8 +95,9 @@ type Browser interface {
 	// SetPermission sets a permission for an origin, e.g. loopback-network
 	// for Local Network Access. ErrUnsupported when Capabilities says so.
 	SetPermission(ctx context.Context, p Permission) error
-	// Close ends the browser gracefully, then stops any process of it that
-	// is left, and removes its files. It is safe to call more than once.
+	// Close ends the browser and every process of it (gracefully or by
+	// killing them: nothing of a browser is kept) and removes its files;
+	// its pages end with it. It is safe to call more than once.
 	Close() error
 }
 

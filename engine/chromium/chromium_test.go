@@ -183,19 +183,27 @@ func TestOpenPageChecksTheOrigin(t *testing.T) {
 	}
 }
 
-// Closed gracefully or after its process was killed, the browser leaves
-// nothing in the temporary directory: not its profile, not Chromium's own
-// org.chromium.Chromium.* (its TMPDIR is inside the run directory), no
-// process.
+// Closed while running with a page open, or after its process was killed,
+// the browser leaves nothing in the temporary directory: not its profile,
+// not Chromium's own org.chromium.Chromium.* (its TMPDIR is inside the run
+// directory), no process.
 func TestCloseLeavesNothing(t *testing.T) {
 	for _, kill := range []bool{false, true} {
-		t.Run(map[bool]string{false: "graceful", true: "killed browser"}[kill], func(t *testing.T) {
+		t.Run(map[bool]string{false: "running, a page open", true: "killed browser"}[kill], func(t *testing.T) {
 			tmp := enginetest.TempDir(t)
 			t.Setenv("TMPDIR", tmp)
 			b := launch(t, engine.LaunchOptions{})
 			arg := "--user-data-dir=" + b.ProfileDir()
 			if !engine.ProcessUses(arg) {
 				t.Fatal("no browser process found for the profile")
+			}
+			if !kill {
+				o := startOrigins(t)
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				if _, err := b.OpenPage(ctx, engine.PageSpec{URL: o.foo + "/", Function: fetchFunc}); err != nil {
+					t.Fatal(err)
+				}
 			}
 			if !strings.HasPrefix(b.Dir(), tmp+"/"+engine.RunDirPrefix) {
 				t.Fatalf("the browser's files are in %s, not in a run directory in %s", b.Dir(), tmp)

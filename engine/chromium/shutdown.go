@@ -1,28 +1,26 @@
 package chromium
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
 	"syscall"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/corslab/corslab/engine"
 )
 
-// closeWithin is how long Chromium may take to close itself before its
-// processes are killed.
-const closeWithin = 10 * time.Second
-
 var errKeptWriting = errors.New("browser processes kept writing to it")
 
-// Close ends the browser gracefully (CDP Browser.close, so Chromium shuts
-// down and removes its own files), waits for it, then kills whatever is
-// left of its process group and of the processes using its profile, and
-// removes its directories. It is safe to call more than once.
+// Close kills the browser's process group, then any process left using
+// its profile, and removes its directories. It is safe to call more than
+// once.
+//
+// It does not ask Chromium to close first (CDP Browser.close): nothing of
+// the browser is kept, since its profile, TMPDIR, HOME and XDG dirs all
+// live in the run's own directory, removed here; and a graceful shutdown
+// of a browser with 18 tabs took 1.6 s of a 13 s catalog run, where the
+// kill takes 0.4 s, removal included.
 func (b *Browser) Close() error {
 	b.closeOnce.Do(func() { b.closeErr = b.close() })
 	return b.closeErr
@@ -30,18 +28,14 @@ func (b *Browser) Close() error {
 
 func (b *Browser) close() error {
 	pid := b.PID()
-	if b.ctx.Err() == nil && pid != 0 {
-		ctx, cancel := context.WithTimeout(b.ctx, closeWithin)
-		// Sends Browser.close and waits until the process has exited (or
-		// ctx ended), then cancels the browser's context.
-		chromedp.Cancel(ctx)
-		cancel()
+	if pid != 0 {
+		// The group is the browser's own (Setpgid).
+		syscall.Kill(-pid, syscall.SIGKILL)
 	}
 	b.cancel()
 	b.cancelAlloc()
 	if pid != 0 {
-		// Children a graceful exit left behind (or all of them, after a
-		// timeout): the group is the browser's own (Setpgid).
+		// A child forked as the first kill went out.
 		syscall.Kill(-pid, syscall.SIGKILL)
 	}
 	err := b.removeFiles()
