@@ -61,10 +61,7 @@ func pageLabel(st scenarios.Step) string {
 // page is the lab's page served with treat-as-public-address, a local one
 // the page on foo's local twin.
 func (s *Session) lnaTab(ctx context.Context, st scenarios.Step) (*tab, error) {
-	label := st.Page
-	if label == "" {
-		label = "foo"
-	}
+	label := pageLabel(st)
 	space := st.LocalNetwork.WithDefaults().AddressSpace
 	return s.tabOnce(ctx, space+"|"+label, func(ctx context.Context) (*tab, error) {
 		return s.openLNATab(ctx, label, space)
@@ -270,10 +267,7 @@ func (s *Session) resetLNA(ctx context.Context, sc scenarios.Scenario) {
 		if !lnaStep(st) {
 			continue
 		}
-		label := st.Page
-		if label == "" {
-			label = "foo"
-		}
+		label := pageLabel(st)
 		o := s.Lab.Origin(label)
 		if st.LocalNetwork.AddressSpace == scenarios.SpaceLocal {
 			o = s.Lab.LocalOrigin(label)

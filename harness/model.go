@@ -170,11 +170,7 @@ func (s *Session) modelOrigins(sc scenarios.Scenario) scenarios.Origins {
 	n := steps[0].LocalNetwork.WithDefaults()
 	local := map[string]bool{}
 	if n.AddressSpace == scenarios.SpaceLocal {
-		page := steps[0].Page
-		if page == "" {
-			page = "foo"
-		}
-		local[page] = true
+		local[pageLabel(steps[0])] = true
 	}
 	target := steps[0].Request.WithDefaults().Target
 	loopback := ""

@@ -261,12 +261,6 @@ func (s *Session) OpenPages(ctx context.Context, origins []string) error {
 	return errors.Join(errs...)
 }
 
-// originTab opens, once, a tab whose page is on a full origin.
-func (s *Session) originTab(ctx context.Context, origin string) error {
-	_, err := s.tab(ctx, origin)
-	return err
-}
-
 // openOriginTab opens a tab on a full origin; the driver checks the page
 // landed there.
 func (s *Session) openOriginTab(ctx context.Context, origin string) (*tab, error) {

@@ -171,7 +171,7 @@ func (s *Session) DoAt(ctx context.Context, prefix, page string, req scenarios.R
 		page = "foo"
 	}
 	if strings.Contains(page, "://") {
-		if err := s.originTab(ctx, page); err != nil {
+		if _, err := s.tab(ctx, page); err != nil {
 			return nil, err
 		}
 	}
@@ -185,11 +185,7 @@ func (s *Session) DoAt(ctx context.Context, prefix, page string, req scenarios.R
 		return nil, fmt.Errorf("interrupted: %w", err)
 	}
 	defer unlock()
-	rank := FirstStep
-	if len(shared) > 0 {
-		rank = TurnHeld
-	}
-	release, err := s.slots.acquire(ctx, pageKey(sc, st), rank)
+	release, err := s.slots.acquire(ctx, pageKey(sc, st), firstRank(shared))
 	if err != nil {
 		return nil, fmt.Errorf("interrupted: %w", err)
 	}

@@ -21,9 +21,9 @@ func (s *Session) Run(ctx context.Context, sc scenarios.Scenario) Result {
 
 // runScenario is Run with the page slots of a run; started (if not nil) is
 // called once the scenario's pages are open, it holds what it shares and
-// its first step has a place on its page. A scenario that could not start before ctx ended is
-// NotRun. Its Duration runs from then: the wait for a place is not the
-// scenario's.
+// its first step has a place on its page. A scenario that could not start
+// before ctx ended is NotRun. Its Duration runs from then: the wait for a
+// place is not the scenario's.
 func (s *Session) runScenario(ctx context.Context, sc scenarios.Scenario, slots *pageSlots, started func(scenarios.Scenario)) Result {
 	// Its pages first, holding nothing: a page being opened is no
 	// scenario's time, and no other scenario's turn.
@@ -34,10 +34,6 @@ func (s *Session) runScenario(ctx context.Context, sc scenarios.Scenario, slots 
 		return s.notRun(sc, notRunReason(ctx))
 	}
 	defer unlock()
-	first := FirstStep
-	if len(shared) > 0 {
-		first = TurnHeld
-	}
 	if ctx.Err() != nil {
 		return s.notRun(sc, notRunReason(ctx))
 	}
@@ -72,7 +68,7 @@ func (s *Session) runScenario(ctx context.Context, sc scenarios.Scenario, slots 
 			}
 		}
 		var sr StepResult
-		rank := first
+		rank := firstRank(shared)
 		if i > 0 {
 			rank = LaterStep
 		}

@@ -296,6 +296,15 @@ func (p *pageSlots) places() int {
 // Rank orders the waiters for a page's place.
 type Rank int
 
+// firstRank is the rank of a scenario's first step, given the shared state
+// it holds (sharedState).
+func firstRank(shared []string) Rank {
+	if len(shared) > 0 {
+		return TurnHeld
+	}
+	return FirstStep
+}
+
 const (
 	// FirstStep is the first step of a scenario that holds nothing
 	// another scenario waits for.
@@ -398,11 +407,7 @@ func remove(list *[]chan struct{}, ch chan struct{}) bool {
 // pageKey names the page a step runs in: its label or origin, and the
 // browser it lives in.
 func pageKey(sc scenarios.Scenario, st scenarios.Step) string {
-	page := st.Page
-	if page == "" {
-		page = "foo"
-	}
-	return fmt.Sprintf("%s|block=%t", page, sc.ThirdPartyCookies == "block")
+	return fmt.Sprintf("%s|block=%t", pageLabel(st), sc.ThirdPartyCookies == "block")
 }
 
 // ParseShard reads --shard's "K/N": shard K (1 to N) of N.

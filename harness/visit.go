@@ -62,10 +62,7 @@ func (s *Session) BeginVisit(sc scenarios.Scenario) (*Visit, error) {
 	}
 	v := &Visit{s: s, sc: sc, Function: pageFunc, began: -1}
 	for i, st := range sc.RequestSteps() {
-		label := st.Page
-		if label == "" {
-			label = "foo"
-		}
+		label := pageLabel(st)
 		if strings.Contains(label, "://") {
 			return nil, fmt.Errorf("step %d: page %s: a full origin needs a browser corslab drives: run it headless", i+1, label)
 		}

@@ -78,20 +78,20 @@ func (l *Lab) LocalOrigin(label string) string {
 	if label == "bar" {
 		name = BarLocal
 	}
-	l.mu.Lock()
-	p, ok := l.ports[name]
-	l.mu.Unlock()
-	if !ok {
-		return ""
-	}
-	return "http://" + label + ".localhost:" + strconv.Itoa(p)
+	return l.originOn(name, label)
 }
 
 // LoopbackTwinOrigin is the origin of a label on the loopback twin; ""
 // before ServeLocal.
 func (l *Lab) LoopbackTwinOrigin(label string) string {
+	return l.originOn(LoopbackTwin, label)
+}
+
+// originOn is the origin of a label on a listener, "" if it is not
+// started.
+func (l *Lab) originOn(listener, label string) string {
 	l.mu.Lock()
-	p, ok := l.ports[LoopbackTwin]
+	p, ok := l.ports[listener]
 	l.mu.Unlock()
 	if !ok {
 		return ""

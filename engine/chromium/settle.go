@@ -82,16 +82,8 @@ func (w *watch) Settle(ctx context.Context, hint engine.Hint) engine.View {
 		journal = func() engine.Arrivals { return engine.Arrivals{} }
 	}
 	sn := w.rec.wait(ctx, w.marker, jsDone.Add(settleBound), func(sn snapshot) bool {
-		fresh := w.fresh(sn)
-		if hint.Journal == nil && hint.Preflight && !hasPreflight(fresh.requests) && time.Since(jsDone) < consoleGrace {
-			// A target outside the lab: no journal shows the
-			// preflight, and its events come from the network service
-			// on a channel of their own, after the request's own
-			// loadingFinished under load (seen once in CI: a check
-			// probe reported "no preflight went out").
-			return false
-		}
-		return settled(fresh, hint.Result, journal(), time.Since(jsDone))
+		fresh, since := w.fresh(sn), time.Since(jsDone)
+		return !awaitingPreflight(fresh, hint, since) && settled(fresh, hint.Result, journal(), since)
 	})
 	return view(w.fresh(sn))
 }
@@ -210,6 +202,17 @@ func consoleCame(sn snapshot, res engine.PageOutcome) bool {
 		}
 	}
 	return !anyFailed(sn.requests)
+}
+
+// awaitingPreflight says whether to wait, since the page's result came
+// since ago, for a preflight the Fetch model says the request needs, to a
+// target outside the lab: no journal shows whether it went out, and its
+// events come from the network service on a channel of their own, after
+// the request's own loadingFinished under load (seen once in CI: a check
+// probe reported "no preflight went out"). After consoleGrace it is taken
+// as served from the preflight cache.
+func awaitingPreflight(sn snapshot, hint engine.Hint, since time.Duration) bool {
+	return hint.Journal == nil && hint.Preflight && !hasPreflight(sn.requests) && since < consoleGrace
 }
 
 // hasPreflight says whether one of the requests is a CORS-preflight.

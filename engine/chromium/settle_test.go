@@ -73,3 +73,29 @@ func TestSettled(t *testing.T) {
 		})
 	}
 }
+
+// For a target outside the lab (no journal), a preflight the Fetch model
+// expects is waited for until the console grace is over, and only then.
+func TestAwaitingPreflight(t *testing.T) {
+	actual := &netRequest{ID: "A", WireReq: []evRequestExtra{{}}, Final: &wireResponse{Status: 200}, Finished: true}
+	preflight := &netRequest{ID: "P", Initiator: initiator{Type: "preflight"}, WireReq: []evRequestExtra{{}}, Final: &wireResponse{Status: 204}, Finished: true}
+	journal := func() engine.Arrivals { return engine.Arrivals{} }
+	tests := []struct {
+		name  string
+		reqs  []*netRequest
+		hint  engine.Hint
+		since time.Duration
+		want  bool
+	}{
+		{"expected, not seen yet", []*netRequest{actual}, engine.Hint{Preflight: true}, 50 * time.Millisecond, true},
+		{"expected and seen", []*netRequest{preflight, actual}, engine.Hint{Preflight: true}, 50 * time.Millisecond, false},
+		{"expected, the grace is over: from the cache", []*netRequest{actual}, engine.Hint{Preflight: true}, consoleGrace, false},
+		{"not expected", []*netRequest{actual}, engine.Hint{}, 50 * time.Millisecond, false},
+		{"a journal says what went out", []*netRequest{actual}, engine.Hint{Preflight: true, Journal: journal}, 50 * time.Millisecond, false},
+	}
+	for _, tt := range tests {
+		if got := awaitingPreflight(snapshot{requests: tt.reqs}, tt.hint, tt.since); got != tt.want {
+			t.Errorf("%s: awaitingPreflight = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
