@@ -72,6 +72,11 @@ type LaunchOptions struct {
 	// must count as the local address space of Local Network Access, as if
 	// they were on a private network.
 	LocalAddresses []string
+	// PublicAddresses are loopback addresses (127.0.0.1:PORT) the browser
+	// must count as the public address space, for engines that place a
+	// document by the address it came from only (Firefox); Chromium's
+	// public page says so in its own response instead.
+	PublicAddresses []string
 }
 
 // HostMapping sends Host:Port to 127.0.0.1:To.

@@ -117,6 +117,9 @@ type Issue struct {
 	Reason, Parameter, Check string
 	// Warning: the browser let the request through and only warns.
 	Warning bool
+	// Info: the browser logged it as information (Firefox's Local Network
+	// Access messages): never a reason, and no warning.
+	Info bool
 	// Provisional: the browser files this issue before its final decision
 	// (Chromium raises a Local Network Access denial before it looks up the
 	// permission, even for a request it then lets through), so it is no
@@ -155,11 +158,17 @@ type Capabilities struct {
 	// PageOrigins: a page can sit on any origin (LaunchOptions.HostMap and
 	// the lab's TLS certificate are honoured), not only on *.localhost.
 	PageOrigins bool
-	// NoPublicPage, when not empty, says why the lab cannot put a page of
-	// this engine in the public address space for Local Network Access
-	// although the engine gates it (it ignores the treat-as-public-address
-	// page, or its permissions cannot be set); those scenarios do not run
-	// there. Empty: the lab's public page works (Chromium), or the engine
-	// has no Local Network Access to set up.
+	// PublicByAddress: the engine takes a page's Local Network Access
+	// address space only from the address (IP:port) it came from, never
+	// from the treat-as-public-address page the lab serves Chromium
+	// (Firefox); the lab opens a public page on a listener named in
+	// LaunchOptions.PublicAddresses instead.
+	PublicByAddress bool
+	// NoPublicPage, when not empty, says why the lab cannot put some page
+	// of this engine in the public address space for Local Network Access
+	// although the engine gates it: with PublicByAddress, a page on a full
+	// https origin; without it, any page. Those scenarios do
+	// not run there. Empty: every public page works (Chromium), or the
+	// engine has no Local Network Access to set up.
 	NoPublicPage string
 }

@@ -148,14 +148,17 @@ func fillFromIssues(o *Observation, issues []engine.Issue) {
 	if o.CorsError == "" {
 		for _, named := range []bool{true, false} {
 			for _, is := range issues {
-				if !is.Warning && !is.Provisional && o.CorsError == "" && (is.Check != "") == named {
+				if !is.Warning && !is.Provisional && !is.Info && o.CorsError == "" && (is.Check != "") == named {
 					o.CorsError, o.FailedParameter, o.FailedCheck = is.Reason, is.Parameter, is.Check
 				}
 			}
 		}
 	}
 	for _, is := range issues {
-		if is.Warning && !is.Provisional {
+		switch {
+		case is.Info:
+			o.Issues = append(o.Issues, is.Kind+": "+is.Reason)
+		case is.Warning && !is.Provisional:
 			o.Issues = append(o.Issues, is.Kind+" warning: "+is.Reason)
 		}
 	}

@@ -289,7 +289,7 @@ func (b *Browser) Version() string { return b.version }
 // completed), so Failure.Reason stays empty: the reason is an issue.
 func (b *Browser) Capabilities() engine.Capabilities {
 	return engine.Capabilities{Network: true, Preflight: true, Console: true, Issues: true, Reason: true, Cookies: true, Concurrent: true, PageOrigins: true,
-		NoPublicPage: noPublicPage}
+		Permissions: true, PublicByAddress: true, NoPublicPage: noPublicPage}
 }
 
 // ExecPath is the binary that was started.
@@ -309,25 +309,46 @@ func (b *Browser) PID() int {
 	return b.cmd.Process.Pid
 }
 
-// noPublicPage is why the lab cannot put a Firefox page in the public
-// address space. Firefox 153 ESR does gate Local Network Access
-// (network.lna.enabled and network.lna.blocking are true): measured, a page
-// made public with network.lna.address_space.public.override=127.0.0.1:PORT
-// waits on the permission prompt for its fetch to loopback bar (up to
-// network.lna.prompt.timeout, 5 minutes), passes with the loopback-network
-// permission allowed (Services.perms), and gets "NetworkError when
-// attempting to fetch resource." when it is denied. But it takes a page's
-// address space only from that pref, by IP and port, never from the
-// treat-as-public-address CSP the lab's public page is served with, and a
-// pref on foo's port would make every page of foo public. The driver sets
-// no Local Network Access permissions either (they are Services.perms
-// entries, set above from the privileged scope in a probe, not here).
-const noPublicPage = "Firefox 153 ESR ignores Content-Security-Policy: treat-as-public-address (it takes a page's address space only from the pref network.lna.address_space.public.override, by IP:port) and the driver sets no Local Network Access permissions, so the lab cannot open a public page on it"
+// noPublicPage is why the lab cannot put a Firefox page on a full https
+// origin in the public address space. Firefox 153 ESR ignores the
+// treat-as-public-address CSP and takes a document's address space from
+// the address it connected to (network.lna.address_space.public.override,
+// by IP:port), which the lab uses for its public twin; a page on a mapped
+// http host name is opened there on the twin's port. But a page on a
+// mapped host's own port reaches the lab through the driver's SOCKS proxy,
+// and Firefox never gates a proxied page's requests (measured: with the
+// proxy's own address counted as public, such a page still fetched from
+// loopback bar with no permission and no prompt), and the public twin
+// does not serve TLS.
+const noPublicPage = "Firefox 153 ESR takes a page's address space only from the address it connected to; the lab's public twin serves http only, and a page on a mapped https origin reaches the lab through the driver's SOCKS proxy, whose pages Firefox never gates"
 
-// SetPermission: Firefox 153's BiDi has permissions.setPermission, but not
-// for Local Network Access (see noPublicPage).
+// SetPermission stores a Local Network Access permission (loopback-network,
+// local-network) for an origin in the profile, from the privileged scope:
+// Firefox 153's BiDi permissions.setPermission does not know these names.
 func (b *Browser) SetPermission(ctx context.Context, p engine.Permission) error {
-	return fmt.Errorf("permission %s for %s: %w", p.Name, p.Origin, engine.ErrUnsupported)
+	switch p.Setting {
+	case "granted", "denied", "prompt":
+	default:
+		return fmt.Errorf("permission %s for %s: setting %q is none of granted, denied, prompt", p.Name, p.Origin, p.Setting)
+	}
+	params := map[string]any{
+		"functionDeclaration": setPermission,
+		"target":              map[string]any{"context": b.chrome},
+		"awaitPromise":        false,
+		"arguments": []any{
+			map[string]any{"type": "string", "value": p.Origin},
+			map[string]any{"type": "string", "value": p.Name},
+			map[string]any{"type": "string", "value": p.Setting},
+		},
+	}
+	var res evalResult
+	if err := b.conn.call(ctx, "script.callFunction", params, &res); err != nil {
+		return fmt.Errorf("permission %s=%s for %s: %w", p.Name, p.Setting, p.Origin, err)
+	}
+	if res.Type == "exception" {
+		return fmt.Errorf("permission %s=%s for %s: %+v", p.Name, p.Setting, p.Origin, res.ExceptionDetails)
+	}
+	return nil
 }
 
 // gone says whether the browser process ended or the connection broke.

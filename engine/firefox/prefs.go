@@ -32,6 +32,7 @@ func writePrefs(profile string, opt engine.LaunchOptions, proxy *socksProxy) err
 	p.set("privacy.trackingprotection.enabled", false)
 	// Keep the CORS messages in the console service however many come.
 	p.set("devtools.console.stdout.content", false)
+	lnaPrefs(&p, opt)
 	if opt.NoHTTPSUpgrades {
 		p.set("dom.security.https_first", false)
 		p.set("dom.security.https_first_schemeless", false)
@@ -64,6 +65,21 @@ func writePrefs(profile string, opt engine.LaunchOptions, proxy *socksProxy) err
 		return fmt.Errorf("writing the profile's prefs: %w", err)
 	}
 	return nil
+}
+
+// lnaPrefs places the lab's twins in their Local Network Access address
+// spaces. Firefox takes a document's space and a request's target space
+// from the address (IP:port) it connected to, with these overrides;
+// Firefox's "private" is the Local Network Access draft's "local". (Its
+// prompt timer, network.lna.prompt.timeout, never starts headless: the
+// privileged lnaPrompts handler answers for the user instead.)
+func lnaPrefs(p *prefs, opt engine.LaunchOptions) {
+	if len(opt.LocalAddresses) > 0 {
+		p.set("network.lna.address_space.private.override", strings.Join(opt.LocalAddresses, ","))
+	}
+	if len(opt.PublicAddresses) > 0 {
+		p.set("network.lna.address_space.public.override", strings.Join(opt.PublicAddresses, ","))
+	}
 }
 
 // prefs is a user.js in the making.

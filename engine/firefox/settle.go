@@ -112,8 +112,16 @@ func settled(sn snapshot, res engine.PageOutcome, arrived engine.Arrivals, since
 	if (arrived.Preflights > 0 && preflights == 0) || (arrived.Requests > 0 && actual == 0) {
 		return false
 	}
-	blocked, named := false, false
+	if lnaPending(sn) {
+		// Asked for a Local Network Access permission: its decision comes.
+		return false
+	}
+	blocked, named, corsMessages := false, false, 0
 	for _, c := range sn.cors {
+		if lnaKey(c.m) != "" {
+			continue
+		}
+		corsMessages++
 		if c.m.Flags&1 == 0 {
 			blocked = true
 			named = named || checks[c.m.Category] != ""
@@ -132,7 +140,7 @@ func settled(sn snapshot, res engine.PageOutcome, arrived engine.Arrivals, since
 	if done < len(sn.requests) {
 		return false
 	}
-	return preflights == 0 || since >= warningGrace || len(sn.cors) > 0
+	return preflights == 0 || since >= warningGrace || corsMessages > 0
 }
 
 // view translates a watch's events into the neutral view.
@@ -155,6 +163,10 @@ func view(sn snapshot) engine.View {
 	}
 	pre := preflightFailed(sn.requests)
 	for _, c := range sn.cors {
+		if key := lnaKey(c.m); key != "" {
+			v.Issues = append(v.Issues, engine.Issue{Kind: "Local Network Access message", Reason: key, Info: true, LocalNetwork: lnaNetwork(c.m.Text)})
+			continue
+		}
 		p := parameter(c.m.Text)
 		v.Issues = append(v.Issues, engine.Issue{Kind: "CORS message", Reason: c.m.Category,
 			Parameter: p, Warning: c.m.Flags&1 != 0, Check: checkOf(c.m.Category, p, pre)})
