@@ -74,6 +74,25 @@ func TestPublicPageReachable(t *testing.T) {
 	}
 }
 
+// An engine that places pages by their address (Firefox) runs public pages
+// on labels and on http origins, on the public twin, and refuses only a
+// public page on an https origin.
+func TestPublicPageReachableByAddress(t *testing.T) {
+	on := func(page string) scenarios.Scenario {
+		return scenarios.Scenario{Page: page, LocalNetwork: scenarios.LocalNetwork{AddressSpace: scenarios.SpacePublic, Permission: scenarios.PermissionGranted}}
+	}
+	caps := engine.Capabilities{PublicByAddress: true, NoPublicPage: "because"}
+	for _, tt := range []struct {
+		page    string
+		refused bool
+	}{{"", false}, {"foo", false}, {"evil", false}, {"http://app.example.test", false}, {"https://app.example.com", true}} {
+		err := PublicPageReachable("x", caps, on(tt.page))
+		if (err != nil) != tt.refused || err != nil && !errors.Is(err, engine.ErrUnsupported) {
+			t.Errorf("page %q: %v, want refused %v", tt.page, err, tt.refused)
+		}
+	}
+}
+
 func ptrBool(v bool) *bool { return &v }
 
 // Unsupported refuses, on an engine without PageOrigins, a scenario whose

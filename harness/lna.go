@@ -71,14 +71,13 @@ func (s *Session) lnaTab(ctx context.Context, st scenarios.Step) (*tab, error) {
 // openLNATab opens the page of a label in an address space other than
 // loopback.
 func (s *Session) openLNATab(ctx context.Context, label, space string) (*tab, error) {
-	origin := s.Lab.Origin(label)
-	spec := engine.PageSpec{URL: origin + servers.PublicPagePath, Function: pageFunc}
+	origin := s.lnaPageOrigin(label, space)
+	spec := engine.PageSpec{URL: origin + "/", Function: pageFunc}
+	if space == scenarios.SpacePublic && !s.Browser.Capabilities().PublicByAddress {
+		spec.URL = origin + servers.PublicPagePath
+	}
 	if strings.Contains(label, "://") {
 		spec.Origin = origin
-	}
-	if space == scenarios.SpaceLocal {
-		origin = s.Lab.LocalOrigin(label)
-		spec = engine.PageSpec{URL: origin + "/", Function: pageFunc}
 	}
 	t, err := s.openTab(ctx, s.Browser, label, spec)
 	if err != nil {
@@ -86,6 +85,23 @@ func (s *Session) openLNATab(ctx context.Context, label, space string) (*tab, er
 	}
 	t.origin = origin
 	return t, nil
+}
+
+// lnaPageOrigin is the origin of a label's page in an address space: on
+// the label's local twin for local; for public, the lab's own origin
+// (served with treat-as-public-address) or, on an engine that places a
+// page by its address, the public twin (a full http origin keeps its host
+// there, on the twin's port); the lab's own origin otherwise.
+func (s *Session) lnaPageOrigin(label, space string) string {
+	switch {
+	case space == scenarios.SpaceLocal:
+		return s.Lab.LocalOrigin(label)
+	case space == scenarios.SpacePublic && s.Browser.Capabilities().PublicByAddress:
+		if o := s.Lab.PublicTwinOrigin(label); o != "" {
+			return o
+		}
+	}
+	return s.Lab.Origin(label)
 }
 
 // lnaScenario says whether a scenario has a Local Network Access step.
@@ -267,11 +283,7 @@ func (s *Session) resetLNA(ctx context.Context, sc scenarios.Scenario) {
 		if !lnaStep(st) {
 			continue
 		}
-		label := pageLabel(st)
-		o := s.Lab.Origin(label)
-		if st.LocalNetwork.AddressSpace == scenarios.SpaceLocal {
-			o = s.Lab.LocalOrigin(label)
-		}
+		o := s.lnaPageOrigin(pageLabel(st), st.LocalNetwork.AddressSpace)
 		if o != "null" && !slices.Contains(origins, o) {
 			origins = append(origins, o)
 		}
@@ -351,20 +363,26 @@ func (s *Session) afterLNA(ctx context.Context, l lnaSetup, o *Observation, star
 
 // PublicPageReachable fails for a scenario with a step on a public page or
 // with a Local Network Access permission when the engine gates Local
-// Network Access but the lab cannot open its public page or set the
+// Network Access but the lab cannot open that public page or set the
 // permission there (Capabilities.NoPublicPage says why): its page would
-// stay on loopback and every verdict would be about another exchange.
-// Loopback and local pages run on every engine. Session.Unsupported asks
-// it; it is the one place that decides which Local Network Access
-// scenarios an engine runs.
+// stay on loopback and every verdict would be about another exchange. On
+// an engine that places a page by its address (PublicByAddress) only a
+// page on a full https origin is out of reach (the public twin serves
+// http). Loopback and local pages run on
+// every engine. Session.Unsupported asks it; it is the one place that
+// decides which Local Network Access scenarios an engine runs.
 func PublicPageReachable(eng string, caps engine.Capabilities, sc scenarios.Scenario) error {
 	if caps.NoPublicPage == "" {
 		return nil
 	}
 	for _, st := range sc.RequestSteps() {
-		if st.LocalNetwork.AddressSpace == scenarios.SpacePublic || st.LocalNetwork.Permission != "" {
-			return fmt.Errorf("the scenario needs a page in the public address space or a Local Network Access permission: %s: %w", caps.NoPublicPage, engine.ErrUnsupported)
+		if st.LocalNetwork.AddressSpace != scenarios.SpacePublic && st.LocalNetwork.Permission == "" {
+			continue
 		}
+		if caps.PublicByAddress && !strings.HasPrefix(pageLabel(st), "https://") {
+			continue
+		}
+		return fmt.Errorf("the scenario needs a page in the public address space or a Local Network Access permission: %s: %w", caps.NoPublicPage, engine.ErrUnsupported)
 	}
 	return nil
 }

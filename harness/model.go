@@ -158,40 +158,45 @@ func (s *Session) ModelEnv(sc scenarios.Scenario, prefix string) fetchspec.Env {
 
 // modelOrigins are the lab's origins as the scenario meets them: a page or
 // bar in the local address space is on its label's local twin
-// (Lab.LocalOrigin), the target of another Local Network Access scenario
-// on the loopback twin, as lnaTab and lnaTarget place them. Spaces are read
-// from the first step (the catalog's Local Network Access scenarios keep
-// one per scenario).
+// (Lab.LocalOrigin), a public page on an engine that places pages by
+// their address on the public twin, the target of another Local Network
+// Access scenario on the loopback twin, as lnaTab and lnaTarget place
+// them. Spaces are read from the first step (the catalog's Local Network
+// Access scenarios keep one per scenario).
 func (s *Session) modelOrigins(sc scenarios.Scenario) scenarios.Origins {
 	steps := sc.RequestSteps()
 	if len(steps) == 0 {
 		return s.Lab
 	}
 	n := steps[0].LocalNetwork.WithDefaults()
-	local := map[string]bool{}
-	if n.AddressSpace == scenarios.SpaceLocal {
-		local[pageLabel(steps[0])] = true
+	page := pageLabel(steps[0])
+	o := twinOrigins{lab: s.Lab, local: map[string]bool{}}
+	switch {
+	case n.AddressSpace == scenarios.SpaceLocal:
+		o.local[page] = true
+	case n.AddressSpace == scenarios.SpacePublic && s.lnaPageOrigin(page, n.AddressSpace) != s.Lab.Origin(page):
+		o.public = page
 	}
 	target := steps[0].Request.WithDefaults().Target
-	loopback := ""
 	switch {
 	case n.TargetSpace == scenarios.SpaceLocal:
-		local[target] = true
-	case lnaScenario(sc) && target != pageLabel(steps[0]):
-		loopback = target
+		o.local[target] = true
+	case lnaScenario(sc) && target != page:
+		o.loopback = target
 	}
-	if len(local) == 0 && loopback == "" {
+	if len(o.local) == 0 && o.loopback == "" && o.public == "" {
 		return s.Lab
 	}
-	return twinOrigins{lab: s.Lab, local: local, loopback: loopback}
+	return o
 }
 
-// twinOrigins moves some labels to their local twins, and one to the
-// loopback twin.
+// twinOrigins moves some labels to their local twins, one to the loopback
+// twin and one to the public twin.
 type twinOrigins struct {
 	lab      *servers.Lab
 	local    map[string]bool
 	loopback string
+	public   string
 }
 
 func (o twinOrigins) Origin(label string) string {
@@ -201,6 +206,8 @@ func (o twinOrigins) Origin(label string) string {
 		u = o.lab.LocalOrigin(label)
 	case label == o.loopback:
 		u = o.lab.LoopbackTwinOrigin(label)
+	case label == o.public:
+		u = o.lab.PublicTwinOrigin(label)
 	}
 	if u == "" {
 		return o.lab.Origin(label)

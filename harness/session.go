@@ -98,12 +98,13 @@ func newSession(ctx context.Context, lab *servers.Lab, opt Options) (*Session, e
 		return nil, err
 	}
 	// Local Network Access: foo's and bar's twins that the browser counts
-	// as local (lna.go).
+	// as local, and the twin it counts as public (lna.go).
 	if err := lab.ServeLocal(ctx); err != nil {
 		lab.Close()
 		return nil, err
 	}
 	s.opt.LocalAddresses = append(slices.Clone(s.opt.LocalAddresses), lab.LocalAddresses()...)
+	s.opt.PublicAddresses = append(slices.Clone(s.opt.PublicAddresses), lab.PublicAddresses()...)
 	run, err := engine.NewRunDir()
 	if err != nil {
 		lab.Close()

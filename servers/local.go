@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
 	"strconv"
+	"strings"
 )
 
 // Local Network Access (https://wicg.github.io/local-network-access/) sorts
@@ -34,8 +36,15 @@ const (
 // it does bar.
 const LoopbackTwin = "loopback-twin"
 
-// ServeLocal starts the local twins of foo and bar, and the loopback
-// twin, once; later calls do nothing.
+// PublicTwin names the listener on loopback, on a port of its own, that
+// answers every label as the lab does, for engines that take a document's
+// address space only from the address it came from (Firefox): the browser
+// is told to count this address as public (engine.LaunchOptions.PublicAddresses),
+// so a page opened there is a public page on its label's name.
+const PublicTwin = "public-twin"
+
+// ServeLocal starts the local twins of foo and bar, the loopback twin and
+// the public twin, once; later calls do nothing.
 func (l *Lab) ServeLocal(ctx context.Context) error {
 	l.mu.Lock()
 	_, done := l.ports[FooLocal]
@@ -44,7 +53,7 @@ func (l *Lab) ServeLocal(ctx context.Context) error {
 		return nil
 	}
 	lc := net.ListenConfig{}
-	for _, name := range []string{FooLocal, BarLocal, LoopbackTwin} {
+	for _, name := range []string{FooLocal, BarLocal, LoopbackTwin, PublicTwin} {
 		ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 		if err != nil {
 			return fmt.Errorf("%s: cannot listen on 127.0.0.1: %w", name, err)
@@ -69,6 +78,39 @@ func (l *Lab) LocalAddresses() []string {
 		}
 	}
 	return out
+}
+
+// PublicAddresses are the addresses (127.0.0.1:PORT) of the public twin,
+// for the browser to count as public; none before ServeLocal.
+func (l *Lab) PublicAddresses() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if p, ok := l.ports[PublicTwin]; ok {
+		return []string{"127.0.0.1:" + strconv.Itoa(p)}
+	}
+	return nil
+}
+
+// PublicTwinOrigin is the origin of a label on the public twin. A full
+// http origin keeps its host on the twin's port (http://app.example.test
+// becomes http://app.example.test:PORT; the browser resolves that name to
+// loopback). "" before ServeLocal, and for an https origin, which the twin
+// does not serve.
+func (l *Lab) PublicTwinOrigin(label string) string {
+	if !strings.Contains(label, "://") {
+		return l.originOn(PublicTwin, label)
+	}
+	u, err := url.Parse(label)
+	if err != nil || u.Scheme != "http" || u.Hostname() == "" {
+		return ""
+	}
+	l.mu.Lock()
+	p, ok := l.ports[PublicTwin]
+	l.mu.Unlock()
+	if !ok {
+		return ""
+	}
+	return "http://" + u.Hostname() + ":" + strconv.Itoa(p)
 }
 
 // LocalOrigin is the origin of a label on its local twin: bar's twin for

@@ -72,6 +72,22 @@ func TestLocalTwinsAndPublicPage(t *testing.T) {
 	if cs := l.Connections("bar", t1, time.Time{}); len(cs) != 0 {
 		t.Errorf("bar's own listener has %+v", cs)
 	}
+	// The public twin answers foo's page as foo, and only it is public.
+	if o := l.PublicTwinOrigin("foo"); !strings.HasPrefix(o, "http://foo.localhost:") || o == l.Origin("foo") {
+		t.Errorf("public twin origin %s", o)
+	}
+	if o, want := l.PublicTwinOrigin("http://app.example.test"), "http://app.example.test:"+strconv.Itoa(l.Port(PublicTwin)); o != want {
+		t.Errorf("public twin origin of a full origin: %s, want %s", o, want)
+	}
+	if o := l.PublicTwinOrigin("https://app.example.com"); o != "" {
+		t.Errorf("public twin origin of an https origin: %s, want none", o)
+	}
+	if pub := l.PublicAddresses(); len(pub) != 1 || pub[0] != "127.0.0.1:"+strconv.Itoa(l.Port(PublicTwin)) || slices.Contains(l.LocalAddresses(), pub[0]) {
+		t.Errorf("public addresses %q, local %q", pub, l.LocalAddresses())
+	}
+	if plain := exchangeRaw(t, l, PublicTwin, "GET / HTTP/1.1\r\nHost: foo.localhost\r\nConnection: close\r\n\r\n"); !strings.HasPrefix(plain, "HTTP/1.1 200") {
+		t.Errorf("public twin's page %q", plain)
+	}
 	page := exchangeRaw(t, l, "foo", "GET "+PublicPagePath+" HTTP/1.1\r\nHost: foo.localhost\r\nConnection: close\r\n\r\n")
 	if !strings.Contains(page, "\r\nContent-Security-Policy: treat-as-public-address\r\n") {
 		t.Errorf("public page %q", page)
