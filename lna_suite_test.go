@@ -41,6 +41,9 @@ func describeLNAMeta(name string) {
 		var session *harness.Session
 		BeforeEach(func() {
 			session = sessions[name]
+			if !session.Browser.Capabilities().Permissions {
+				Skip(name + " sets no Local Network Access permissions (it has no Local Network Access to gate)")
+			}
 			if err := session.Unsupported(lnaScenario("meta-lna", scenarios.PermissionGranted, scenarios.OutcomeAllowed)); err != nil {
 				Skip(err.Error())
 			}
