@@ -379,7 +379,7 @@ func PublicPageReachable(eng string, caps engine.Capabilities, sc scenarios.Scen
 		if st.LocalNetwork.AddressSpace != scenarios.SpacePublic && st.LocalNetwork.Permission == "" {
 			continue
 		}
-		if caps.PublicByAddress && !strings.HasPrefix(pageLabel(st), "https://") {
+		if caps.PublicByAddress && servers.PublicTwinServes(pageLabel(st)) {
 			continue
 		}
 		return fmt.Errorf("the scenario needs a page in the public address space or a Local Network Access permission: %s: %w", caps.NoPublicPage, engine.ErrUnsupported)

@@ -68,46 +68,48 @@ func (l *Lab) ServeLocal(ctx context.Context) error {
 
 // LocalAddresses are the addresses (127.0.0.1:PORT) of the local twins, for
 // the browser to count as local; none before ServeLocal.
-func (l *Lab) LocalAddresses() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+func (l *Lab) LocalAddresses() []string { return l.addresses(FooLocal, BarLocal) }
+
+// PublicAddresses are the addresses (127.0.0.1:PORT) of the public twin,
+// for the browser to count as public; none before ServeLocal.
+func (l *Lab) PublicAddresses() []string { return l.addresses(PublicTwin) }
+
+// addresses are the loopback addresses of the started listeners named.
+func (l *Lab) addresses(names ...string) []string {
 	var out []string
-	for _, name := range []string{FooLocal, BarLocal} {
-		if p, ok := l.ports[name]; ok {
+	for _, name := range names {
+		if p, ok := l.listenerPort(name); ok {
 			out = append(out, "127.0.0.1:"+strconv.Itoa(p))
 		}
 	}
 	return out
 }
 
-// PublicAddresses are the addresses (127.0.0.1:PORT) of the public twin,
-// for the browser to count as public; none before ServeLocal.
-func (l *Lab) PublicAddresses() []string {
+// listenerPort is a listener's port, and whether it is started.
+func (l *Lab) listenerPort(name string) (int, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if p, ok := l.ports[PublicTwin]; ok {
-		return []string{"127.0.0.1:" + strconv.Itoa(p)}
-	}
-	return nil
+	p, ok := l.ports[name]
+	return p, ok
+}
+
+// PublicTwinServes says whether the public twin can serve a label's page:
+// every label, and a full origin only on http (it has no TLS).
+func PublicTwinServes(label string) bool {
+	return !strings.Contains(label, "://") || strings.HasPrefix(label, "http://")
 }
 
 // PublicTwinOrigin is the origin of a label on the public twin. A full
 // http origin keeps its host on the twin's port (http://app.example.test
 // becomes http://app.example.test:PORT; the browser resolves that name to
-// loopback). "" before ServeLocal, and for an https origin, which the twin
-// does not serve.
+// loopback). "" before ServeLocal, and where PublicTwinServes says no.
 func (l *Lab) PublicTwinOrigin(label string) string {
 	if !strings.Contains(label, "://") {
 		return l.originOn(PublicTwin, label)
 	}
 	u, err := url.Parse(label)
-	if err != nil || u.Scheme != "http" || u.Hostname() == "" {
-		return ""
-	}
-	l.mu.Lock()
-	p, ok := l.ports[PublicTwin]
-	l.mu.Unlock()
-	if !ok {
+	p, ok := l.listenerPort(PublicTwin)
+	if err != nil || !PublicTwinServes(label) || u.Hostname() == "" || !ok {
 		return ""
 	}
 	return "http://" + u.Hostname() + ":" + strconv.Itoa(p)
@@ -132,9 +134,7 @@ func (l *Lab) LoopbackTwinOrigin(label string) string {
 // originOn is the origin of a label on a listener, "" if it is not
 // started.
 func (l *Lab) originOn(listener, label string) string {
-	l.mu.Lock()
-	p, ok := l.ports[listener]
-	l.mu.Unlock()
+	p, ok := l.listenerPort(listener)
 	if !ok {
 		return ""
 	}

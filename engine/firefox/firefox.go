@@ -157,6 +157,9 @@ func (b *Browser) start(ctx context.Context, opt engine.LaunchOptions) error {
 	if err := b.listenCORS(ctx); err != nil {
 		return err
 	}
+	if err := b.handleLNAPrompts(ctx); err != nil {
+		return err
+	}
 	return b.trustCerts(ctx, opt)
 }
 
@@ -321,35 +324,6 @@ func (b *Browser) PID() int {
 // loopback bar with no permission and no prompt), and the public twin
 // does not serve TLS.
 const noPublicPage = "Firefox 153 ESR takes a page's address space only from the address it connected to; the lab's public twin serves http only, and a page on a mapped https origin reaches the lab through the driver's SOCKS proxy, whose pages Firefox never gates"
-
-// SetPermission stores a Local Network Access permission (loopback-network,
-// local-network) for an origin in the profile, from the privileged scope:
-// Firefox 153's BiDi permissions.setPermission does not know these names.
-func (b *Browser) SetPermission(ctx context.Context, p engine.Permission) error {
-	switch p.Setting {
-	case "granted", "denied", "prompt":
-	default:
-		return fmt.Errorf("permission %s for %s: setting %q is none of granted, denied, prompt", p.Name, p.Origin, p.Setting)
-	}
-	params := map[string]any{
-		"functionDeclaration": setPermission,
-		"target":              map[string]any{"context": b.chrome},
-		"awaitPromise":        false,
-		"arguments": []any{
-			map[string]any{"type": "string", "value": p.Origin},
-			map[string]any{"type": "string", "value": p.Name},
-			map[string]any{"type": "string", "value": p.Setting},
-		},
-	}
-	var res evalResult
-	if err := b.conn.call(ctx, "script.callFunction", params, &res); err != nil {
-		return fmt.Errorf("permission %s=%s for %s: %w", p.Name, p.Setting, p.Origin, err)
-	}
-	if res.Type == "exception" {
-		return fmt.Errorf("permission %s=%s for %s: %+v", p.Name, p.Setting, p.Origin, res.ExceptionDetails)
-	}
-	return nil
-}
 
 // gone says whether the browser process ended or the connection broke.
 func (b *Browser) gone() bool {

@@ -1,6 +1,8 @@
 package firefox
 
 import (
+	"context"
+	"fmt"
 	"strings"
 
 	"github.com/corslab/corslab/engine"
@@ -66,4 +68,94 @@ func lnaPending(sn snapshot) bool {
 		}
 	}
 	return asked && !decided
+}
+
+// setPermission, run in the privileged window, stores a site permission
+// for an origin as the user's answer to the prompt would (nsIPermissionManager):
+// granted is ALLOW_ACTION, denied DENY_ACTION, and prompt removes what was
+// stored, so the next request asks again.
+const setPermission = `(origin, name, setting) => {
+  const principal = Services.scriptSecurityManager.createContentPrincipalFromOrigin(origin);
+  if (setting === 'prompt') {
+    Services.perms.removeFromPrincipal(principal, name);
+    return true;
+  }
+  Services.perms.addFromPrincipal(principal, name,
+    setting === 'granted' ? Services.perms.ALLOW_ACTION : Services.perms.DENY_ACTION);
+  return true;
+}`
+
+// lnaPrompts, run in the privileged window, stands in for a user who does
+// not answer Firefox's Local Network Access prompt. Firefox holds the
+// request until the prompt is answered or its timer runs out
+// (network.lna.prompt.timeout), but headless Firefox never shows the
+// prompt, so the timer never starts and the request would wait for ever.
+// This lets Firefox raise each loopback-network or local-network prompt,
+// then does at once what the timer would do: it removes the prompt and
+// cancels it. The request fails and nothing is stored for the origin.
+const lnaPrompts = `() => {
+  const ids = ['loopback-network', 'local-network'];
+  const { Integration } = ChromeUtils.importESModule('resource://gre/modules/Integration.sys.mjs');
+  Integration.contentPermission.register((base) => ({
+    __proto__: base,
+    createPermissionPrompt(type, request) {
+      const prompt = base.createPermissionPrompt(type, request);
+      if (!prompt || !ids.includes(type)) return prompt;
+      const before = prompt.onBeforeShow.bind(prompt);
+      prompt.onBeforeShow = () => {
+        const show = before();
+        if (show === false) return show;
+        Services.tm.dispatchToMainThread(() => {
+          try {
+            const pn = prompt.browser.documentGlobal.PopupNotifications;
+            const n = pn.getNotification(prompt.notificationID, prompt.browser);
+            if (n) pn.remove(n);
+          } catch (e) {}
+          prompt.cancel();
+        });
+        return show;
+      };
+      return prompt;
+    },
+  }));
+  return true;
+}`
+
+// handleLNAPrompts installs lnaPrompts in the privileged window (found by
+// listenCORS).
+func (b *Browser) handleLNAPrompts(ctx context.Context) error {
+	params := map[string]any{"functionDeclaration": lnaPrompts, "target": map[string]any{"context": b.chrome}, "awaitPromise": false}
+	if err := b.conn.call(ctx, "script.callFunction", params, nil); err != nil {
+		return fmt.Errorf("installing the Local Network Access prompt handler: %w", err)
+	}
+	return nil
+}
+
+// SetPermission stores a Local Network Access permission (loopback-network,
+// local-network) for an origin in the profile, from the privileged scope:
+// Firefox 153's BiDi permissions.setPermission does not know these names.
+func (b *Browser) SetPermission(ctx context.Context, p engine.Permission) error {
+	switch p.Setting {
+	case "granted", "denied", "prompt":
+	default:
+		return fmt.Errorf("permission %s for %s: setting %q is none of granted, denied, prompt", p.Name, p.Origin, p.Setting)
+	}
+	params := map[string]any{
+		"functionDeclaration": setPermission,
+		"target":              map[string]any{"context": b.chrome},
+		"awaitPromise":        false,
+		"arguments": []any{
+			map[string]any{"type": "string", "value": p.Origin},
+			map[string]any{"type": "string", "value": p.Name},
+			map[string]any{"type": "string", "value": p.Setting},
+		},
+	}
+	var res evalResult
+	if err := b.conn.call(ctx, "script.callFunction", params, &res); err != nil {
+		return fmt.Errorf("permission %s=%s for %s: %w", p.Name, p.Setting, p.Origin, err)
+	}
+	if res.Type == "exception" {
+		return fmt.Errorf("permission %s=%s for %s: %+v", p.Name, p.Setting, p.Origin, res.ExceptionDetails)
+	}
+	return nil
 }
