@@ -27,7 +27,11 @@ const callName = "window.__corslabCall"
 // and installs the request function. ctx bounds the opening; the tab lives
 // until Close.
 func (b *Browser) OpenPage(ctx context.Context, spec engine.PageSpec) (engine.Page, error) {
-	tctx, cancel := chromedp.NewContext(b.ctx)
+	var opts []chromedp.ContextOption
+	if id := b.claimInitialTab(); id != "" {
+		opts = append(opts, chromedp.WithTargetID(id))
+	}
+	tctx, cancel := chromedp.NewContext(b.ctx, opts...)
 	p := &page{ctx: tctx, cancel: cancel, rec: newRecorder()}
 	done := make(chan error, 1)
 	go func() { done <- p.open(spec) }()
