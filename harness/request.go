@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/corslab/corslab/engine"
 	"github.com/corslab/corslab/scenarios"
@@ -68,9 +69,9 @@ func StartWithPages(ctx context.Context, opt Options, pages PageOptions) (*Sessi
 	return newSession(ctx, lab, opt)
 }
 
-// StartFor starts a session able to run the given scenarios: with Start,
-// or with StartWithPages when a scenario's page is a full origin such as
-// https://app.example.com.
+// StartFor starts a session able to run the given scenarios, with their
+// pages open: as Start does, or as StartWithPages when a scenario's page
+// is a full origin such as https://app.example.com.
 func StartFor(ctx context.Context, opt Options, list []scenarios.Scenario) (*Session, error) {
 	var origins []string
 	for _, sc := range list {
@@ -80,15 +81,28 @@ func StartFor(ctx context.Context, opt Options, list []scenarios.Scenario) (*Ses
 			}
 		}
 	}
+	var s *Session
+	var err error
 	if len(origins) == 0 {
-		return Start(ctx, opt)
+		var lab *servers.Lab
+		if lab, err = servers.Start(ctx, opt.Servers); err != nil {
+			return nil, fmt.Errorf("starting the lab's servers: %w", err)
+		}
+		s, err = newSession(ctx, lab, opt)
+	} else {
+		s, err = StartWithPages(ctx, opt, PageOptions{Origins: origins})
 	}
-	s, err := StartWithPages(ctx, opt, PageOptions{Origins: origins})
 	if err != nil {
 		return nil, err
 	}
-	if err := s.openFoo(ctx); err != nil {
-		return nil, err
+	// The list's other pages open alongside foo's: a page's opening is
+	// mostly its renderer starting, which the others need not wait for.
+	var wg sync.WaitGroup
+	wg.Go(func() { s.Prepare(ctx, list) })
+	ferr := s.openFoo(ctx)
+	wg.Wait()
+	if ferr != nil {
+		return nil, ferr
 	}
 	return s, nil
 }
