@@ -64,19 +64,33 @@ func TestLocalNetworkAccess(t *testing.T) {
 			t.Errorf("%s: page saw %s, want ok=%v", tt.setting, res, tt.ok)
 		}
 		v := w.Settle(ctx, engine.Hint{Result: got})
-		action := ""
+		// An allowed request settles once its events are in, and Firefox's
+		// "detected" message may come later under load (seen in CI): the
+		// message is looked for again, for a few seconds, not required at
+		// once (README, where engines differ).
+		for deadline := time.Now().Add(5 * time.Second); lnaAction(v) != tt.action && time.Now().Before(deadline); {
+			time.Sleep(50 * time.Millisecond)
+			v = w.Settle(ctx, engine.Hint{Result: got})
+		}
 		for _, is := range v.Issues {
-			if is.Reason == "LocalNetworkAccessDetected" && is.LocalNetwork != nil {
-				action = is.LocalNetwork.Policy
-			}
 			if is.Kind == "Local Network Access message" && !is.Info {
 				t.Errorf("%s: a Local Network Access message is not information: %+v", tt.setting, is)
 			}
 		}
-		if action != tt.action {
+		if action := lnaAction(v); action != tt.action {
 			t.Errorf("%s: prompt action %q, want %q (issues %+v)", tt.setting, action, tt.action, v.Issues)
 		}
 	}
+}
+
+// lnaAction is the prompt action of a view's "detected" message, or "".
+func lnaAction(v engine.View) string {
+	for _, is := range v.Issues {
+		if is.Reason == "LocalNetworkAccessDetected" && is.LocalNetwork != nil {
+			return is.LocalNetwork.Policy
+		}
+	}
+	return ""
 }
 
 func TestLNAMessages(t *testing.T) {
