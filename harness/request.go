@@ -81,17 +81,13 @@ func StartFor(ctx context.Context, opt Options, list []scenarios.Scenario) (*Ses
 			}
 		}
 	}
-	var s *Session
-	var err error
-	if len(origins) == 0 {
-		var lab *servers.Lab
-		if lab, err = servers.Start(ctx, opt.Servers); err != nil {
-			return nil, fmt.Errorf("starting the lab's servers: %w", err)
+	start := startLab
+	if len(origins) > 0 {
+		start = func(ctx context.Context, opt Options) (*Session, error) {
+			return StartWithPages(ctx, opt, PageOptions{Origins: origins})
 		}
-		s, err = newSession(ctx, lab, opt)
-	} else {
-		s, err = StartWithPages(ctx, opt, PageOptions{Origins: origins})
 	}
+	s, err := start(ctx, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -112,13 +108,13 @@ func StartFor(ctx context.Context, opt Options, list []scenarios.Scenario) (*Ses
 	return s, nil
 }
 
-// pageCount is how many calling pages the scenarios' steps name, foo's
-// included.
+// pageCount is how many pages the scenarios' steps run on (pageKey),
+// foo's included.
 func pageCount(list []scenarios.Scenario) int {
-	pages := map[string]bool{"": true}
+	pages := map[string]bool{pageKey(scenarios.Scenario{}, scenarios.Step{}): true}
 	for _, sc := range list {
 		for _, st := range sc.RequestSteps() {
-			pages[st.Page] = true
+			pages[pageKey(sc, st)] = true
 		}
 	}
 	return len(pages)

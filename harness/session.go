@@ -69,11 +69,7 @@ type Session struct {
 
 // Start starts the origins and the browser. Close the session when done.
 func Start(ctx context.Context, opt Options) (*Session, error) {
-	lab, err := servers.Start(ctx, opt.Servers)
-	if err != nil {
-		return nil, fmt.Errorf("starting the lab's servers: %w", err)
-	}
-	s, err := newSession(ctx, lab, opt)
+	s, err := startLab(ctx, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -81,6 +77,15 @@ func Start(ctx context.Context, opt Options) (*Session, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// startLab starts the lab's servers and the browser, no page open yet.
+func startLab(ctx context.Context, opt Options) (*Session, error) {
+	lab, err := servers.Start(ctx, opt.Servers)
+	if err != nil {
+		return nil, fmt.Errorf("starting the lab's servers: %w", err)
+	}
+	return newSession(ctx, lab, opt)
 }
 
 // newSession launches the browser for a lab; the lab is closed if it fails.
