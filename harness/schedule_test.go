@@ -393,3 +393,26 @@ func TestPageSlotsUnderLoad(t *testing.T) {
 	}
 	r1()
 }
+
+// pageCount counts pages as the session keys them: foo named or not is one
+// page, another browser's foo another.
+func TestPageCount(t *testing.T) {
+	on := func(page string) scenarios.Scenario {
+		return scenarios.Scenario{Steps: []scenarios.Step{{Page: page}}}
+	}
+	blocked := on("foo")
+	blocked.ThirdPartyCookies = "block"
+	for _, tt := range []struct {
+		list []scenarios.Scenario
+		want int
+	}{
+		{nil, 1},
+		{[]scenarios.Scenario{on(""), on("foo")}, 1},
+		{[]scenarios.Scenario{on(""), on("baz"), on("evil"), on("baz")}, 3},
+		{[]scenarios.Scenario{on(""), blocked}, 2},
+	} {
+		if got := pageCount(tt.list); got != tt.want {
+			t.Errorf("pageCount(%d scenarios) = %d, want %d", len(tt.list), got, tt.want)
+		}
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/corslab/corslab/engine"
 	"github.com/corslab/corslab/engine/enginetest"
 )
@@ -278,5 +280,63 @@ func TestSetPermission(t *testing.T) {
 	}
 	if err := b.SetPermission(ctx, engine.Permission{Name: "no-such-permission", Setting: "granted", Origin: o.foo}); err == nil {
 		t.Error("an unknown permission was accepted")
+	}
+}
+
+// The first page opens in the blank tab Chromium starts with, the second in
+// a new tab: afterwards there are exactly two page targets and no blank
+// one left unattached, and the omnibox popup's WebUI pages are not there.
+func TestFirstPageTakesTheInitialTab(t *testing.T) {
+	o := startOrigins(t)
+	b := launch(t, engine.LaunchOptions{})
+	defer b.Close()
+	if b.initialTab == "" {
+		t.Fatal("no blank tab found at launch")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for range 2 {
+		p, err := b.OpenPage(ctx, engine.PageSpec{URL: o.foo + "/", Function: fetchFunc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+	}
+	infos, err := chromedp.Targets(b.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := 0
+	for _, in := range infos {
+		switch {
+		case in.Type == "page" && in.URL == "about:blank" && !in.Attached:
+			t.Errorf("the initial blank tab is still unused: %+v", in)
+		case in.Type == "page":
+			pages++
+		case strings.Contains(in.URL, "omnibox-popup"):
+			t.Errorf("the omnibox popup's WebUI is loaded: %+v", in)
+		}
+	}
+	if pages != 2 {
+		t.Errorf("%d page targets, want 2", pages)
+	}
+}
+
+func TestDisabledFeatures(t *testing.T) {
+	for _, tt := range []struct {
+		opt  engine.LaunchOptions
+		want string
+	}{
+		{engine.LaunchOptions{}, "WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup"},
+		{engine.LaunchOptions{NoHTTPSUpgrades: true}, "WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup,HttpsUpgrades"},
+	} {
+		if got := strings.Join(disabledFeatures(tt.opt), ","); got != tt.want {
+			t.Errorf("disabledFeatures(%+v) = %s, want %s", tt.opt, got, tt.want)
+		}
+	}
+	// The shared list is not appended to in place.
+	disabledFeatures(engine.LaunchOptions{NoHTTPSUpgrades: true})
+	if len(uiFeatures) != 3 {
+		t.Errorf("uiFeatures changed: %v", uiFeatures)
 	}
 }
