@@ -70,19 +70,17 @@ func (b *Browser) removeFiles() error {
 	return fmt.Errorf("removing the browser's files %s: %w", dir, err)
 }
 
-// killUsing kills the processes with arg on their command line until none
-// shows up for a few looks in a row (a child may fork as its parent dies).
+// killUsing kills the processes with arg on their command line until a
+// look finds none. removeFiles looks again after its removal, for a child
+// forked as its parent died.
 func killUsing(arg string) {
-	deadline := time.Now().Add(2 * time.Second)
-	for quiet := 0; quiet < 3 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		pids := engine.ProcessesWith(arg)
+		if len(pids) == 0 {
+			return
+		}
 		for _, pid := range pids {
 			syscall.Kill(pid, syscall.SIGKILL)
-		}
-		if len(pids) == 0 {
-			quiet++
-		} else {
-			quiet = 0
 		}
 	}
 }
