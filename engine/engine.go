@@ -77,6 +77,10 @@ type LaunchOptions struct {
 	// document by the address it came from only (Firefox); Chromium's
 	// public page says so in its own response instead.
 	PublicAddresses []string
+	// FirstPage is the URL of the page the run opens first, if known. A
+	// driver may load it while the browser starts; OpenPage of that URL
+	// then finds it loading or loaded.
+	FirstPage string
 }
 
 // HostMapping sends Host:Port to 127.0.0.1:To.

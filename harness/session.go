@@ -110,6 +110,8 @@ func newSession(ctx context.Context, lab *servers.Lab, opt Options) (*Session, e
 	}
 	s.opt.LocalAddresses = append(slices.Clone(s.opt.LocalAddresses), lab.LocalAddresses()...)
 	s.opt.PublicAddresses = append(slices.Clone(s.opt.PublicAddresses), lab.PublicAddresses()...)
+	// foo's page opens first (openFoo): the browser may load it as it starts.
+	s.opt.FirstPage = s.labelPage("foo").URL
 	run, err := engine.NewRunDir()
 	if err != nil {
 		lab.Close()

@@ -80,34 +80,38 @@ type Browser struct {
 	execPath    string
 	version     string
 
-	// initialTab is the blank tab Chromium starts with, until the first
-	// page claims it (claimInitialTab).
+	// initialTab is the tab Chromium starts with, until the first page
+	// claims it (claimInitialTab); it loads firstPage (about:blank when
+	// LaunchOptions.FirstPage is empty).
 	initialMu  sync.Mutex
 	initialTab target.ID
+	firstPage  string
 
 	closeOnce sync.Once
 	closeErr  error
 }
 
-// claimInitialTab gives the blank tab Chromium started with, once: the
-// first page opens in it instead of a new tab, whose target and renderer
-// would cost ~0.3 s more (measured, README Speed). "" when taken or none.
-func (b *Browser) claimInitialTab() target.ID {
+// claimInitialTab gives the tab Chromium started with, once: the first
+// page opens in it instead of a new tab, whose target and renderer would
+// cost ~0.3 s more (measured, README Speed). loading says the tab was
+// started at url. "" when taken or none.
+func (b *Browser) claimInitialTab(url string) (id target.ID, loading bool) {
 	b.initialMu.Lock()
 	defer b.initialMu.Unlock()
-	id := b.initialTab
+	id = b.initialTab
 	b.initialTab = ""
-	return id
+	return id, id != "" && url == b.firstPage
 }
 
-// findInitialTab notes the blank page target Chromium started with.
+// findInitialTab notes the page target Chromium started with, the only one
+// at launch.
 func (b *Browser) findInitialTab(ctx context.Context) {
 	infos, err := chromedp.Targets(ctx)
 	if err != nil {
 		return
 	}
 	for _, in := range infos {
-		if in.Type == "page" && in.URL == "about:blank" && !in.Attached {
+		if in.Type == "page" && !in.Attached {
 			b.initialTab = in.TargetID
 			return
 		}
@@ -156,7 +160,7 @@ func Launch(ctx context.Context, opt engine.LaunchOptions) (*Browser, error) {
 	bctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithErrorf(func(format string, a ...any) {
 		fmt.Fprintf(logTo, "chromedp: "+format+"\n", a...)
 	}))
-	b := &Browser{ctx: bctx, cancel: cancel, cancelAlloc: cancelAlloc, files: f, execPath: execPath}
+	b := &Browser{ctx: bctx, cancel: cancel, cancelAlloc: cancelAlloc, files: f, execPath: execPath, firstPage: firstPage(opt)}
 
 	started := make(chan error, 1)
 	go func() {
@@ -277,10 +281,16 @@ func allocatorOptions(execPath string, f files, opt engine.LaunchOptions, cmd **
 			// Killed with corslab (chromedp's default, which a
 			// ModifyCmdFunc replaces): a SIGKILLed run leaves no browser.
 			c.SysProcAttr.Pdeathsig = syscall.SIGKILL
+			// chromedp's last argument is the first tab's URL: the first
+			// page loads while the browser starts (OpenPage).
+			if n := len(c.Args); n > 0 && c.Args[n-1] == blankPage {
+				c.Args[n-1] = firstPage(opt)
+			}
 			*cmd = c
 		}),
 	}
 	o = append(o, chromedp.Flag("disable-features", strings.Join(disabledFeatures(opt), ",")))
+	o = append(o, chromedp.Flag("enable-features", strings.Join(processFeatures, ",")))
 	o = append(o, addressSpaceFlag(opt.LocalAddresses)...)
 	if len(opt.TrustSPKI) > 0 {
 		o = append(o, chromedp.Flag("ignore-certificate-errors-spki-list", strings.Join(opt.TrustSPKI, ",")))
@@ -288,13 +298,39 @@ func allocatorOptions(execPath string, f files, opt engine.LaunchOptions, cmd **
 	return o
 }
 
-// uiFeatures are browser-UI features turned off: headless Chromium runs
-// the full browser's UI, which preloads the omnibox popup's WebUI pages
-// (chrome://omnibox-popup.top-chrome/) in renderers of their own; measured
-// here, those burned about 5 s of CPU over a run's first seconds, half of
-// all the CPU the first 300 scenarios took, and no page of a run can see
-// them.
-var uiFeatures = []string{"WebUIOmniboxPopup", "WebUIOmniboxAimPopup", "WebUIOmniboxFullPopup"}
+// blankPage is the URL chromedp starts Chromium's first tab at.
+const blankPage = "about:blank"
+
+// firstPage is the URL the first tab starts at.
+func firstPage(opt engine.LaunchOptions) string {
+	if opt.FirstPage == "" {
+		return blankPage
+	}
+	return opt.FirstPage
+}
+
+// uiFeatures are features turned off that no page of a run can see, for
+// the CPU they take on a 2-core machine, where every process competes with
+// the pages (README Speed):
+//   - headless Chromium runs the full browser's UI, which preloads the
+//     omnibox popup's WebUI pages (chrome://omnibox-popup.top-chrome/) in
+//     renderers of their own; measured here, those burned about 5 s of CPU
+//     over a run's first seconds, half of all the CPU the first 300
+//     scenarios took;
+//   - the spare renderer, a renderer process started ahead of the next
+//     navigation: with the pages opened side by side at the start, one is
+//     always started for nothing (~0.15 s of CPU per browser).
+var uiFeatures = []string{"WebUIOmniboxPopup", "WebUIOmniboxAimPopup", "WebUIOmniboxFullPopup", "SpareRendererForSitePerProcess"}
+
+// processFeatures are the features turned on for the process model:
+// NetworkServiceInProcess2 runs the network service (the HTTP stack, the
+// cookie jar, and the CORS and Local Network Access checks) on a thread of
+// the browser process instead of a utility process of its own, as Chromium
+// does on low-memory devices. Its code is the same and no page can tell;
+// it spares a process start (~0.1 s of CPU at launch). The whole catalog's
+// observations were compared with and without both lists: equal but for
+// timings.
+var processFeatures = []string{"NetworkServiceInProcess2"}
 
 // disabledFeatures is the value of --disable-features.
 func disabledFeatures(opt engine.LaunchOptions) []string {

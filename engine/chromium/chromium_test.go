@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,6 +28,7 @@ type origins struct {
 	foo, bar string
 	mu       sync.Mutex
 	got      []string // "METHOD path"
+	pages    int      // foo's page loads
 }
 
 func startOrigins(t *testing.T) *origins {
@@ -42,6 +45,9 @@ func startOrigins(t *testing.T) *origins {
 		return ln.Addr().(*net.TCPAddr).Port
 	}
 	fooPort := listen(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o.mu.Lock()
+		o.pages++
+		o.mu.Unlock()
 		w.Header().Set("Content-Type", "text/html")
 		fmt.Fprint(w, `<!doctype html><link rel="icon" href="data:,"><p>page`)
 	}))
@@ -322,13 +328,122 @@ func TestFirstPageTakesTheInitialTab(t *testing.T) {
 	}
 }
 
+// TestPagesLoadOnce checks that each page is loaded once, where it is
+// opened: the first in the tab Chromium started at it (FirstPage), the
+// next in a tab created at its URL, neither after an about:blank.
+func TestPagesLoadOnce(t *testing.T) {
+	o := startOrigins(t)
+	b := launch(t, engine.LaunchOptions{FirstPage: o.foo + "/"})
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for i := range 2 {
+		p, err := b.OpenPage(ctx, engine.PageSpec{URL: o.foo + "/", Function: fetchFunc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		h, err := chromedp.Run(p.(*page).ctx, chromedp.Evaluate[int](`history.length`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.mu.Lock()
+		loads := o.pages
+		o.mu.Unlock()
+		if h != 1 || loads != i+1 {
+			t.Errorf("page %d: history.length %d, foo's page loaded %d times; want 1 and %d", i+1, h, loads, i+1)
+		}
+		// The request function is installed in the loaded page.
+		res, err := p.Call(ctx, []byte(`{"url": "`+o.bar+`/allow", "method": "GET"}`))
+		if err != nil || !strings.Contains(string(res), "200") {
+			t.Errorf("page %d: call: %s, %v", i+1, res, err)
+		}
+	}
+}
+
+// TestOpenPageSaysWhyItDidNotLoad: a page whose server is gone fails to
+// open with the browser's reason, at once, whether it is the first page
+// (started at launch) or not.
+func TestOpenPageSaysWhyItDidNotLoad(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := fmt.Sprintf("http://foo.localhost:%d/", ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	b := launch(t, engine.LaunchOptions{FirstPage: gone})
+	defer b.Close()
+	for i := range 2 {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		start := time.Now()
+		_, err := b.OpenPage(ctx, engine.PageSpec{URL: gone, Function: fetchFunc})
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "ERR_CONNECTION_REFUSED") || time.Since(start) > 10*time.Second {
+			t.Errorf("page %d: err %v after %v, want net::ERR_CONNECTION_REFUSED at once", i+1, err, time.Since(start))
+		}
+	}
+}
+
+// TestProcessModel checks the processes a browser with two pages on two
+// sites runs: one renderer per page and no spare, and no network service
+// process of its own (uiFeatures, processFeatures).
+func TestProcessModel(t *testing.T) {
+	o := startOrigins(t)
+	b := launch(t, engine.LaunchOptions{})
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, u := range []string{o.foo, o.bar} {
+		p, err := b.OpenPage(ctx, engine.PageSpec{URL: u + "/", Function: fetchFunc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+	}
+	renderers := 0
+	for _, args := range commandLines(t, "--user-data-dir="+b.files.profile) {
+		switch {
+		case slices.Contains(args, "--type=renderer"):
+			renderers++
+		case slices.Contains(args, "--utility-sub-type=network.mojom.NetworkService"):
+			t.Errorf("the network service runs in a process of its own: %s", strings.Join(args, " "))
+		}
+	}
+	if renderers != 2 {
+		t.Errorf("%d renderer processes for two pages, want 2", renderers)
+	}
+}
+
+// commandLines are the arguments of the processes with arg on their
+// command line. Chromium's children rewrite theirs into one string of
+// space-separated words, so both forms are read.
+func commandLines(t *testing.T, arg string) [][]string {
+	t.Helper()
+	dirs, err := filepath.Glob("/proc/[0-9]*/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]string
+	for _, d := range dirs {
+		b, err := os.ReadFile(d)
+		if err != nil {
+			continue
+		}
+		args := strings.Fields(strings.ReplaceAll(string(b), "\x00", " "))
+		if slices.Contains(args, arg) {
+			out = append(out, args)
+		}
+	}
+	return out
+}
+
 func TestDisabledFeatures(t *testing.T) {
 	for _, tt := range []struct {
 		opt  engine.LaunchOptions
 		want string
 	}{
-		{engine.LaunchOptions{}, "WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup"},
-		{engine.LaunchOptions{NoHTTPSUpgrades: true}, "WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup,HttpsUpgrades"},
+		{engine.LaunchOptions{}, "WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup,SpareRendererForSitePerProcess"},
+		{engine.LaunchOptions{NoHTTPSUpgrades: true}, "WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup,SpareRendererForSitePerProcess,HttpsUpgrades"},
 	} {
 		if got := strings.Join(disabledFeatures(tt.opt), ","); got != tt.want {
 			t.Errorf("disabledFeatures(%+v) = %s, want %s", tt.opt, got, tt.want)
@@ -336,7 +451,7 @@ func TestDisabledFeatures(t *testing.T) {
 	}
 	// The shared list is not appended to in place.
 	disabledFeatures(engine.LaunchOptions{NoHTTPSUpgrades: true})
-	if len(uiFeatures) != 3 {
+	if len(uiFeatures) != 4 {
 		t.Errorf("uiFeatures changed: %v", uiFeatures)
 	}
 }

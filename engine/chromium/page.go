@@ -2,10 +2,14 @@ package chromium
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/chromedp/cdproto/audits"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
 	"github.com/corslab/corslab/engine"
@@ -23,18 +27,51 @@ type page struct {
 // callName is the page's global that holds the installed request function.
 const callName = "window.__corslabCall"
 
-// OpenPage opens a tab, records its events from the start, loads the page
-// and installs the request function. ctx bounds the opening; the tab lives
-// until Close.
+// OpenPage opens a tab, records its events, loads the page and installs
+// the request function. ctx bounds the opening; the tab lives until Close.
+//
+// The tab is created at the page's URL, or is the one Chromium started
+// with (at LaunchOptions.FirstPage), rather than created at about:blank
+// and then navigated: the blank document's renderer would start for
+// nothing (~60 ms of CPU a page, README Speed). So the page's own load is
+// not recorded, or only in part; no scenario's request is part of it.
 func (b *Browser) OpenPage(ctx context.Context, spec engine.PageSpec) (engine.Page, error) {
-	var opts []chromedp.ContextOption
-	if id := b.claimInitialTab(); id != "" {
-		opts = append(opts, chromedp.WithTargetID(id))
+	id, loading := b.claimInitialTab(spec.URL)
+	if id == "" {
+		var err error
+		if id, err = b.createTab(ctx, spec.URL); err != nil {
+			return nil, err
+		}
+		loading = true
 	}
+	p, err := b.openIn(ctx, spec, chromedp.WithTargetID(id), loading)
+	if errors.As(err, new(attachError)) && ctx.Err() == nil && b.ctx.Err() == nil {
+		// A page that failed to load before its tab was attached shows an
+		// error page, which chromedp cannot attach to (it has no execution
+		// context): a blank tab navigated to the page says why it failed.
+		return b.openIn(ctx, spec, nil, false)
+	}
+	return p, err
+}
+
+// attachError is a failure to attach to a tab.
+type attachError struct{ err error }
+
+func (e attachError) Error() string { return "opening a tab: " + e.err.Error() }
+func (e attachError) Unwrap() error { return e.err }
+
+// openIn opens the page in a tab: the one opt names (WithTargetID), or a
+// new blank one when opt is nil.
+func (b *Browser) openIn(ctx context.Context, spec engine.PageSpec, opt chromedp.ContextOption, loading bool) (*page, error) {
+	var opts []chromedp.ContextOption
+	if opt != nil {
+		opts = append(opts, opt)
+	}
+	// The context attaches to the tab, and closes it when cancelled.
 	tctx, cancel := chromedp.NewContext(b.ctx, opts...)
 	p := &page{ctx: tctx, cancel: cancel, rec: newRecorder()}
 	done := make(chan error, 1)
-	go func() { done <- p.open(spec) }()
+	go func() { done <- p.open(spec, loading) }()
 	select {
 	case err := <-done:
 		if err != nil {
@@ -51,17 +88,44 @@ func (b *Browser) OpenPage(ctx context.Context, spec engine.PageSpec) (engine.Pa
 	}
 }
 
-func (p *page) open(spec engine.PageSpec) error {
+// createTab creates a tab in a window of its own, loading url. A window
+// of its own, as chromedp's tabs: a tab that shares a window is hidden,
+// and a hidden page's timers are slowed.
+func (b *Browser) createTab(ctx context.Context, url string) (target.ID, error) {
+	cctx, cancel := context.WithCancel(b.ctx)
+	defer cancel()
+	defer context.AfterFunc(ctx, cancel)()
+	newWindow := true
+	res, err := chromedp.CallBrowser(cctx, target.CreateTarget, target.CreateTargetParams{URL: url, NewWindow: &newWindow})
+	switch {
+	case err == nil:
+		return res.TargetID, nil
+	case ctx.Err() != nil:
+		return "", fmt.Errorf("opening the page %s: %w", url, ctx.Err())
+	case b.ctx.Err() != nil:
+		return "", fmt.Errorf("opening the page %s: %w", url, engine.ErrBrowserGone)
+	}
+	return "", fmt.Errorf("opening a tab for %s: %w", url, err)
+}
+
+// open attaches to the tab, makes sure spec.URL is loaded in it (loading:
+// it was asked for already), records its events and installs the request
+// function.
+func (p *page) open(spec engine.PageSpec, loading bool) error {
 	if err := chromedp.Do(p.ctx); err != nil {
-		return fmt.Errorf("opening a tab: %w", err)
+		return attachError{err}
 	}
 	p.rec.subscribe(p.ctx, chromedp.FromContext(p.ctx).Target)
 	// chromedp enables Network, Log and Runtime; Audits carries the CORS issues.
 	if _, err := chromedp.Call(p.ctx, audits.Enable, cdp.Empty{}); err != nil {
 		return fmt.Errorf("enabling the Audits domain: %w", err)
 	}
-	if err := chromedp.Do(p.ctx, chromedp.Navigate(spec.URL)); err != nil {
-		return fmt.Errorf("loading the page %s: %w", spec.URL, err)
+	load := p.navigate
+	if loading {
+		load = p.awaitLoad
+	}
+	if err := load(spec.URL); err != nil {
+		return err
 	}
 	// Installed once, so each request sends only its argument.
 	if _, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](callName+" = "+spec.Function+"; true")); err != nil {
@@ -87,6 +151,47 @@ func (p *page) open(spec engine.PageSpec) error {
 		}
 	}
 	return nil
+}
+
+// navigate loads url in the tab.
+func (p *page) navigate(url string) error {
+	if err := chromedp.Do(p.ctx, chromedp.Navigate(url)); err != nil {
+		return fmt.Errorf("loading the page %s: %w", url, err)
+	}
+	return nil
+}
+
+// loadedHref resolves, once the tab's document has loaded, to its URL.
+const loadedHref = `new Promise((r) => {
+  const done = () => r(location.href);
+  if (document.readyState === 'complete') done(); else addEventListener('load', done, {once: true});
+})`
+
+// awaitLoad waits for a tab created at url to have loaded it. Until its
+// navigation commits, the tab's document is the initial about:blank; a
+// wait begun in it ends with an error when the page replaces it, and is
+// begun again. The tab's context bounds it (OpenPage's ctx).
+func (p *page) awaitLoad(url string) error {
+	var last error
+	for try := 0; try < 200; try++ {
+		href, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](loadedHref, chromedp.EvalAwaitPromise))
+		switch {
+		case p.ctx.Err() != nil:
+			return fmt.Errorf("loading the page %s: %w", url, p.ctx.Err())
+		case err != nil:
+			last = err
+		case strings.HasPrefix(href, "chrome-error:"):
+			// It failed to load: navigating says why (net::ERR_...).
+			return p.navigate(url)
+		case href != "about:blank":
+			return nil
+		}
+		select {
+		case <-p.ctx.Done():
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("loading the page %s: it did not load: %v", url, last)
 }
 
 // attachFrame records the events of the sandboxed frame too: Chromium runs
