@@ -25,9 +25,11 @@ import (
 // the browser's cookie jar, see sharedState.
 const (
 	// DefaultJobs is how many scenarios are in flight per page when
-	// Options.Jobs is 0, chosen by measurement on a 2-core machine
-	// (README, Speed): more gives no more speed there, only more load.
-	DefaultJobs = 4
+	// Options.Jobs is 0, chosen by measurement on an idle 2-core machine
+	// (README, Speed; BenchmarkJobsN): the work is CPU-bound there, and
+	// more in flight costs less CPU a scenario (fewer wake-ups for more
+	// messages). Past 2 runnable tasks per CPU, placesAt gives fewer.
+	DefaultJobs = MaxJobs
 	// MaxJobs bounds Options.Jobs: Chromium keeps at most 6 connections
 	// per host in one socket pool (a page's pool for one host and one
 	// credentials mode), and each scenario has at most one request on the
