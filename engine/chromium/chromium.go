@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -94,13 +95,13 @@ type Browser struct {
 // claimInitialTab gives the tab Chromium started with, once: the first
 // page opens in it instead of a new tab, whose target and renderer would
 // cost ~0.3 s more (measured, README Speed). loading says the tab was
-// started at url. "" when taken or none.
-func (b *Browser) claimInitialTab(url string) (id target.ID, loading bool) {
+// started at pageURL. "" when taken or none.
+func (b *Browser) claimInitialTab(pageURL string) (id target.ID, loading bool) {
 	b.initialMu.Lock()
 	defer b.initialMu.Unlock()
 	id = b.initialTab
 	b.initialTab = ""
-	return id, id != "" && url == b.firstPage
+	return id, id != "" && pageURL == b.firstPage
 }
 
 // findInitialTab notes the page target Chromium started with, the only one
@@ -301,15 +302,18 @@ func allocatorOptions(execPath string, f files, opt engine.LaunchOptions, cmd **
 // blankPage is the URL chromedp starts Chromium's first tab at.
 const blankPage = "about:blank"
 
-// firstPage is the URL the first tab starts at.
+// firstPage is the URL the first tab starts at: LaunchOptions.FirstPage
+// when it is an http or https URL (it goes on the command line, where
+// anything else could be read as a switch), else about:blank.
 func firstPage(opt engine.LaunchOptions) string {
-	if opt.FirstPage == "" {
+	u, err := url.Parse(opt.FirstPage)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return blankPage
 	}
 	return opt.FirstPage
 }
 
-// uiFeatures are features turned off that no page of a run can see, for
+// offFeatures are features turned off that no page of a run can see, for
 // the CPU they take on a 2-core machine, where every process competes with
 // the pages (README Speed):
 //   - headless Chromium runs the full browser's UI, which preloads the
@@ -320,7 +324,7 @@ func firstPage(opt engine.LaunchOptions) string {
 //   - the spare renderer, a renderer process started ahead of the next
 //     navigation: with the pages opened side by side at the start, one is
 //     always started for nothing (~0.15 s of CPU per browser).
-var uiFeatures = []string{"WebUIOmniboxPopup", "WebUIOmniboxAimPopup", "WebUIOmniboxFullPopup", "SpareRendererForSitePerProcess"}
+var offFeatures = []string{"WebUIOmniboxPopup", "WebUIOmniboxAimPopup", "WebUIOmniboxFullPopup", "SpareRendererForSitePerProcess"}
 
 // processFeatures are the features turned on for the process model:
 // NetworkServiceInProcess2 runs the network service (the HTTP stack, the
@@ -334,7 +338,7 @@ var processFeatures = []string{"NetworkServiceInProcess2"}
 
 // disabledFeatures is the value of --disable-features.
 func disabledFeatures(opt engine.LaunchOptions) []string {
-	out := slices.Clone(uiFeatures)
+	out := slices.Clone(offFeatures)
 	if opt.NoHTTPSUpgrades {
 		// HTTPS-Upgrades would silently move a page meant for http://NAME
 		// to https://NAME.

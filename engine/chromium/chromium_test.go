@@ -386,7 +386,7 @@ func TestOpenPageSaysWhyItDidNotLoad(t *testing.T) {
 
 // TestProcessModel checks the processes a browser with two pages on two
 // sites runs: one renderer per page and no spare, and no network service
-// process of its own (uiFeatures, processFeatures).
+// process of its own (offFeatures, processFeatures).
 func TestProcessModel(t *testing.T) {
 	o := startOrigins(t)
 	b := launch(t, engine.LaunchOptions{})
@@ -437,6 +437,25 @@ func commandLines(t *testing.T, arg string) [][]string {
 	return out
 }
 
+func TestFirstPage(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"", "about:blank"},
+		{"http://foo.localhost:4100/", "http://foo.localhost:4100/"},
+		{"https://app.example.com/", "https://app.example.com/"},
+		// It goes on the command line: nothing that could be a switch or
+		// another kind of URL.
+		{"--disable-web-security", "about:blank"},
+		{"file:///etc/passwd", "about:blank"},
+		{"javascript:alert(1)", "about:blank"},
+		{"http:///nohost", "about:blank"},
+		{"http://foo.localhost:4100/\x00x", "about:blank"},
+	} {
+		if got := firstPage(engine.LaunchOptions{FirstPage: tt.in}); got != tt.want {
+			t.Errorf("firstPage(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
 func TestDisabledFeatures(t *testing.T) {
 	for _, tt := range []struct {
 		opt  engine.LaunchOptions
@@ -451,7 +470,7 @@ func TestDisabledFeatures(t *testing.T) {
 	}
 	// The shared list is not appended to in place.
 	disabledFeatures(engine.LaunchOptions{NoHTTPSUpgrades: true})
-	if len(uiFeatures) != 4 {
-		t.Errorf("uiFeatures changed: %v", uiFeatures)
+	if len(offFeatures) != 4 {
+		t.Errorf("offFeatures changed: %v", offFeatures)
 	}
 }
