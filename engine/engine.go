@@ -199,6 +199,13 @@ type Hint struct {
 	// before taking the preflight as served from the cache: it waits
 	// longer, it never makes up a preflight.
 	Preflight bool
+	// LocalNetwork says the request goes from its page to a more private
+	// address space, a Local Network Access request
+	// (fetchspec.IsLocalNetworkRequest). A driver whose account of the
+	// browser's decision may come after the request's own events (Firefox's
+	// "Local Network Access detected" message) waits for it a while
+	// (bounded); it never makes one up.
+	LocalNetwork bool
 }
 
 // PageOutcome is what the page's JavaScript saw of its request.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/corslab/corslab/engine"
+	"github.com/corslab/corslab/fetchspec"
 	"github.com/corslab/corslab/scenarios"
 	"github.com/corslab/corslab/servers"
 )
@@ -47,6 +48,14 @@ type LocalNetwork struct {
 // address space or a permission, or expects a connection.
 func lnaStep(st scenarios.Step) bool {
 	return !st.LocalNetwork.IsZero() || st.Expect.ServerConnected != nil
+}
+
+// lnaRequest says whether a step's request goes to a more private
+// address space than its page's: a Local Network Access request, by the
+// model (engine.Hint.LocalNetwork).
+func lnaRequest(st scenarios.Step) bool {
+	n := st.LocalNetwork.WithDefaults()
+	return fetchspec.IsLocalNetworkRequest(n.AddressSpace, n.TargetSpace)
 }
 
 // pageLabel is the label of a step's page.
@@ -331,6 +340,9 @@ func (s *Session) stepTab(ctx context.Context, sc scenarios.Scenario, st scenari
 type lnaSetup struct {
 	on                   bool
 	listener, permission string
+	// request: the step is a Local Network Access request by the model's
+	// reckoning of its address spaces (engine.Hint.LocalNetwork).
+	request bool
 }
 
 // beforeLNA prepares a Local Network Access step: the permission for the
@@ -339,7 +351,7 @@ func (s *Session) beforeLNA(ctx context.Context, st scenarios.Step, pageOrigin, 
 	if !lnaStep(st) {
 		return lnaSetup{}
 	}
-	l := lnaSetup{on: true, permission: s.setPermissions(ctx, s.Browser, pageOrigin, st.LocalNetwork)}
+	l := lnaSetup{on: true, permission: s.setPermissions(ctx, s.Browser, pageOrigin, st.LocalNetwork), request: lnaRequest(st)}
 	if l.listener = s.targetListener(target); l.listener != "" {
 		s.Lab.CloseIdle(l.listener)
 	}

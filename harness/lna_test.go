@@ -88,4 +88,25 @@ func TestLNAStep(t *testing.T) {
 	}
 }
 
+func TestLNARequest(t *testing.T) {
+	for _, tt := range []struct {
+		page, target string
+		want         bool
+	}{
+		{"", "", false}, // loopback to loopback, the defaults
+		{scenarios.SpacePublic, scenarios.SpaceLoopback, true},
+		{scenarios.SpacePublic, scenarios.SpaceLocal, true},
+		// The model follows Chromium 156 here, not the draft's "less
+		// public" comparison (fetchspec.IsLocalNetworkRequest).
+		{scenarios.SpaceLocal, scenarios.SpaceLoopback, false},
+		{scenarios.SpaceLoopback, scenarios.SpacePublic, false},
+		{scenarios.SpaceLocal, scenarios.SpaceLocal, false},
+	} {
+		st := scenarios.Step{LocalNetwork: scenarios.LocalNetwork{AddressSpace: tt.page, TargetSpace: tt.target}}
+		if got := lnaRequest(st); got != tt.want {
+			t.Errorf("%q page to %q target: lnaRequest %v, want %v", tt.page, tt.target, got, tt.want)
+		}
+	}
+}
+
 func ptrTo[T any](v T) *T { return &v }

@@ -52,7 +52,7 @@ func (s *Session) runStep(ctx context.Context, prefix string, sc scenarios.Scena
 		}
 		return obs, err
 	}
-	hint := engine.Hint{Result: res.outcome()}
+	hint := engine.Hint{Result: res.outcome(), LocalNetwork: lna.request}
 	if !external {
 		hint.Journal = func() engine.Arrivals { return arrivals(arrived()) }
 	} else {

@@ -55,6 +55,17 @@ func lnaNetwork(text string) *engine.LocalNetwork {
 	return n
 }
 
+// lnaDecided says whether Firefox's "detected" message, which says what
+// was decided of a Local Network Access request, has come.
+func lnaDecided(sn snapshot) bool {
+	for _, c := range sn.cors {
+		if lnaKey(c.m) == "LocalNetworkAccessDetected" {
+			return true
+		}
+	}
+	return false
+}
+
 // lnaPending says whether Firefox has said it must ask for a permission
 // but not yet what it decided.
 func lnaPending(sn snapshot) bool {

@@ -27,6 +27,11 @@ const (
 	// quietFailure is how long a failure the page saw waits for any event
 	// at all before it is taken as refused before the network.
 	quietFailure = 100 * time.Millisecond
+	// lnaGrace is how long an allowed Local Network Access request
+	// (Hint.LocalNetwork) waits for Firefox's "detected" message, which
+	// says what was decided and may come after the request's own events;
+	// seen late under load.
+	lnaGrace = 2 * time.Second
 )
 
 // watch is one request's observation.
@@ -79,14 +84,16 @@ func (w *watch) Settle(ctx context.Context, hint engine.Hint) engine.View {
 		journal = func() engine.Arrivals { return engine.Arrivals{} }
 	}
 	sn := w.rec.wait(ctx, w.marker, jsDone.Add(settleBound), func(sn snapshot) bool {
-		return settled(w.fresh(sn), hint.Result, journal(), time.Since(jsDone))
+		return settled(w.fresh(sn), hint, journal(), time.Since(jsDone))
 	})
 	return view(w.fresh(sn))
 }
 
 // settled says whether a step's events are complete, given what the page
-// saw, what the server received and how long ago the page's result came.
-func settled(sn snapshot, res engine.PageOutcome, arrived engine.Arrivals, since time.Duration) bool {
+// saw (hint.Result), what the server received and how long ago the page's
+// result came.
+func settled(sn snapshot, hint engine.Hint, arrived engine.Arrivals, since time.Duration) bool {
+	res := hint.Result
 	if len(sn.requests) == 0 {
 		if arrived.Preflights+arrived.Requests > 0 {
 			return false
@@ -114,6 +121,13 @@ func settled(sn snapshot, res engine.PageOutcome, arrived engine.Arrivals, since
 	}
 	if lnaPending(sn) {
 		// Asked for a Local Network Access permission: its decision comes.
+		return false
+	}
+	if hint.LocalNetwork && res.OK && !lnaDecided(sn) && since < lnaGrace {
+		// An allowed Local Network Access request: what was decided comes
+		// in a message of its own, which may come last. (A refused one
+		// has its failure to wait for, and some, refused before any
+		// connection, get no such message.)
 		return false
 	}
 	blocked, named, corsMessages := false, false, 0
