@@ -13,11 +13,17 @@ import (
 // settles once the events that must come have come, bounded by settleBound.
 const (
 	// settleBound is the longest a watch waits for events after the page's
-	// result.
-	settleBound = 2 * time.Second
+	// result. On an idle machine no settle of the whole catalog reaches it
+	// nor consoleGrace (counted); they bound a loaded machine's waits.
+	settleBound = 4 * time.Second
 	// consoleGrace is how long a settled request still waits for its
-	// console line (Chromium logs it after the network events).
-	consoleGrace = time.Second
+	// console line (Chromium logs it after the network events): in a CI
+	// run of the test suite, a 404's "Failed to load resource" line came
+	// more than 1 s after the page's result.
+	consoleGrace = 3 * time.Second
+	// preflightGrace is how long a request to a target outside the lab
+	// waits for a preflight the model says it needs (awaitingPreflight).
+	preflightGrace = time.Second
 	// quietFailure is how long a failure the page saw waits for any event
 	// at all before it is taken as refused before the network.
 	quietFailure = 100 * time.Millisecond
@@ -209,10 +215,10 @@ func consoleCame(sn snapshot, res engine.PageOutcome) bool {
 // target outside the lab: no journal shows whether it went out, and its
 // events come from the network service on a channel of their own, after
 // the request's own loadingFinished under load (seen once in CI: a check
-// probe reported "no preflight went out"). After consoleGrace it is taken
-// as served from the preflight cache.
+// probe reported "no preflight went out"). After preflightGrace it is
+// taken as served from the preflight cache.
 func awaitingPreflight(sn snapshot, hint engine.Hint, since time.Duration) bool {
-	return hint.Journal == nil && hint.Preflight && !hasPreflight(sn.requests) && since < consoleGrace
+	return hint.Journal == nil && hint.Preflight && !hasPreflight(sn.requests) && since < preflightGrace
 }
 
 // hasPreflight says whether one of the requests is a CORS-preflight.

@@ -48,6 +48,8 @@ func TestSettled(t *testing.T) {
 		{"blocked, with its console line", snapshot{requests: []*netRequest{corsFailed}, console: []consoleEntry{corsLine}}, failedFetch, engine.Arrivals{Requests: 1}, 50 * time.Millisecond, true},
 		{"blocked, the console grace is over", snapshot{requests: []*netRequest{corsFailed}}, failedFetch, engine.Arrivals{Requests: 1}, consoleGrace, true},
 		{"page failed, loadingFailed not yet", snapshot{requests: []*netRequest{finished}}, failedFetch, engine.Arrivals{Requests: 1}, time.Second, false},
+		{"a 404, its console line still to come after 1.5 s (seen under load)", snapshot{requests: []*netRequest{{ID: "A", WireReq: []evRequestExtra{{}}, Final: &wireResponse{Status: 404}, Finished: true}}}, ok, engine.Arrivals{Requests: 1}, 1500 * time.Millisecond, false},
+		{"a 404, the console grace is over", snapshot{requests: []*netRequest{{ID: "A", WireReq: []evRequestExtra{{}}, Final: &wireResponse{Status: 404}, Finished: true}}}, ok, engine.Arrivals{Requests: 1}, consoleGrace, true},
 		{"allowed and finished", snapshot{requests: []*netRequest{preflight(false), finished}}, ok, engine.Arrivals{Preflights: 1, Requests: 1}, 0, true},
 		{"allowed, not finished", snapshot{requests: []*netRequest{{ID: "A", WireReq: []evRequestExtra{{}}}}}, ok, engine.Arrivals{Requests: 1}, 0, false},
 		{"opaque needs no loadingFinished", snapshot{requests: []*netRequest{opaque}}, engine.PageOutcome{OK: true, Type: "opaque"}, engine.Arrivals{Requests: 1}, opaqueGrace, true},
@@ -89,7 +91,7 @@ func TestAwaitingPreflight(t *testing.T) {
 	}{
 		{"expected, not seen yet", []*netRequest{actual}, engine.Hint{Preflight: true}, 50 * time.Millisecond, true},
 		{"expected and seen", []*netRequest{preflight, actual}, engine.Hint{Preflight: true}, 50 * time.Millisecond, false},
-		{"expected, the grace is over: from the cache", []*netRequest{actual}, engine.Hint{Preflight: true}, consoleGrace, false},
+		{"expected, the grace is over: from the cache", []*netRequest{actual}, engine.Hint{Preflight: true}, preflightGrace, false},
 		{"not expected", []*netRequest{actual}, engine.Hint{}, 50 * time.Millisecond, false},
 		{"a journal says what went out", []*netRequest{actual}, engine.Hint{Preflight: true, Journal: journal}, 50 * time.Millisecond, false},
 	}
