@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
 	"github.com/corslab/corslab/engine"
@@ -358,6 +359,31 @@ func TestPagesLoadOnce(t *testing.T) {
 		if err != nil || !strings.Contains(string(res), "200") {
 			t.Errorf("page %d: call: %s, %v", i+1, res, err)
 		}
+	}
+}
+
+// TestFirstPageWhenTheInitialTabIsGone: a first page whose tab Chromium
+// started with has gone opens in a tab of its own.
+func TestFirstPageWhenTheInitialTabIsGone(t *testing.T) {
+	o := startOrigins(t)
+	b := launch(t, engine.LaunchOptions{FirstPage: o.foo + "/"})
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if b.initialTab == "" {
+		t.Fatal("no initial tab found at launch")
+	}
+	if _, err := chromedp.CallBrowser(b.ctx, target.CloseTarget, target.CloseTargetParams{TargetID: b.initialTab}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := b.OpenPage(ctx, engine.PageSpec{URL: o.foo + "/", Function: fetchFunc})
+	if err != nil {
+		t.Fatalf("opening the first page after its tab was closed: %v", err)
+	}
+	defer p.Close()
+	res, err := p.Call(ctx, []byte(`{"url": "`+o.bar+`/allow", "method": "GET"}`))
+	if err != nil || !strings.Contains(string(res), "200") {
+		t.Errorf("call: %s, %v", res, err)
 	}
 }
 
