@@ -42,6 +42,10 @@ const (
 // (Options.Jobs, or 1 when the engine cannot run more at once).
 func (s *Session) Jobs() int { return s.jobs }
 
+// EngineName is the name of the session's engine: "chromium", "firefox"
+// or "webkit".
+func (s *Session) EngineName() string { return s.eng.Name() }
+
 // checkJobs validates Options.Jobs and gives the number to use.
 func checkJobs(n int) (int, error) {
 	switch {

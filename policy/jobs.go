@@ -97,7 +97,7 @@ func runProbe(ctx context.Context, d Doer, p Probe, target, path string) (Result
 	r := Judge(p, obs, err)
 	r.Why = localNetworkWhy(p, r)
 	if r.State == StateFail {
-		r.Standard = standardOf(p, obs, target, path)
+		r.Standard = standardOf(p, obs, target, path, engineMaxAgeCap(d))
 		r.Why += r.Standard.Why()
 	}
 	r.Duration = time.Since(start)

@@ -45,8 +45,9 @@ func (s *Standard) Key() *fetchspec.Step {
 // from its page to the target, answered by what the server sent (the last
 // preflight answer and the last answer to the request, as the browser saw
 // them). nil when there is nothing to ask (no observation, or an answer
-// the replay cannot stand for: redirects).
-func standardOf(p Probe, obs *harness.Observation, target, path string) *Standard {
+// the replay cannot stand for: redirects). maxAgeCap is the probing
+// engine's cap on Access-Control-Max-Age (engineMaxAgeCap).
+func standardOf(p Probe, obs *harness.Observation, target, path string, maxAgeCap int) *Standard {
 	if obs == nil || len(obs.Exchange) == 0 {
 		return nil
 	}
@@ -89,7 +90,7 @@ func standardOf(p Probe, obs *harness.Observation, target, path string) *Standar
 	prefix := strings.TrimSuffix(p.Request("bar", path).Path, "/")
 	req.Path = "/"
 	sc := scenarios.Scenario{Name: "probe", Page: page, Request: req, Server: srv}
-	env := fetchspec.Env{Origins: probeOrigins{bar: origin}, Prefix: prefix, MaxAgeCap: harness.MaxAgeCap("chromium")}
+	env := fetchspec.Env{Origins: probeOrigins{bar: origin}, Prefix: prefix, MaxAgeCap: maxAgeCap}
 	if prefix == "" {
 		env.Prefix = "/"
 		sc.Request.Path = ""
@@ -140,3 +141,16 @@ func (s *Standard) Why() string {
 	}
 	return fmt.Sprintf("; the Fetch standard %s %s step %s (%s)", verb, k.Algorithm, k.Number, k.URL)
 }
+
+// engineMaxAgeCap is the cap on Access-Control-Max-Age of the engine d
+// runs probes in (harness.MaxAgeCap), which the model's view applies:
+// Chromium's when d does not name its engine.
+func engineMaxAgeCap(d Doer) int {
+	if e, ok := d.(interface{ EngineName() string }); ok {
+		return harness.MaxAgeCap(e.EngineName())
+	}
+	return harness.MaxAgeCap("chromium")
+}
+
+// A session names its engine.
+var _ interface{ EngineName() string } = (*harness.Session)(nil)

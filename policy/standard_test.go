@@ -1,11 +1,14 @@
 package policy
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/corslab/corslab/fetchspec"
 	"github.com/corslab/corslab/harness"
+	"github.com/corslab/corslab/scenarios"
 )
 
 // msg is an observed answer.
@@ -80,7 +83,7 @@ func TestStandardOfProbes(t *testing.T) {
 		{"no answer", get, nil, nil},
 	}
 	for i, c := range cases {
-		s := standardOf(c.pr, &harness.Observation{Exchange: c.ex}, "http://127.0.0.1:8080", "/api/items")
+		s := standardOf(c.pr, &harness.Observation{Exchange: c.ex}, "http://127.0.0.1:8080", "/api/items", fetchspec.ChromiumMaxAgeCap)
 		if c.want == nil {
 			if s != nil {
 				t.Errorf("%s: a view %+v, want none", c.name, s)
@@ -103,13 +106,54 @@ func TestStandardOfProbes(t *testing.T) {
 	}
 }
 
+// TestStandardOfUsesTheEnginesCap: the model's view caps a preflight's
+// Max-Age as the probing engine does (Chromium 2 h, Firefox 24 h).
+func TestStandardOfUsesTheEnginesCap(t *testing.T) {
+	p, _ := Parse("p.yaml", []byte(good))
+	var del Probe
+	for _, pr := range Probes(p) {
+		if pr.Name == "DELETE from https://app.example.com" {
+			del = pr
+		}
+	}
+	ex := []harness.Message{msg("preflight response", 204, "Access-Control-Allow-Origin: https://app.example.com", "Access-Control-Allow-Methods: DELETE", "Access-Control-Max-Age: 86400")}
+	capped := func(s *Standard) bool {
+		for _, st := range s.Trace {
+			if strings.Contains(st.Says, "capped at the browser's limit") {
+				return true
+			}
+		}
+		return false
+	}
+	for _, tt := range []struct {
+		engine string
+		capped bool
+	}{{"chromium", true}, {"firefox", false}} {
+		s := standardOf(del, &harness.Observation{Exchange: ex}, "http://127.0.0.1:8080", "/api/items", engineMaxAgeCap(namedDoer(tt.engine)))
+		if s == nil || capped(s) != tt.capped {
+			t.Errorf("%s: a Max-Age of 86400 capped %v, want %v (%+v)", tt.engine, s != nil && capped(s), tt.capped, s)
+		}
+	}
+	if got := engineMaxAgeCap(nil); got != fetchspec.ChromiumMaxAgeCap {
+		t.Errorf("a Doer that names no engine: cap %d, want Chromium's", got)
+	}
+}
+
+// namedDoer is a Doer that names its engine.
+type namedDoer string
+
+func (namedDoer) Do(context.Context, string, scenarios.Request) (*harness.Observation, error) {
+	return nil, nil
+}
+func (n namedDoer) EngineName() string { return string(n) }
+
 // TestStandardOfALabTarget: with a lab label as the target (the Go API's
 // "bar"), the origin comes from the URL the request went to.
 func TestStandardOfALabTarget(t *testing.T) {
 	p, _ := Parse("p.yaml", []byte(good))
 	pr := Probes(p)[0]
 	obs := &harness.Observation{URL: "http://127.0.0.1:40123/r/do-1/api/items", Exchange: []harness.Message{msg("response", 200)}}
-	if d := checkStandard(standardOf(pr, obs, "bar", "/api/items"), standardWant{"blocked", "CORS check step 2", "concept-cors-check", true}); d != "" {
+	if d := checkStandard(standardOf(pr, obs, "bar", "/api/items", fetchspec.ChromiumMaxAgeCap), standardWant{"blocked", "CORS check step 2", "concept-cors-check", true}); d != "" {
 		t.Error(d)
 	}
 }
