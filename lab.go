@@ -268,6 +268,10 @@ type handlerDoer struct {
 	h http.Handler
 }
 
+// EngineName is the lab's engine, whose Access-Control-Max-Age cap the
+// model's view of a failing probe applies.
+func (d handlerDoer) EngineName() string { return d.l.session.EngineName() }
+
 func (d handlerDoer) Do(ctx context.Context, page string, req scenarios.Request) (*Observation, error) {
 	prefix := d.l.session.Lab.Register("probe", scenarios.Server{})
 	defer d.l.session.Lab.Forget(prefix)
