@@ -194,7 +194,6 @@ func ProcessesWith(arg string) []int {
 	if err != nil {
 		return nil
 	}
-	want := []byte(arg)
 	var pids []int
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
@@ -202,17 +201,31 @@ func ProcessesWith(arg string) []int {
 			continue
 		}
 		cmd, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err != nil || !bytes.Contains(cmd, want) {
+		if err != nil || !hasArg(cmd, arg) {
 			continue
 		}
-		for _, a := range bytes.Split(cmd, []byte{0}) {
-			if bytes.Equal(a, want) {
-				if _, err := processID(pid); err == nil {
-					pids = append(pids, pid)
-				}
-				break
-			}
+		if _, err := processID(pid); err == nil {
+			pids = append(pids, pid)
 		}
 	}
 	return pids
+}
+
+// hasArg says whether a /proc cmdline holds arg as one argument: between
+// NULs, or, in a command line rewritten into one string (Chromium's
+// renderers, zygotes and utilities do so), between spaces.
+func hasArg(cmdline []byte, arg string) bool {
+	if arg == "" || !bytes.Contains(cmdline, []byte(arg)) {
+		return false
+	}
+	args := bytes.Split(bytes.TrimSuffix(cmdline, []byte{0}), []byte{0})
+	if len(args) == 1 {
+		return strings.Contains(" "+string(args[0])+" ", " "+arg+" ")
+	}
+	for _, a := range args {
+		if string(a) == arg {
+			return true
+		}
+	}
+	return false
 }

@@ -88,3 +88,26 @@ func TestBaseAvoidsLongTempDirs(t *testing.T) {
 		t.Errorf("Base() = %s, want /tmp", got)
 	}
 }
+
+func TestHasArg(t *testing.T) {
+	const arg = "--user-data-dir=/tmp/r/profile"
+	for _, tt := range []struct {
+		cmdline string
+		want    bool
+	}{
+		{"/usr/lib/chromium/chromium\x00" + arg + "\x00--headless\x00", true},
+		// Chromium's children rewrite their command line into one string.
+		{"/usr/lib/chromium/chromium --type=renderer " + arg + " --no-sandbox\x00", true},
+		{"/usr/lib/chromium/chromium --type=renderer " + arg, true},
+		{"/usr/lib/chromium/chromium\x00" + arg + "2\x00", false},
+		{"/usr/lib/chromium/chromium " + arg + "2 --x\x00", false},
+		// Separate arguments are never read as one.
+		{"chromium\x00--user-data-dir=/tmp/r/profile extra\x00", false},
+		{"chromium\x00" + arg + " extra\x00--x\x00", false},
+		{"", false},
+	} {
+		if got := hasArg([]byte(tt.cmdline), arg); got != tt.want {
+			t.Errorf("hasArg(%q) = %v, want %v", tt.cmdline, got, tt.want)
+		}
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -427,7 +426,9 @@ func TestProcessModel(t *testing.T) {
 		defer p.Close()
 	}
 	renderers := 0
-	for _, args := range commandLines(t, "--user-data-dir="+b.files.profile) {
+	for _, pid := range engine.ProcessesWith("--user-data-dir=" + b.files.profile) {
+		cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		args := strings.Fields(strings.ReplaceAll(string(cmd), "\x00", " "))
 		switch {
 		case slices.Contains(args, "--type=renderer"):
 			renderers++
@@ -438,29 +439,6 @@ func TestProcessModel(t *testing.T) {
 	if renderers != 2 {
 		t.Errorf("%d renderer processes for two pages, want 2", renderers)
 	}
-}
-
-// commandLines are the arguments of the processes with arg on their
-// command line. Chromium's children rewrite theirs into one string of
-// space-separated words, so both forms are read.
-func commandLines(t *testing.T, arg string) [][]string {
-	t.Helper()
-	dirs, err := filepath.Glob("/proc/[0-9]*/cmdline")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out [][]string
-	for _, d := range dirs {
-		b, err := os.ReadFile(d)
-		if err != nil {
-			continue
-		}
-		args := strings.Fields(strings.ReplaceAll(string(b), "\x00", " "))
-		if slices.Contains(args, arg) {
-			out = append(out, args)
-		}
-	}
-	return out
 }
 
 func TestFirstPage(t *testing.T) {
