@@ -386,6 +386,34 @@ func TestFirstPageWhenTheInitialTabIsGone(t *testing.T) {
 	}
 }
 
+// TestOpenPageWaitsForASlowPage: a page whose server takes seconds to
+// answer (a loaded machine) opens, however long its tab shows the initial
+// about:blank, within the opening's bound.
+func TestOpenPageWaitsForASlowPage(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(2500 * time.Millisecond)
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<!doctype html><link rel="icon" href="data:,"><p>slow`)
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+	slow := fmt.Sprintf("http://slow.localhost:%d/", ln.Addr().(*net.TCPAddr).Port)
+	b := launch(t, engine.LaunchOptions{})
+	defer b.Close()
+	b.claimInitialTab("") // a tab of its own, created at the page's URL
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	p, err := b.OpenPage(ctx, engine.PageSpec{URL: slow, Function: fetchFunc})
+	if err != nil {
+		t.Fatalf("a page 2.5 s slow to answer: %v", err)
+	}
+	p.Close()
+}
+
 // TestOpenPageSaysWhyItDidNotLoad: a page whose server is gone fails to
 // open with the browser's reason, at once, whether it is the first page
 // (started at launch) or not.

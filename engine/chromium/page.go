@@ -44,12 +44,12 @@ func (b *Browser) OpenPage(ctx context.Context, spec engine.PageSpec) (engine.Pa
 		}
 		loading = true
 	}
-	p, err := b.openIn(ctx, spec, chromedp.WithTargetID(id), loading)
+	p, err := b.openIn(ctx, spec, id, loading)
 	if errors.As(err, new(attachError)) && ctx.Err() == nil && b.ctx.Err() == nil {
 		// A page that failed to load before its tab was attached shows an
 		// error page, which chromedp cannot attach to (it has no execution
 		// context): a blank tab navigated to the page says why it failed.
-		return b.openIn(ctx, spec, nil, false)
+		return b.openIn(ctx, spec, "", false)
 	}
 	return p, err
 }
@@ -60,12 +60,12 @@ type attachError struct{ err error }
 func (e attachError) Error() string { return "opening a tab: " + e.err.Error() }
 func (e attachError) Unwrap() error { return e.err }
 
-// openIn opens the page in a tab: the one opt names (WithTargetID), or a
-// new blank one when opt is nil.
-func (b *Browser) openIn(ctx context.Context, spec engine.PageSpec, opt chromedp.ContextOption, loading bool) (*page, error) {
+// openIn opens the page in the tab id, or in a new blank tab (chromedp's)
+// when id is empty.
+func (b *Browser) openIn(ctx context.Context, spec engine.PageSpec, id target.ID, loading bool) (*page, error) {
 	var opts []chromedp.ContextOption
-	if opt != nil {
-		opts = append(opts, opt)
+	if id != "" {
+		opts = append(opts, chromedp.WithTargetID(id))
 	}
 	// The context attaches to the tab, and closes it when cancelled.
 	tctx, cancel := chromedp.NewContext(b.ctx, opts...)
@@ -88,9 +88,9 @@ func (b *Browser) openIn(ctx context.Context, spec engine.PageSpec, opt chromedp
 	}
 }
 
-// createTab creates a tab in a window of its own, loading url. A window
-// of its own, as chromedp's tabs: a tab that shares a window is hidden,
-// and a hidden page's timers are slowed.
+// createTab creates a tab loading url, in a window of its own as chromedp
+// makes them: a tab that shares a window is hidden, and a hidden page's
+// timers are slowed.
 func (b *Browser) createTab(ctx context.Context, url string) (target.ID, error) {
 	cctx, cancel := context.WithCancel(b.ctx)
 	defer cancel()
@@ -170,13 +170,17 @@ const loadedHref = `new Promise((r) => {
 // awaitLoad waits for a tab created at url to have loaded it. Until its
 // navigation commits, the tab's document is the initial about:blank; a
 // wait begun in it ends with an error when the page replaces it, and is
-// begun again. The tab's context bounds it (OpenPage's ctx).
+// begun again. Only the tab's context (OpenPage's ctx) bounds it: under
+// load a commit can take seconds.
 func (p *page) awaitLoad(url string) error {
 	var last error
-	for try := 0; try < 200; try++ {
+	for {
 		href, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](loadedHref, chromedp.EvalAwaitPromise))
 		switch {
 		case p.ctx.Err() != nil:
+			if last != nil {
+				return fmt.Errorf("loading the page %s: %w (last: %v)", url, p.ctx.Err(), last)
+			}
 			return fmt.Errorf("loading the page %s: %w", url, p.ctx.Err())
 		case err != nil:
 			last = err
@@ -191,7 +195,6 @@ func (p *page) awaitLoad(url string) error {
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	return fmt.Errorf("loading the page %s: it did not load: %v", url, last)
 }
 
 // attachFrame records the events of the sandboxed frame too: Chromium runs
