@@ -82,8 +82,7 @@ type Browser struct {
 	version     string
 
 	// initialTab is the tab Chromium starts with, until the first page
-	// claims it (claimInitialTab); it loads firstPage (about:blank when
-	// LaunchOptions.FirstPage is empty).
+	// claims it (claimInitialTab); it was started at firstPage (startURL).
 	initialMu  sync.Mutex
 	initialTab target.ID
 	firstPage  string
@@ -161,7 +160,7 @@ func Launch(ctx context.Context, opt engine.LaunchOptions) (*Browser, error) {
 	bctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithErrorf(func(format string, a ...any) {
 		fmt.Fprintf(logTo, "chromedp: "+format+"\n", a...)
 	}))
-	b := &Browser{ctx: bctx, cancel: cancel, cancelAlloc: cancelAlloc, files: f, execPath: execPath, firstPage: firstPage(opt)}
+	b := &Browser{ctx: bctx, cancel: cancel, cancelAlloc: cancelAlloc, files: f, execPath: execPath}
 
 	started := make(chan error, 1)
 	go func() {
@@ -169,6 +168,7 @@ func Launch(ctx context.Context, opt engine.LaunchOptions) (*Browser, error) {
 		if err == nil {
 			b.version = productName(ver.Product)
 			b.findInitialTab(bctx)
+			b.firstPage = startURL(cmd)
 		}
 		started <- err
 	}()
@@ -301,6 +301,21 @@ func allocatorOptions(execPath string, f files, opt engine.LaunchOptions, cmd **
 
 // blankPage is the URL chromedp starts Chromium's first tab at.
 const blankPage = "about:blank"
+
+// startURL is the URL Chromium's first tab was started at: the command
+// line's last argument when it is a URL (chromedp puts it last, and the
+// ModifyCmdFunc may have replaced it), else "", so that no page takes
+// the first tab for loaded at its URL when it is not.
+func startURL(cmd *exec.Cmd) string {
+	if cmd == nil || len(cmd.Args) == 0 {
+		return ""
+	}
+	last := cmd.Args[len(cmd.Args)-1]
+	if last != blankPage && firstPage(engine.LaunchOptions{FirstPage: last}) != last {
+		return ""
+	}
+	return last
+}
 
 // firstPage is the URL the first tab starts at: LaunchOptions.FirstPage
 // when it is an http or https URL (it goes on the command line, where

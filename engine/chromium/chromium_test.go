@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -466,6 +467,24 @@ func TestProcessModel(t *testing.T) {
 	}
 	if renderers != 2 {
 		t.Errorf("%d renderer processes for two pages, want 2", renderers)
+	}
+}
+
+func TestStartURL(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"chromium", "--headless", "about:blank"}, "about:blank"},
+		{[]string{"chromium", "--headless", "http://foo.localhost:4100/"}, "http://foo.localhost:4100/"},
+		// Were chromedp to stop putting the first tab's URL last, no page
+		// would take that tab for loaded at its URL.
+		{[]string{"chromium", "--headless", "--remote-debugging-pipe"}, ""},
+		{nil, ""},
+	} {
+		if got := startURL(&exec.Cmd{Args: tt.args}); got != tt.want {
+			t.Errorf("startURL(%q) = %q, want %q", tt.args, got, tt.want)
+		}
 	}
 }
 
